@@ -1,0 +1,297 @@
+//! The per-request scope: request context, island ids and the props table.
+//!
+//! The mochi middleware runs every request inside a task-local [`Scope`], so
+//! component code reaches the request without it being threaded through
+//! every function, exactly like `getRequestContext()` in the original.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::http::header::HeaderMap;
+use actix_web::http::{Method, Uri};
+use actix_web::HttpRequest;
+
+use crate::config::Config;
+
+tokio::task_local! {
+    static SCOPE: Rc<Scope>;
+}
+
+/// Ids of one page render: island ids and props blocks.
+#[derive(Debug, Default)]
+pub(crate) struct PageState {
+    /// Prepended to island and props ids: empty on a page, `"{island-id}-"`
+    /// inside a server island's answer, so ids never collide.
+    pub(crate) prefix: String,
+    next_island: Cell<u32>,
+    /// devalue text → props block number.
+    props: RefCell<HashMap<Box<str>, u32>>,
+    pub(crate) islands_rendered: Cell<u32>,
+    pub(crate) runtime_rendered: Cell<bool>,
+}
+
+impl PageState {
+    pub(crate) fn with_prefix(prefix: String) -> PageState {
+        PageState {
+            prefix,
+            ..PageState::default()
+        }
+    }
+
+    /// The next island id of this page: `i0`, `i1`, … (or `{prefix}i0`).
+    pub(crate) fn next_island_id(&self) -> String {
+        let n = self.next_island.get();
+        self.next_island.set(n + 1);
+        self.islands_rendered.set(self.islands_rendered.get() + 1);
+        format!("{}i{n}", self.prefix)
+    }
+
+    /// The props block number for `text`, and whether it is new (the caller
+    /// then writes the block).
+    pub(crate) fn props_block(&self, text: &str) -> (u32, bool) {
+        let mut table = self.props.borrow_mut();
+        if let Some(&n) = table.get(text) {
+            return (n, false);
+        }
+        let n = table.len() as u32;
+        table.insert(text.into(), n);
+        (n, true)
+    }
+}
+
+/// What the middleware (or [`crate::render_page`]) installs per request.
+pub(crate) struct Scope {
+    pub(crate) config: Arc<Config>,
+    pub(crate) request: Option<ScopeRequest>,
+    pub(crate) page: PageState,
+    /// For island endpoint renders: the island's id and the page URL.
+    pub(crate) island: Option<IslandRequest>,
+}
+
+pub(crate) struct IslandRequest {
+    pub(crate) id: String,
+}
+
+impl Scope {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        request: Option<ScopeRequest>,
+        page: PageState,
+    ) -> Scope {
+        Scope {
+            config,
+            request,
+            page,
+            island: None,
+        }
+    }
+}
+
+/// Runs `fut` inside `scope`.
+pub(crate) async fn run<F: std::future::Future>(scope: Rc<Scope>, fut: F) -> F::Output {
+    SCOPE.scope(scope, fut).await
+}
+
+/// Runs `f` inside `scope`, synchronously.
+pub(crate) fn run_sync<R>(scope: Rc<Scope>, f: impl FnOnce() -> R) -> R {
+    SCOPE.sync_scope(scope, f)
+}
+
+/// Calls `f` with the current scope, if any.
+pub(crate) fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> Option<R> {
+    SCOPE.try_with(|s| f(s)).ok()
+}
+
+thread_local! {
+    /// Ids of the hydrated islands whose Rust body is running right now.
+    static CURRENT_ISLAND: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with `id` as the current island id.
+pub(crate) fn with_island_id<R>(id: &str, f: impl FnOnce() -> R) -> R {
+    struct Pop;
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            CURRENT_ISLAND.with(|s| s.borrow_mut().pop());
+        }
+    }
+    CURRENT_ISLAND.with(|s| s.borrow_mut().push(id.to_owned()));
+    let _pop = Pop;
+    f()
+}
+
+/// The id of the island being rendered: unique within the page and stable
+/// for a given render. `None` outside an island.
+pub fn island_id() -> Option<String> {
+    if let Some(id) = CURRENT_ISLAND.with(|s| s.borrow().last().cloned()) {
+        return Some(id);
+    }
+    with_scope(|s| s.island.as_ref().map(|i| i.id.clone())).flatten()
+}
+
+/// What a page render can see of its request.
+///
+/// actix must own its `HttpRequest` uniquely while it routes (and nested
+/// scopes route while the page's future runs), so the middleware keeps a
+/// copy of the request head for page renders instead of the request itself.
+#[derive(Debug)]
+pub(crate) struct RequestHead {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) full_url: String,
+}
+
+impl RequestHead {
+    pub(crate) fn of(req: &actix_web::dev::ServiceRequest) -> RequestHead {
+        let conn = req.connection_info();
+        let full_url = format!("{}://{}{}", conn.scheme(), conn.host(), req.uri());
+        RequestHead {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            full_url,
+        }
+    }
+}
+
+/// The request a scope belongs to.
+pub(crate) enum ScopeRequest {
+    /// A page render: a copy of the head.
+    Page(Rc<RequestHead>),
+    /// An island endpoint render: the request itself.
+    Island(HttpRequest),
+}
+
+/// The request being served, as seen from component code.
+///
+/// Available inside every island render and every page render under the
+/// mochi middleware; [`request_context`] returns `None` elsewhere.
+#[derive(Clone)]
+pub struct RequestContext {
+    source: Source,
+}
+
+#[derive(Clone)]
+enum Source {
+    Page(Rc<RequestHead>),
+    Island(HttpRequest),
+}
+
+impl std::fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("method", self.method())
+            .field("path", &self.path())
+            .field("island", &self.is_island_request())
+            .finish()
+    }
+}
+
+impl RequestContext {
+    /// The value of cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers()
+            .get_all(actix_web::http::header::COOKIE)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|header| header.split(';'))
+            .filter_map(|pair| actix_web::cookie::Cookie::parse(pair.trim()).ok())
+            .find(|c| c.name() == name)
+            .map(|c| c.value().to_owned())
+    }
+
+    /// The value of header `name`, if present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers().get(name)?.to_str().ok()
+    }
+
+    /// All request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        match &self.source {
+            Source::Page(head) => &head.headers,
+            Source::Island(req) => req.headers(),
+        }
+    }
+
+    /// The request method.
+    pub fn method(&self) -> &Method {
+        match &self.source {
+            Source::Page(head) => &head.method,
+            Source::Island(req) => req.method(),
+        }
+    }
+
+    /// The request URI (for an island: the endpoint's).
+    pub fn uri(&self) -> &Uri {
+        match &self.source {
+            Source::Page(head) => &head.uri,
+            Source::Island(req) => req.uri(),
+        }
+    }
+
+    /// The request path (for an island: the endpoint path).
+    pub fn path(&self) -> &str {
+        self.uri().path()
+    }
+
+    /// The raw query string (empty if none).
+    pub fn query_string(&self) -> &str {
+        self.uri().query().unwrap_or("")
+    }
+
+    /// The URL of the page the user is looking at: the request URL for a
+    /// page render; for a server island, the `Referer` the browser sent
+    /// (`None` if it sent none).
+    pub fn page_url(&self) -> Option<String> {
+        match &self.source {
+            Source::Page(head) => Some(head.full_url.clone()),
+            Source::Island(_) => self.header("referer").map(str::to_owned),
+        }
+    }
+
+    /// Whether this is a server island's own request.
+    pub fn is_island_request(&self) -> bool {
+        matches!(self.source, Source::Island(_))
+    }
+
+    /// The actix request itself, inside island renders (for `app_data`, such
+    /// as a database pool). Page handlers have theirs as an extractor.
+    pub fn http_request(&self) -> Option<&HttpRequest> {
+        match &self.source {
+            Source::Page(_) => None,
+            Source::Island(req) => Some(req),
+        }
+    }
+
+    /// Application data registered with `App::app_data`, inside island
+    /// renders.
+    pub fn app_data<T: 'static>(&self) -> Option<&T> {
+        self.http_request()?.app_data::<T>()
+    }
+}
+
+/// The current request, inside island and page renders under mochi.
+///
+/// ```
+/// # use maud::{html, Markup};
+/// fn greeting() -> Markup {
+///     let user = mochi::request_context()
+///         .and_then(|cx| cx.cookie("user"))
+///         .unwrap_or_else(|| "guest".into());
+///     html! { "Hello, " (user) }
+/// }
+/// // Outside a request there is no context, and no panic either.
+/// assert_eq!(greeting().into_string(), "Hello, guest");
+/// ```
+pub fn request_context() -> Option<RequestContext> {
+    with_scope(|s| {
+        let source = match s.request.as_ref()? {
+            ScopeRequest::Page(head) => Source::Page(head.clone()),
+            ScopeRequest::Island(req) => Source::Island(req.clone()),
+        };
+        Some(RequestContext { source })
+    })
+    .flatten()
+}

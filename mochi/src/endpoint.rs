@@ -1,0 +1,229 @@
+//! Everything under the asset prefix: the island endpoint, the runtime and
+//! the client modules. Every step that can refuse a request runs before the
+//! next one reads more of it.
+
+use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::FutureExt as _;
+
+use crate::config::Config;
+use crate::context::{self, IslandRequest, PageState, Scope, ScopeRequest};
+use crate::registry::{self, Registry};
+use crate::signing::TokenError;
+
+const NO_STORE: &str = "no-store";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Island ids from the client become id prefixes: keep them short and plain.
+const MAX_ISLAND_ID: usize = 64;
+
+/// Answers a request whose path is `{prefix}{rest}`.
+pub(crate) async fn handle(config: Arc<Config>, req: HttpRequest, rest: &str) -> HttpResponse {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET, HEAD"))
+            .insert_header((header::CACHE_CONTROL, NO_STORE))
+            .body("method not allowed");
+    }
+    if let Some(name) = rest.strip_prefix("/island/") {
+        return island(config, req, name).await;
+    }
+    if rest == format!("/runtime-{}.js", crate::assets::runtime_hash()) {
+        return javascript(crate::assets::runtime_source());
+    }
+    if let Some(file) = rest.strip_prefix("/client/") {
+        if let Some(source) = client_module(file) {
+            return javascript(source);
+        }
+    }
+    error(StatusCode::NOT_FOUND, "not found", None)
+}
+
+/// `{Name}-{hash}.js` → the module's source, if the hash is current.
+fn client_module(file: &str) -> Option<&'static str> {
+    let (name, hash) = file.strip_suffix(".js")?.rsplit_once('-')?;
+    let def = Registry::global().ok()?.get(name)?;
+    let module = def.client?;
+    (module.hash() == hash).then(|| module.source())
+}
+
+fn javascript(source: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(source)
+}
+
+/// An error answer; `detail` is only sent in debug builds.
+fn error(status: StatusCode, public: &'static str, detail: Option<String>) -> HttpResponse {
+    let body = match detail {
+        Some(detail) if cfg!(debug_assertions) => format!("{public}: {detail}"),
+        _ => public.to_owned(),
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, NO_STORE))
+        .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+/// The query parameters the endpoint reads.
+#[derive(Debug, PartialEq, Eq)]
+struct IslandQuery<'q> {
+    token: &'q str,
+    island_id: Option<&'q str>,
+}
+
+fn parse_query(query: &str) -> Result<IslandQuery<'_>, &'static str> {
+    let mut token = None;
+    let mut island_id = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let slot = match key {
+            "p" => &mut token,
+            "i" => &mut island_id,
+            _ => continue, // cache busters and the like
+        };
+        if slot.replace(value).is_some() {
+            return Err("repeated query parameter");
+        }
+    }
+    let token = token.ok_or("missing `p`")?;
+    if token.is_empty() {
+        return Err("empty `p`");
+    }
+    if let Some(id) = island_id {
+        let plain = id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if id.is_empty() || id.len() > MAX_ISLAND_ID || !plain {
+            return Err("bad island id `i`");
+        }
+    }
+    Ok(IslandQuery { token, island_id })
+}
+
+async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpResponse {
+    let uri_len = req.path().len() + req.query_string().len() + 1;
+    if uri_len > config.max_url {
+        return error(StatusCode::URI_TOO_LONG, "URI too long", None);
+    }
+    let def = match Registry::global() {
+        Ok(registry) if registry::is_valid_name(name) => registry.get(name),
+        _ => None,
+    };
+    let Some((def, endpoint)) = def.and_then(|d| Some((d, d.endpoint?))) else {
+        return error(StatusCode::NOT_FOUND, "no such island", None);
+    };
+    let query = match parse_query(req.query_string()) {
+        Ok(q) => q,
+        Err(why) => return error(StatusCode::BAD_REQUEST, "bad request", Some(why.into())),
+    };
+    let payload = match config.keys.verify(def.name, query.token) {
+        Ok(payload) => payload,
+        Err(e @ TokenError::Malformed(_)) => {
+            return error(StatusCode::BAD_REQUEST, "bad request", Some(e.to_string()))
+        }
+        Err(TokenError::BadSignature) => return error(StatusCode::FORBIDDEN, "forbidden", None),
+    };
+    let Ok(text) = String::from_utf8(payload) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad request",
+            Some("props are not UTF-8".into()),
+        );
+    };
+    let island_id = query.island_id.unwrap_or("x").to_owned();
+    let scope = Rc::new(Scope {
+        island: Some(IslandRequest {
+            id: island_id.clone(),
+        }),
+        ..Scope::new(
+            config,
+            Some(ScopeRequest::Island(req)),
+            PageState::with_prefix(format!("{island_id}-")),
+        )
+    });
+    let started = context::run_sync(scope.clone(), || {
+        std::panic::catch_unwind(AssertUnwindSafe(|| endpoint(&text)))
+    });
+    let future = match started {
+        Ok(Ok(future)) => future,
+        Ok(Err(e)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad request",
+                Some(format!("props do not fit island `{}`: {e}", def.name)),
+            )
+        }
+        Err(_) => return panicked(def.name),
+    };
+    let rendered = context::run(scope, async {
+        let markup = AssertUnwindSafe(future).catch_unwind().await;
+        markup.map(|m| {
+            m.map(|m| match def.client {
+                Some(_) => crate::render::wrap_hydrated(def, &text, m),
+                None => m,
+            })
+        })
+    })
+    .await;
+    match rendered {
+        Ok(Ok(markup)) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(def.cache_control.unwrap_or("private, no-store")),
+            ))
+            .insert_header(("x-robots-tag", "noindex"))
+            .body(markup.0),
+        Ok(Err(e)) => {
+            log::error!("mochi: island `{}` failed: {e}", def.name);
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal server error",
+                Some(e.to_string()),
+            )
+        }
+        Err(_) => panicked(def.name),
+    }
+}
+
+fn panicked(name: &str) -> HttpResponse {
+    log::error!("mochi: island `{name}` panicked");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal server error",
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query() {
+        assert_eq!(
+            parse_query("p=a.b&i=i3").unwrap(),
+            IslandQuery {
+                token: "a.b",
+                island_id: Some("i3")
+            }
+        );
+        assert_eq!(parse_query("v=2&p=a.b").unwrap().token, "a.b");
+        assert!(parse_query("").is_err());
+        assert!(parse_query("p=").is_err());
+        assert!(parse_query("p").is_err());
+        assert!(parse_query("p=a&p=a").is_err());
+        assert!(parse_query("p=a&i=1&i=2").is_err());
+        assert!(parse_query("p=a&i=").is_err());
+        assert!(parse_query("p=a&i=%3Cx").is_err());
+        assert!(parse_query(&format!("p=a&i={}", "x".repeat(65))).is_err());
+    }
+}

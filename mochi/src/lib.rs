@@ -1,0 +1,88 @@
+//! # mochi: islands for maud and actix-web
+//!
+//! Components are functions returning [`maud::Markup`]. The [`island`]
+//! attribute turns one into an *island*:
+//!
+//! - `#[island(defer)]` makes a **server island**: the page carries only a
+//!   fallback and the island's signed props; the browser fetches the real
+//!   HTML from `/_mochi/island/{Name}?p=…` after the page has loaded, with
+//!   the user's cookies. The page stays cacheable; the personal parts come
+//!   a moment later.
+//! - `#[island(client = "static/counter.js")]` makes a **hydrated island**:
+//!   rendered inline, then handed to a JavaScript module in the browser with
+//!   its props, which travel in a de-duplicated props table.
+//!
+//! ## A server island
+//!
+//! ```
+//! use maud::{html, Markup};
+//! use mochi::island;
+//!
+//! /// Rendered in its own request, after the page.
+//! #[island(defer)]
+//! fn user_avatar(size: u32) -> Markup {
+//!     let user = mochi::request_context()
+//!         .and_then(|cx| cx.cookie("user"))
+//!         .unwrap_or_else(|| "guest".into());
+//!     html! { img src={"/avatars/" (user) ".png"} width=(size) alt=(user); }
+//! }
+//!
+//! fn page() -> Markup {
+//!     html! {
+//!         head { (mochi::runtime_script()) }
+//!         (user_avatar(64).fallback(html! { span.skeleton { "Loading…" } }))
+//!     }
+//! }
+//!
+//! let mochi = mochi::Mochi::builder(mochi::Key::generate()).build().unwrap();
+//! let html = mochi.render_page(page).into_string();
+//! assert!(html.contains(r#"<mochi-server-island component-name="UserAvatar""#));
+//! assert!(html.contains("Loading…"));
+//! ```
+//!
+//! ## Wiring
+//!
+//! One `wrap` serves the island endpoint, the runtime script and client
+//! modules, and gives handlers their [`request_context`]:
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let mochi = mochi::Mochi::from_env().unwrap_or_else(|e| panic!("{e}"));
+//! HttpServer::new(move || App::new().wrap(mochi.clone()))
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await
+//! # }
+//! ```
+//!
+//! ## Keys
+//!
+//! Props are signed with HMAC-SHA256 under `MOCHI_KEY` (base64url of 32
+//! bytes; `cargo run -p mochi -- generate-key` prints one). Signing is not
+//! encryption: **props are readable by anyone who sees the page**. Never put
+//! secrets in props; read them from the request context inside the island.
+
+mod assets;
+mod config;
+mod context;
+pub mod devalue;
+mod endpoint;
+mod error;
+pub mod registry;
+mod render;
+mod setup;
+pub mod signing;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use config::{DEFAULT_ASSET_PREFIX, DEFAULT_MAX_URL, SIGNED_PROPS_WARN_LEN};
+pub use context::{island_id, request_context, RequestContext};
+pub use error::{IntoIslandResult, IslandError};
+pub use mochi_macros::island;
+pub use registry::{islands, Hydrate};
+pub use render::{runtime_script, HydratedIsland, ServerIsland};
+pub use setup::{Mochi, MochiBuilder, MochiMiddleware, StartupError};
+pub use signing::{Key, Keys};

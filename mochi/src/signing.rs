@@ -1,0 +1,461 @@
+//! Signed props tokens: `base64url(payload) "." base64url(tag)`.
+//!
+//! The tag is HMAC-SHA256 over a versioned domain string, the island's name
+//! and the payload *as transmitted* (its base64url text), so a token can be
+//! verified without decoding a single byte of attacker-controlled input, and a
+//! token minted for one island is worthless for another.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Versioned domain separator: bump it if the token layout ever changes, so
+/// old tokens can never be read under new rules.
+const DOMAIN: &[u8] = b"mochi/island-props/v1";
+
+/// Bytes of the HMAC output kept in a token (128 bits).
+pub const TAG_LEN: usize = 16;
+/// Length of the base64url text of a tag.
+const TAG_TEXT_LEN: usize = 22;
+/// Length of a key in bytes.
+pub const KEY_LEN: usize = 32;
+
+/// Environment variable holding the signing key.
+pub const KEY_VAR: &str = "MOCHI_KEY";
+/// Environment variable holding verify-only keys, comma-separated.
+pub const FALLBACKS_VAR: &str = "MOCHI_KEY_FALLBACKS";
+
+const HOW_TO_FIX: &str =
+    "a key is the base64url encoding (no padding) of exactly 32 random bytes; \
+     make one with `cargo run -p mochi -- generate-key`";
+
+/// A 32-byte HMAC key. Its `Debug` output never shows the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Key([u8; KEY_LEN]);
+
+impl Key {
+    /// A fresh key from the operating system's random source.
+    pub fn generate() -> Key {
+        let mut bytes = [0u8; KEY_LEN];
+        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        Key(bytes)
+    }
+
+    /// Parses the base64url (no padding) text of exactly 32 bytes.
+    pub fn from_base64url(text: &str) -> Result<Key, KeyError> {
+        if text.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        if let Some((position, found)) = text
+            .char_indices()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        {
+            return Err(KeyError::Alphabet { position, found });
+        }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| KeyError::Length { bytes: None })?;
+        let bytes: [u8; KEY_LEN] = bytes.try_into().map_err(|b: Vec<u8>| KeyError::Length {
+            bytes: Some(b.len()),
+        })?;
+        Ok(Key(bytes))
+    }
+
+    /// The base64url text of this key, as `MOCHI_KEY` expects it.
+    pub fn to_base64url(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    fn mac(&self, island: &str, payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(DOMAIN);
+        mac.update(&[0]);
+        mac.update(island.as_bytes());
+        mac.update(&[0]);
+        mac.update(payload);
+        mac
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Key(<redacted>)")
+    }
+}
+
+/// Why a key's text was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyError {
+    /// The text is empty.
+    Empty,
+    /// A character outside the base64url alphabet (`A-Z a-z 0-9 - _`).
+    Alphabet {
+        /// Byte offset of the character.
+        position: usize,
+        /// The character.
+        found: char,
+    },
+    /// The text decodes to the wrong number of bytes (`None`: not a whole
+    /// number of bytes at all).
+    Length {
+        /// How many bytes it decoded to, where it decoded.
+        bytes: Option<usize>,
+    },
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::Empty => write!(f, "the key is empty; {HOW_TO_FIX}"),
+            KeyError::Alphabet { position, found } => write!(
+                f,
+                "the key has {found:?} at byte {position}, outside the base64url alphabet \
+                 (A-Z a-z 0-9 - _, no `=` padding); {HOW_TO_FIX}"
+            ),
+            KeyError::Length { bytes: Some(n) } => {
+                write!(
+                    f,
+                    "the key decodes to {n} bytes, not {KEY_LEN}; {HOW_TO_FIX}"
+                )
+            }
+            KeyError::Length { bytes: None } => write!(
+                f,
+                "the key's length is not that of any base64url text; {HOW_TO_FIX}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+/// A startup configuration error naming the variable at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyConfigError {
+    /// The environment variable (and list position, for fallbacks).
+    pub variable: String,
+    /// What is wrong with it.
+    pub error: KeyError,
+}
+
+impl fmt::Display for KeyConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is not a valid mochi key: {}",
+            self.variable, self.error
+        )
+    }
+}
+
+impl std::error::Error for KeyConfigError {}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Not shaped like a token at all (answered with 400).
+    Malformed(&'static str),
+    /// Well formed, but no key in use made this tag (answered with 403).
+    BadSignature,
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::Malformed(why) => write!(f, "malformed props token: {why}"),
+            TokenError::BadSignature => f.write_str("props token signature does not verify"),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// The signing key plus verify-only fallback keys.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    primary: Key,
+    fallbacks: Vec<Key>,
+}
+
+/// Where the signing key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// `MOCHI_KEY` was set.
+    Environment,
+    /// `MOCHI_KEY` was unset: a random per-process key.
+    Random,
+}
+
+impl Keys {
+    /// Signs with `primary`; verifies with `primary` or any of `fallbacks`.
+    pub fn new(primary: Key, fallbacks: Vec<Key>) -> Keys {
+        Keys { primary, fallbacks }
+    }
+
+    /// The same signing key with `fallbacks` as the verify-only keys.
+    pub fn with_fallbacks(self, fallbacks: Vec<Key>) -> Keys {
+        Keys {
+            primary: self.primary,
+            fallbacks,
+        }
+    }
+
+    /// Reads `MOCHI_KEY` and `MOCHI_KEY_FALLBACKS`.
+    ///
+    /// With `MOCHI_KEY` unset, uses a random key made once per process (every
+    /// actix worker shares it).
+    pub fn from_env() -> Result<(Keys, KeySource), KeyConfigError> {
+        Self::from_vars(
+            std::env::var(KEY_VAR).ok().as_deref(),
+            std::env::var(FALLBACKS_VAR).ok().as_deref(),
+        )
+    }
+
+    /// [`Keys::from_env`] on explicit values, for tests and other config sources.
+    pub fn from_vars(
+        key: Option<&str>,
+        fallbacks: Option<&str>,
+    ) -> Result<(Keys, KeySource), KeyConfigError> {
+        let (primary, source) = match key {
+            Some(text) => (
+                Key::from_base64url(text.trim()).map_err(|error| KeyConfigError {
+                    variable: KEY_VAR.to_owned(),
+                    error,
+                })?,
+                KeySource::Environment,
+            ),
+            None => (process_random_key().clone(), KeySource::Random),
+        };
+        let mut keys = Vec::new();
+        if let Some(list) = fallbacks.filter(|l| !l.trim().is_empty()) {
+            for (i, text) in list.split(',').enumerate() {
+                keys.push(
+                    Key::from_base64url(text.trim()).map_err(|error| KeyConfigError {
+                        variable: format!("{FALLBACKS_VAR} (entry {})", i + 1),
+                        error,
+                    })?,
+                );
+            }
+        }
+        Ok((Keys::new(primary, keys), source))
+    }
+
+    /// The token for `payload` (already base64url text) under island `island`.
+    pub fn sign_encoded(&self, island: &str, payload_b64: &str) -> String {
+        let tag = self
+            .primary
+            .mac(island, payload_b64.as_bytes())
+            .finalize()
+            .into_bytes();
+        let mut token = String::with_capacity(payload_b64.len() + 1 + TAG_TEXT_LEN);
+        token.push_str(payload_b64);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&tag[..TAG_LEN], &mut token);
+        token
+    }
+
+    /// The token for raw `payload` bytes under island `island`.
+    pub fn sign(&self, island: &str, payload: &[u8]) -> String {
+        self.sign_encoded(island, &URL_SAFE_NO_PAD.encode(payload))
+    }
+
+    /// Checks `token` for island `island` and returns the payload bytes.
+    ///
+    /// The tag is compared in constant time against every key before the
+    /// payload is decoded.
+    pub fn verify(&self, island: &str, token: &str) -> Result<Vec<u8>, TokenError> {
+        let (payload, tag_text) = token
+            .split_once('.')
+            .ok_or(TokenError::Malformed("no `.` between payload and tag"))?;
+        if payload.is_empty() {
+            return Err(TokenError::Malformed("empty payload"));
+        }
+        if tag_text.len() != TAG_TEXT_LEN {
+            return Err(TokenError::Malformed("tag has the wrong length"));
+        }
+        if !payload.bytes().all(is_base64url) {
+            return Err(TokenError::Malformed("payload is not base64url"));
+        }
+        let mut tag = [0u8; TAG_LEN];
+        match URL_SAFE_NO_PAD.decode_slice(tag_text, &mut tag) {
+            Ok(TAG_LEN) => {}
+            _ => return Err(TokenError::Malformed("tag is not base64url")),
+        }
+        let verified = std::iter::once(&self.primary)
+            .chain(&self.fallbacks)
+            .any(|key| {
+                key.mac(island, payload.as_bytes())
+                    .verify_truncated_left(&tag)
+                    .is_ok()
+            });
+        if !verified {
+            return Err(TokenError::BadSignature);
+        }
+        URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Malformed("payload is not base64url"))
+    }
+}
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// The random key of this process, made on first use: one per process, not
+/// one per actix worker, so every worker verifies what any other signed.
+fn process_random_key() -> &'static Key {
+    static KEY: OnceLock<Key> = OnceLock::new();
+    KEY.get_or_init(Key::generate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Keys {
+        Keys::new(Key([7; 32]), Vec::new())
+    }
+
+    #[test]
+    fn round_trip() {
+        let k = keys();
+        let token = k.sign("UserAvatar", b"[{\"size\":1},64]");
+        assert_eq!(
+            k.verify("UserAvatar", &token).unwrap(),
+            b"[{\"size\":1},64]"
+        );
+    }
+
+    #[test]
+    fn tokens_are_deterministic() {
+        assert_eq!(keys().sign("A", b"x"), keys().sign("A", b"x"));
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_rejected() {
+        let k = keys();
+        let token = k.sign("Cart", b"[{\"n\":1},3]");
+        let bytes = token.as_bytes();
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut flipped = bytes.to_vec();
+                flipped[i] ^= 1 << bit;
+                let Ok(text) = String::from_utf8(flipped) else {
+                    continue; // not even a &str: cannot reach verify
+                };
+                assert!(
+                    k.verify("Cart", &text).is_err(),
+                    "flip {i}:{bit} accepted: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn truncation_and_extension_are_rejected() {
+        let k = keys();
+        let token = k.sign("Cart", b"[{\"n\":1},3]");
+        for end in 0..token.len() {
+            assert!(
+                k.verify("Cart", &token[..end]).is_err(),
+                "prefix {end} accepted"
+            );
+        }
+        for extra in ["A", "=", ".", "AA", "%00", " "] {
+            assert!(k.verify("Cart", &format!("{token}{extra}")).is_err());
+            assert!(k.verify("Cart", &format!("{extra}{token}")).is_err());
+        }
+    }
+
+    #[test]
+    fn a_token_for_one_island_fails_for_another() {
+        let k = keys();
+        let token = k.sign("CartCount", b"[1]");
+        assert_eq!(
+            k.verify("UserAvatar", &token),
+            Err(TokenError::BadSignature)
+        );
+        // The separator stops name/payload boundary games.
+        let token = k.sign("Ab", b"c");
+        assert!(k.verify("A", &token).is_err());
+    }
+
+    #[test]
+    fn other_keys_fail_and_fallbacks_verify_only_while_listed() {
+        let old = Key([1; 32]);
+        let new = Key([2; 32]);
+        let old_token = Keys::new(old.clone(), vec![]).sign("X", b"[1]");
+        let rotating = Keys::new(new.clone(), vec![old.clone()]);
+        assert!(rotating.verify("X", &old_token).is_ok());
+        // New tokens are always signed with the primary key.
+        let new_token = rotating.sign("X", b"[1]");
+        assert_eq!(new_token, Keys::new(new.clone(), vec![]).sign("X", b"[1]"));
+        let rotated = Keys::new(new, vec![]);
+        assert_eq!(
+            rotated.verify("X", &old_token),
+            Err(TokenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn bad_keys_are_rejected_with_their_message() {
+        let e = Key::from_base64url("").unwrap_err();
+        assert_eq!(e, KeyError::Empty);
+        assert!(e.to_string().contains("generate-key"));
+
+        let e = Key::from_base64url(&format!("{}=", "A".repeat(43))).unwrap_err();
+        assert_eq!(
+            e,
+            KeyError::Alphabet {
+                position: 43,
+                found: '='
+            }
+        );
+        assert!(e.to_string().contains("base64url alphabet"));
+
+        let e = Key::from_base64url(&"A".repeat(42)).unwrap_err();
+        assert_eq!(e, KeyError::Length { bytes: Some(31) });
+        assert!(e.to_string().contains("31 bytes, not 32"));
+
+        let e = Key::from_base64url(&"A".repeat(44)).unwrap_err();
+        assert_eq!(e, KeyError::Length { bytes: Some(33) });
+
+        let e = Key::from_base64url("A").unwrap_err();
+        assert_eq!(e, KeyError::Length { bytes: None });
+
+        let good = Key::generate().to_base64url();
+        assert_eq!(good.len(), 43);
+        assert!(Key::from_base64url(&good).is_ok());
+    }
+
+    #[test]
+    fn env_errors_name_the_variable() {
+        let e = Keys::from_vars(Some("nope!"), None).unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("MOCHI_KEY is not a valid mochi key"));
+        let good = Key::generate().to_base64url();
+        let e = Keys::from_vars(Some(&good), Some(&format!("{good},short"))).unwrap_err();
+        assert!(
+            e.to_string().contains("MOCHI_KEY_FALLBACKS (entry 2)"),
+            "{e}"
+        );
+        let (_, source) = Keys::from_vars(None, None).unwrap();
+        assert_eq!(source, KeySource::Random);
+        let (a, _) = Keys::from_vars(None, None).unwrap();
+        let (b, _) = Keys::from_vars(None, None).unwrap();
+        assert_eq!(a.primary, b.primary, "one random key per process");
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let k = Key([0xAB; 32]);
+        assert!(!format!("{k:?}").contains(&k.to_base64url()));
+        assert!(!format!("{:?}", Keys::new(k.clone(), vec![])).contains("171"));
+    }
+}

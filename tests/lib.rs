@@ -1,0 +1,1 @@
+//! Workspace-level tests for mochi live in `tests/`; this library is empty.
