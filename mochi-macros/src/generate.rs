@@ -16,6 +16,7 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
     let attrs = &f.attrs;
     let vis = &f.vis;
     let ident = &f.sig.ident;
+    let fn_token = &f.sig.fn_token;
     let inputs = &f.sig.inputs;
     let output = &f.sig.output;
     let asyncness = &f.sig.asyncness;
@@ -26,14 +27,48 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
     let has_props = !island.params.is_empty();
     let p = quote!(::mochi::__private);
 
+    // serde reaches each field through these helpers, named by a string
+    // spanned at the field's type: when a type is not `Serialize` or
+    // `Deserialize`, the error points at that type, not at the attribute.
+    let field_attrs = island.params.iter().map(|param| {
+        let span = param.ty.span();
+        // The type as a type argument: serde's call passes a value whose
+        // span is the attribute's, and rustc would blame that instead.
+        let ty = &param.ty;
+        let ser = syn::LitStr::new(&format!("__mochi_ser::<{}, _>", quote!(#ty)), span);
+        let de = syn::LitStr::new("__mochi_de", span);
+        let de = island
+            .defer
+            .then(|| quote!(#[serde(deserialize_with = #de)]));
+        quote!(#[serde(serialize_with = #ser)] #de)
+    });
     let derive_de = island
         .defer
         .then(|| quote!(#[derive(#p::serde::Deserialize)]));
+    let de_helper = island.defer.then(|| {
+        quote! {
+            fn __mochi_de<'de, T, D>(d: D) -> ::core::result::Result<T, D::Error>
+            where
+                T: #p::serde::Deserialize<'de>,
+                D: #p::serde::Deserializer<'de>,
+            {
+                T::deserialize(d)
+            }
+        }
+    });
     let props_struct = quote! {
+        fn __mochi_ser<T, S>(t: &T, s: S) -> ::core::result::Result<S::Ok, S::Error>
+        where
+            T: #p::serde::Serialize + ?::core::marker::Sized,
+            S: #p::serde::Serializer,
+        {
+            t.serialize(s)
+        }
+        #de_helper
         #[derive(#p::serde::Serialize)]
         #derive_de
         #[serde(crate = "::mochi::__private::serde")]
-        struct __MochiProps { #(#fields: #types,)* }
+        struct __MochiProps { #(#field_attrs #fields: #types,)* }
     };
     let render_fn = quote! {
         #[allow(clippy::too_many_arguments)]
@@ -45,24 +80,17 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
             Some(_) => quote!(__mochi_render(#(#fields),*).await),
             None => quote!(__mochi_render(#(#fields),*)),
         };
-        let ret = match output {
-            syn::ReturnType::Type(_, ty) => ty,
-            syn::ReturnType::Default => unreachable!("checked in the model"),
-        };
-        // Blames the return type, not generated code, when it cannot be an
-        // island's result.
-        let check = quote_spanned! {ret.span()=>
-            fn __mochi_returns<T: #p::IntoIslandResult>(t: T) -> T { t }
-        };
+        let ret = return_type(output);
         (
             quote! {
-                #check
                 fn __mochi_endpoint(
                     text: &str,
                 ) -> ::core::result::Result<#p::IslandFuture, ::mochi::devalue::Error> {
                     let __MochiProps { #(#fields),* } = ::mochi::devalue::from_str(text)?;
-                    ::core::result::Result::Ok(#p::endpoint_future(async move {
-                        __mochi_returns(#call)
+                    // The return type as a type argument: if it is not `Markup`
+                    // or `Result<Markup, E: Display>`, the error points at it.
+                    ::core::result::Result::Ok(#p::endpoint_future::<#ret, _>(async move {
+                        #call
                     }))
                 }
             },
@@ -103,6 +131,11 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
 
+    // A hydrated island must return `Markup`: a mismatch points at its
+    // return type.
+    let render_call = quote_spanned! {return_type(output).span()=>
+        __mochi_render(#(#fields),*)
+    };
     let (returns, call_site) = if island.defer {
         (
             quote!(::mochi::ServerIsland),
@@ -115,7 +148,7 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
                 #p::hydrated_island(
                     &__MOCHI_DEF,
                     __MochiProps { #(#fields),* },
-                    |__MochiProps { #(#fields),* }| __mochi_render(#(#fields),*),
+                    |__MochiProps { #(#fields),* }| #render_call,
                 )
             },
         )
@@ -124,7 +157,7 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
     quote! {
         #(#attrs)*
         #[allow(clippy::too_many_arguments)]
-        #vis fn #ident(#(#fields: #types),*) -> #returns {
+        #vis #fn_token #ident(#(#fields: #types),*) -> #returns {
             #props_struct
             #render_fn
             #endpoint_fn
@@ -143,5 +176,12 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
             #p::inventory::submit! { #p::Registration(&__MOCHI_DEF) }
             #call_site
         }
+    }
+}
+
+fn return_type(output: &syn::ReturnType) -> &syn::Type {
+    match output {
+        syn::ReturnType::Type(_, ty) => ty,
+        syn::ReturnType::Default => unreachable!("checked in the model"),
     }
 }

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use proc_macro2::Span;
+use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Type};
 
@@ -36,24 +37,36 @@ pub(crate) enum HydrateModel {
     Media(LitStr),
 }
 
+/// An option as written, `key = "value"`: errors about the option as a
+/// whole point at both.
+struct Given {
+    key: Ident,
+    value: LitStr,
+}
+
+impl Given {
+    fn error(&self, message: impl std::fmt::Display) -> syn::Error {
+        let (key, value) = (&self.key, &self.value);
+        syn::Error::new_spanned(quote::quote!(#key = #value), message)
+    }
+}
+
 #[derive(Default)]
 struct Options {
     defer: Option<Ident>,
-    client: Option<LitStr>,
-    hydrate: Option<LitStr>,
-    root_margin: Option<LitStr>,
-    media: Option<LitStr>,
-    name: Option<LitStr>,
-    cache: Option<LitStr>,
+    client: Option<Given>,
+    hydrate: Option<Given>,
+    root_margin: Option<Given>,
+    media: Option<Given>,
+    name: Option<Given>,
+    cache: Option<Given>,
 }
 
-fn set<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
-    if slot.replace(value).is_some() {
-        return Err(syn::Error::new(
-            key.span(),
-            format!("duplicate option `{key}`: give it once"),
-        ));
+fn set<T>(slot: &mut Option<T>, value: T, error: impl FnOnce() -> syn::Error) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(error());
     }
+    *slot = Some(value);
     Ok(())
 }
 
@@ -62,37 +75,80 @@ impl Options {
         let mut o = Options::default();
         for option in raw {
             let key = option.key().clone();
-            match (key.to_string().as_str(), option) {
-                ("defer", RawOption::Flag(k)) => set(&mut o.defer, &key, k)?,
-                ("client", RawOption::Value(_, v)) => set(&mut o.client, &key, v)?,
-                ("hydrate", RawOption::Value(_, v)) => set(&mut o.hydrate, &key, v)?,
-                ("root_margin", RawOption::Value(_, v)) => set(&mut o.root_margin, &key, v)?,
-                ("media", RawOption::Value(_, v)) => set(&mut o.media, &key, v)?,
-                ("name", RawOption::Value(_, v)) => set(&mut o.name, &key, v)?,
-                ("cache", RawOption::Value(_, v)) => set(&mut o.cache, &key, v)?,
-                ("defer", RawOption::Value(..)) => {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        "`defer` takes no value: write `#[island(defer)]` and choose \
-                         visibility at the call site with `.defer_on_visible()`",
+            let duplicate = || format!("duplicate option `{key}`: give it once");
+            match option {
+                RawOption::Flag(k) if k == "defer" => {
+                    set(&mut o.defer, k, || syn::Error::new(key.span(), duplicate()))?
+                }
+                RawOption::Value(k, value) if k == "defer" => {
+                    return Err(Given { key: k, value }.error(
+                        "`defer` takes no value: write `#[island(defer)]`, and make the fetch \
+                         wait for visibility at the call site with `.defer_on_visible()`",
                     ))
                 }
-                ("client" | "hydrate" | "root_margin" | "media" | "name" | "cache", _) => {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        format!("`{key}` needs a value: {key} = \"…\""),
-                    ))
+                RawOption::Value(k, value) => {
+                    let slot = match k.to_string().as_str() {
+                        "client" => &mut o.client,
+                        "hydrate" => &mut o.hydrate,
+                        "root_margin" => &mut o.root_margin,
+                        "media" => &mut o.media,
+                        "name" => &mut o.name,
+                        "cache" => &mut o.cache,
+                        _ => return Err(unknown(&k)),
+                    };
+                    let given = Given { key: k, value };
+                    let error = given.error(duplicate());
+                    set(slot, given, || error)?
                 }
-                _ => {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        format!("unknown island option `{key}`; expected one of: {OPTIONS}"),
-                    ))
+                RawOption::Flag(k) => {
+                    if VALUED.contains(&k.to_string().as_str()) {
+                        return Err(syn::Error::new(
+                            k.span(),
+                            format!("`{k}` needs a value: `{k} = \"…\"`"),
+                        ));
+                    }
+                    return Err(unknown(&k));
                 }
             }
         }
         Ok(o)
     }
+}
+
+/// The options that take a value.
+const VALUED: [&str; 6] = ["client", "hydrate", "root_margin", "media", "name", "cache"];
+
+fn unknown(key: &Ident) -> syn::Error {
+    let written = key.to_string();
+    let guess = std::iter::once("defer")
+        .chain(VALUED)
+        .map(|known| (edit_distance(&written, known), known))
+        .min()
+        .filter(|(d, known)| *d <= 2.max(known.len() / 3))
+        .map(|(_, known)| format!(" (did you mean `{known}`?)"))
+        .unwrap_or_default();
+    syn::Error::new(
+        key.span(),
+        format!("unknown island option `{key}`{guess}; the options are: {OPTIONS}"),
+    )
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 impl Island {
@@ -104,42 +160,10 @@ impl Island {
             return Err(syn::Error::new(
                 attribute_span(),
                 "an island needs `defer` (a server island) or `client = \"path/to/module.js\"` \
-                 (a hydrated island), or both",
+                 (a hydrated island), or both: e.g. #[island(defer)]",
             ));
         }
-        if let Some(asyncness) = &sig.asyncness {
-            if !defer {
-                return Err(syn::Error::new(
-                    asyncness.span(),
-                    "hydrated islands render inline during the page and must not be `async`; \
-                     add `defer` to make this a server island, which may be",
-                ));
-            }
-        }
-        if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-            return Err(syn::Error::new(
-                sig.generics.span(),
-                "islands cannot be generic: the endpoint must know the concrete props type",
-            ));
-        }
-        for (what, present, span) in [
-            ("const", sig.constness.is_some(), sig.constness.span()),
-            ("unsafe", sig.unsafety.is_some(), sig.unsafety.span()),
-            ("extern", sig.abi.is_some(), sig.abi.span()),
-        ] {
-            if present {
-                return Err(syn::Error::new(
-                    span,
-                    format!("an island cannot be `{what}`"),
-                ));
-            }
-        }
-        if matches!(sig.output, syn::ReturnType::Default) {
-            return Err(syn::Error::new(
-                sig.ident.span(),
-                "an island must return `maud::Markup` (or `Result<Markup, E>` for a server island)",
-            ));
-        }
+        check_signature(sig, defer)?;
         let params = sig
             .inputs
             .iter()
@@ -147,96 +171,272 @@ impl Island {
             .collect::<syn::Result<Vec<_>>>()?;
 
         let name = match &o.name {
-            Some(lit) => {
-                let value = lit.value();
+            Some(given) => {
+                let value = given.value.value();
                 if !is_valid_name(&value) {
                     return Err(syn::Error::new(
-                        lit.span(),
-                        "an island name is an ASCII letter followed by letters, digits or `_` \
-                         (at most 64), e.g. \"UserAvatar\"",
+                        given.value.span(),
+                        format!(
+                            "`{}` is not a valid island name: it must be an ASCII letter \
+                             followed by ASCII letters, digits or `_` (at most 64), e.g. \
+                             \"UserAvatar\"; the name goes into URLs",
+                            value.escape_debug()
+                        ),
                     ));
                 }
                 value
             }
-            None => pascal_case(&sig.ident.to_string()),
+            None => {
+                let name = pascal_case(&sig.ident.to_string());
+                if !is_valid_name(&name) {
+                    return Err(syn::Error::new(
+                        sig.ident.span(),
+                        format!(
+                            "the island name made from this function's name, `{name}`, is not valid \
+                             (an ASCII letter followed by ASCII letters, digits or `_`, at \
+                             most 64): choose one with `name = \"…\"`"
+                        ),
+                    ));
+                }
+                name
+            }
         };
 
-        if let Some(client) = &o.client {
-            check_client_path(client)?;
+        for given in [&o.hydrate, &o.root_margin, &o.media].into_iter().flatten() {
+            if o.client.is_none() {
+                return Err(given.error(format!(
+                    "`{}` chooses when a hydrated island's client module runs, and this \
+                     island has none: add `client = \"path/to/module.js\"`",
+                    given.key
+                )));
+            }
         }
-        let client_only = |key: &Option<LitStr>, what: &str| match key {
-            Some(lit) if o.client.is_none() => Err(syn::Error::new(
-                lit.span(),
-                format!("`{what}` applies to hydrated islands: add `client = \"…\"`"),
-            )),
-            _ => Ok(()),
-        };
-        client_only(&o.hydrate, "hydrate")?;
-        client_only(&o.root_margin, "root_margin")?;
-        client_only(&o.media, "media")?;
-        if let (Some(cache), false) = (&o.cache, defer) {
-            return Err(syn::Error::new(
-                cache.span(),
-                "`cache` sets the Cache-Control of a server island's answer: add `defer`",
-            ));
+        if let Some(cache) = &o.cache {
+            if !defer {
+                return Err(cache.error(
+                    "`cache` sets the Cache-Control of a server island's answer, and only \
+                     server islands have one: add `defer`",
+                ));
+            }
+            check_cache_control(&cache.value)?;
         }
         let hydrate = hydrate_model(&o)?;
+        // Last: a missing file is easier to act on once everything else is right.
+        let client = match o.client {
+            Some(given) => {
+                check_client_path(&given.value)?;
+                Some(given.value)
+            }
+            None => None,
+        };
 
         Ok(Island {
             function,
             name,
             params,
             defer,
-            client: o.client,
+            client,
             hydrate,
-            cache: o.cache,
+            cache: o.cache.map(|c| c.value),
         })
     }
 }
 
-fn hydrate_model(o: &Options) -> syn::Result<HydrateModel> {
-    let trigger = o.hydrate.as_ref().map(|l| (l.value(), l));
-    let model = match (trigger, &o.media) {
-        (None, Some(media)) => HydrateModel::Media(media.clone()),
-        (Some((t, _)), Some(media)) if t == "media" => HydrateModel::Media(media.clone()),
-        (Some((t, lit)), None) if t == "media" => {
+fn check_signature(sig: &syn::Signature, defer: bool) -> syn::Result<()> {
+    if let Some(asyncness) = &sig.asyncness {
+        if !defer {
             return Err(syn::Error::new(
-                lit.span(),
-                "`hydrate = \"media\"` needs the query: media = \"(max-width: 600px)\"",
-            ))
+                asyncness.span(),
+                "a hydrated island renders inline, during the page's render, so it cannot be \
+                 `async`: remove `async`, or add `defer` to make it a server island (those may \
+                 be async)",
+            ));
         }
-        (Some(_), Some(media)) => {
-            return Err(syn::Error::new(
-                media.span(),
-                "`media` only goes with `hydrate = \"media\"`",
-            ))
-        }
-        (Some((t, _)), None) if t == "visible" => HydrateModel::Visible(o.root_margin.clone()),
-        (Some((t, lit)), None) => match t.as_str() {
-            "load" => HydrateModel::Load,
-            "idle" => HydrateModel::Idle,
-            _ => return Err(syn::Error::new(
-                lit.span(),
-                "unknown hydration trigger; expected \"load\", \"idle\", \"visible\" or \"media\"",
-            )),
-        },
-        (None, None) => HydrateModel::Load,
-    };
-    if let (Some(margin), false) = (&o.root_margin, matches!(model, HydrateModel::Visible(_))) {
-        return Err(syn::Error::new(
-            margin.span(),
-            "`root_margin` only goes with `hydrate = \"visible\"`",
+    }
+    if !sig.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &sig.generics,
+            "an island cannot be generic: its endpoint decodes props into concrete types; \
+             use concrete parameter types",
         ));
     }
-    Ok(model)
+    if let Some(where_clause) = &sig.generics.where_clause {
+        return Err(syn::Error::new_spanned(
+            where_clause,
+            "an island cannot have a `where` clause: its parameters are concrete props",
+        ));
+    }
+    if let Some(variadic) = &sig.variadic {
+        return Err(syn::Error::new_spanned(
+            variadic,
+            "an island cannot be variadic",
+        ));
+    }
+    for (what, span) in [
+        ("const", sig.constness.map(|t| t.span)),
+        ("unsafe", sig.unsafety.map(|t| t.span)),
+        ("extern", sig.abi.as_ref().map(|a| a.extern_token.span)),
+    ] {
+        if let Some(span) = span {
+            return Err(syn::Error::new(
+                span,
+                format!("an island cannot be `{what}`: remove `{what}`"),
+            ));
+        }
+    }
+    match &sig.output {
+        syn::ReturnType::Default => {
+            // From `fn` to `)`: where the return type is missing.
+            let fn_token = &sig.fn_token;
+            let close = Ident::new("x", sig.paren_token.span.close());
+            Err(syn::Error::new_spanned(
+                quote::quote!(#fn_token #close),
+                "an island returns its HTML: add `-> Markup` (`maud::Markup`; a server island \
+                 may also return `Result<Markup, E>`)",
+            ))
+        }
+        syn::ReturnType::Type(_, ty) => match &**ty {
+            Type::ImplTrait(_) | Type::Infer(_) | Type::Never(_) => Err(syn::Error::new_spanned(
+                ty,
+                "an island returns `maud::Markup` (a server island may also return \
+                 `Result<Markup, E>` with `E: Display`)",
+            )),
+            ty if !defer && last_segment_is(ty, "Result") => Err(syn::Error::new_spanned(
+                ty,
+                "a hydrated island renders inline and returns `maud::Markup`: only a server \
+                 island (`defer`) may return `Result`, since a failure can then fall back to \
+                 its fallback HTML",
+            )),
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Whether `ty` is a path whose last segment is `name`, e.g. `io::Result<T>`.
+fn last_segment_is(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            p.path.segments.last().is_some_and(|s| s.ident == name)
+        }
+        Type::Paren(p) => last_segment_is(&p.elem, name),
+        Type::Group(g) => last_segment_is(&g.elem, name),
+        _ => false,
+    }
+}
+
+/// The endpoint sends `cache` as a header value: printable ASCII only.
+fn check_cache_control(lit: &LitStr) -> syn::Result<()> {
+    let value = lit.value();
+    if value.trim().is_empty()
+        || !value
+            .bytes()
+            .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
+        return Err(syn::Error::new(
+            lit.span(),
+            "`cache` is a Cache-Control header value in printable ASCII, e.g. \
+             \"public, max-age=60\"",
+        ));
+    }
+    Ok(())
+}
+
+fn hydrate_model(o: &Options) -> syn::Result<HydrateModel> {
+    let model = match &o.hydrate {
+        None => HydrateModel::Load,
+        Some(given) => match given.value.value().as_str() {
+            "load" => HydrateModel::Load,
+            "idle" => HydrateModel::Idle,
+            "visible" => HydrateModel::Visible(None),
+            "media" => match &o.media {
+                Some(media) => HydrateModel::Media(media.value.clone()),
+                None => {
+                    return Err(given.error(
+                        "`hydrate = \"media\"` needs its media query: add \
+                         `media = \"(max-width: 600px)\"`",
+                    ))
+                }
+            },
+            other => {
+                return Err(syn::Error::new(
+                    given.value.span(),
+                    format!(
+                        "unknown hydration trigger \"{}\"; expected \"load\" (the default), \
+                         \"idle\", \"visible\" or \"media\"",
+                        other.escape_debug()
+                    ),
+                ))
+            }
+        },
+    };
+    if let Some(media) = &o.media {
+        if !matches!(model, HydrateModel::Media(_)) {
+            return Err(media.error(
+                "`media` is the query of `hydrate = \"media\"`: add `hydrate = \"media\"`",
+            ));
+        }
+        if media.value.value().trim().is_empty() {
+            return Err(syn::Error::new(
+                media.value.span(),
+                "`media` is a CSS media query, e.g. \"(max-width: 600px)\"",
+            ));
+        }
+    }
+    match (&o.root_margin, model) {
+        (None, model) => Ok(model),
+        (Some(margin), HydrateModel::Visible(_)) => {
+            check_root_margin(&margin.value)?;
+            Ok(HydrateModel::Visible(Some(margin.value.clone())))
+        }
+        (Some(margin), model) => Err(margin.error(format!(
+            "`root_margin` widens the viewport for `hydrate = \"visible\"`, but this island \
+             hydrates on \"{}\": use `hydrate = \"visible\"` or drop `root_margin`",
+            match model {
+                HydrateModel::Load => "load",
+                HydrateModel::Idle => "idle",
+                HydrateModel::Visible(_) => "visible",
+                HydrateModel::Media(_) => "media",
+            }
+        ))),
+    }
+}
+
+/// `IntersectionObserver` accepts one to four lengths in `px` or `%` and
+/// throws on anything else.
+fn check_root_margin(lit: &LitStr) -> syn::Result<()> {
+    let value = lit.value();
+    let parts: Vec<&str> = value.split_ascii_whitespace().collect();
+    let length = |part: &str| {
+        let number = part
+            .strip_suffix("px")
+            .or_else(|| part.strip_suffix('%'))
+            .map(|n| n.strip_prefix(['-', '+']).unwrap_or(n));
+        number.is_some_and(|n| {
+            !n.is_empty()
+                && !n.starts_with('.')
+                && !n.ends_with('.')
+                && n.bytes().filter(|b| *b == b'.').count() <= 1
+                && n.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        })
+    };
+    if parts.is_empty() || parts.len() > 4 || !parts.iter().all(|p| length(p)) {
+        return Err(syn::Error::new(
+            lit.span(),
+            "`root_margin` is one to four lengths in `px` or `%`, as for \
+             IntersectionObserver, e.g. \"200px\" or \"10% 0px\"",
+        ));
+    }
+    Ok(())
 }
 
 fn param(arg: &FnArg) -> syn::Result<Param> {
     let typed = match arg {
         FnArg::Receiver(r) => {
-            return Err(syn::Error::new(
-                r.span(),
-                "islands are free functions: props are the parameters, there is no `self`",
+            return Err(syn::Error::new_spanned(
+                r,
+                "an island is a free function, not a method: its props are its parameters, \
+                 and there is no `self` to send to the browser and back; move it out of the \
+                 `impl` and pass the fields it needs as parameters",
             ))
         }
         FnArg::Typed(t) => t,
@@ -244,23 +444,38 @@ fn param(arg: &FnArg) -> syn::Result<Param> {
     let name = match &*typed.pat {
         Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
         other => {
-            return Err(syn::Error::new(
-                other.span(),
-                "island parameters must be plain names (`count: u32`): each becomes a prop",
+            return Err(syn::Error::new_spanned(
+                other,
+                "an island's parameters must be plain names, like `count: u32`: each one \
+                 becomes a prop of that name; destructure inside the body",
             ))
         }
     };
-    if let Some(span) = borrowed(&typed.ty) {
-        return Err(syn::Error::new(
-            span,
-            "island props must be owned (e.g. `String`, not `&str`): they are serialized \
-             into the page and deserialized again",
+    if let Some((offender, hint)) = borrowed(&typed.ty) {
+        return Err(syn::Error::new_spanned(
+            offender,
+            format!(
+                "island props must be owned{hint}: they are serialized into the page and \
+                 deserialized again, so they cannot borrow"
+            ),
         ));
     }
-    if let Type::ImplTrait(t) = &*typed.ty {
+    let impl_trait = match &*typed.ty {
+        Type::ImplTrait(t) => Some(t.to_token_stream()),
+        ty => find_ident(ty.to_token_stream(), "impl").map(|i| i.to_token_stream()),
+    };
+    if let Some(offender) = impl_trait {
+        return Err(syn::Error::new_spanned(
+            offender,
+            "island props need a concrete type, not `impl Trait`: they are deserialized \
+             into it",
+        ));
+    }
+    if let Some(t) = find_ident(typed.ty.to_token_stream(), "Self") {
         return Err(syn::Error::new(
             t.span(),
-            "island props need a concrete type, not `impl Trait`",
+            "island props cannot name `Self`: the props live in a struct of their own; \
+             write the type's name",
         ));
     }
     Ok(Param {
@@ -269,10 +484,26 @@ fn param(arg: &FnArg) -> syn::Result<Param> {
     })
 }
 
-/// The span of a reference anywhere in `ty`, if any.
-fn borrowed(ty: &Type) -> Option<Span> {
+/// The first identifier (or keyword) `word` in `tokens`, at any depth.
+fn find_ident(tokens: TokenStream, word: &str) -> Option<Ident> {
+    tokens.into_iter().find_map(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) if i == word => Some(i),
+        proc_macro2::TokenTree::Group(g) => find_ident(g.stream(), word),
+        _ => None,
+    })
+}
+
+/// The first borrow anywhere in `ty`, and a hint for the owned type.
+fn borrowed(ty: &Type) -> Option<(TokenStream, &'static str)> {
     match ty {
-        Type::Reference(r) => Some(r.and_token.span()),
+        Type::Reference(r) => {
+            let hint = match &*r.elem {
+                Type::Path(p) if p.path.is_ident("str") => " (`String`, not `&str`)",
+                Type::Slice(_) => " (`Vec<T>`, not `&[T]`)",
+                _ => " (drop the `&`)",
+            };
+            Some((r.to_token_stream(), hint))
+        }
         Type::Paren(p) => borrowed(&p.elem),
         Type::Group(g) => borrowed(&g.elem),
         Type::Array(a) => borrowed(&a.elem),
@@ -281,7 +512,10 @@ fn borrowed(ty: &Type) -> Option<Span> {
         Type::Path(p) => p.path.segments.iter().find_map(|seg| match &seg.arguments {
             syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
                 syn::GenericArgument::Type(t) => borrowed(t),
-                syn::GenericArgument::Lifetime(l) => Some(l.span()),
+                // `Cow<'static, str>` deserializes owned; other lifetimes borrow.
+                syn::GenericArgument::Lifetime(l) if l.ident != "static" => {
+                    Some((l.to_token_stream(), ""))
+                }
                 _ => None,
             }),
             _ => None,
@@ -305,14 +539,16 @@ fn check_client_path(lit: &LitStr) -> syn::Result<()> {
         ));
     }
     let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
-    let full = Path::new(&root).join(&path);
-    if !full.is_file() {
+    if !Path::new(&root).join(&path).is_file() {
+        // Named by package, not by absolute path: the message stays the
+        // same wherever the crate is built.
+        let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "this crate".into());
         return Err(syn::Error::new(
             lit.span(),
             format!(
-                "client module `{path}` not found (looked for {}); paths are relative to the \
-                 crate's Cargo.toml",
-                full.display()
+                "client module `{path}` not found: `client` paths are relative to the \
+                 directory of the Cargo.toml of the crate being built (`{package}`), \
+                 e.g. \"static/counter.js\""
             ),
         ));
     }
@@ -346,7 +582,9 @@ pub(crate) fn pascal_case(snake: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::pascal_case;
+    use super::{check_cache_control, check_root_margin, edit_distance, pascal_case};
+    use proc_macro2::Span;
+    use syn::LitStr;
 
     #[test]
     fn pascal() {
@@ -354,5 +592,57 @@ mod tests {
         assert_eq!(pascal_case("counter"), "Counter");
         assert_eq!(pascal_case("cart_count2"), "CartCount2");
         assert_eq!(pascal_case("_x__y"), "XY");
+        assert_eq!(pascal_case("r#type"), "Type");
+    }
+
+    #[test]
+    fn distance() {
+        assert_eq!(edit_distance("defer", "defer"), 0);
+        assert_eq!(edit_distance("defered", "defer"), 2);
+        assert_eq!(edit_distance("hydrat", "hydrate"), 1);
+        assert_eq!(edit_distance("", "name"), 4);
+        assert_eq!(edit_distance("rootmargin", "root_margin"), 1);
+    }
+
+    fn lit(s: &str) -> LitStr {
+        LitStr::new(s, Span::call_site())
+    }
+
+    #[test]
+    fn root_margins() {
+        for ok in [
+            "200px",
+            "0px",
+            "-10px",
+            "10%",
+            "1.5px",
+            "10px 0px",
+            "1px 2px 3px 4%",
+        ] {
+            assert!(check_root_margin(&lit(ok)).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            "200",
+            "0",
+            "px",
+            "10em",
+            "1px 2px 3px 4px 5px",
+            ".5px",
+            "5.px",
+        ] {
+            assert!(check_root_margin(&lit(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cache_controls() {
+        for ok in ["public, max-age=60", "no-cache", "private,\tmax-age=0"] {
+            assert!(check_cache_control(&lit(ok)).is_ok(), "{ok:?}");
+        }
+        for bad in ["", "  ", "public\nmax-age=60", "max-age=60\r", "caf\u{e9}"] {
+            assert!(check_cache_control(&lit(bad)).is_err(), "{bad:?}");
+        }
     }
 }

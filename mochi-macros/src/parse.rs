@@ -42,7 +42,7 @@ pub(crate) fn parse_options(args: TokenStream) -> syn::Result<Vec<RawOption>> {
                     }) => Ok(RawOption::Value(key, s)),
                     other => Err(syn::Error::new_spanned(
                         other,
-                        format!("`{key}` takes a string literal, e.g. {key} = \"…\""),
+                        format!("`{key}` takes a string literal: `{key} = \"…\"`"),
                     )),
                 }
             }

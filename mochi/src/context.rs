@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::http::header::HeaderMap;
+use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::http::{Method, Uri};
 use actix_web::HttpRequest;
 
@@ -19,6 +19,17 @@ tokio::task_local! {
     static SCOPE: Rc<Scope>;
 }
 
+/// Where a props block is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BlockState {
+    /// Numbered; the island that owns it is rendering its body.
+    Building,
+    /// Numbered, not yet in the output.
+    Pending,
+    /// In the output.
+    Written,
+}
+
 /// Ids of one page render: island ids and props blocks.
 #[derive(Debug, Default)]
 pub(crate) struct PageState {
@@ -26,8 +37,8 @@ pub(crate) struct PageState {
     /// inside a server island's answer, so ids never collide.
     pub(crate) prefix: String,
     next_island: Cell<u32>,
-    /// devalue text → props block number.
-    props: RefCell<HashMap<Box<str>, u32>>,
+    /// devalue text → props block number and whether it is written.
+    props: RefCell<HashMap<Box<str>, (u32, BlockState)>>,
     pub(crate) islands_rendered: Cell<u32>,
     pub(crate) runtime_rendered: Cell<bool>,
 }
@@ -45,18 +56,63 @@ impl PageState {
         let n = self.next_island.get();
         self.next_island.set(n + 1);
         self.islands_rendered.set(self.islands_rendered.get() + 1);
-        format!("{}i{n}", self.prefix)
+        // By hand: `format!` is a tenth of a server island's render cost.
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut rest = n;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let mut id = String::with_capacity(self.prefix.len() + 1 + digits.len() - at);
+        id.push_str(&self.prefix);
+        id.push('i');
+        id.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+        id
     }
 
-    /// The props block number for `text`, and whether it is new (the caller
-    /// then writes the block).
-    pub(crate) fn props_block(&self, text: &str) -> (u32, bool) {
+    /// Reserves the props block for `text` before the island's body
+    /// renders, so islands nested in that body (rendered first) neither
+    /// take an earlier number nor write the block inside their parent.
+    /// Returns whether this call made the reservation; the caller then
+    /// calls [`PageState::props_built`] once the body is done.
+    pub(crate) fn props_reserve(&self, text: &str) -> bool {
         let mut table = self.props.borrow_mut();
-        if let Some(&n) = table.get(text) {
-            return (n, false);
+        if table.contains_key(text) {
+            return false;
         }
         let n = table.len() as u32;
-        table.insert(text.into(), n);
+        table.insert(text.into(), (n, BlockState::Building));
+        true
+    }
+
+    /// Ends a reservation made by [`PageState::props_reserve`].
+    pub(crate) fn props_built(&self, text: &str) {
+        if let Some(entry) = self.props.borrow_mut().get_mut(text) {
+            if entry.1 == BlockState::Building {
+                entry.1 = BlockState::Pending;
+            }
+        }
+    }
+
+    /// The props block number for `text`, and whether the caller must write
+    /// the block now (the first island rendered with it that is not nested
+    /// inside the island that reserved it).
+    pub(crate) fn props_block(&self, text: &str) -> (u32, bool) {
+        let mut table = self.props.borrow_mut();
+        if let Some(entry) = table.get_mut(text) {
+            let write = entry.1 == BlockState::Pending;
+            if write {
+                entry.1 = BlockState::Written;
+            }
+            return (entry.0, write);
+        }
+        let n = table.len() as u32;
+        table.insert(text.into(), (n, BlockState::Written));
         (n, true)
     }
 }
@@ -141,19 +197,69 @@ pub(crate) struct RequestHead {
     pub(crate) method: Method,
     pub(crate) uri: Uri,
     pub(crate) headers: HeaderMap,
-    pub(crate) full_url: String,
+    /// The app's `secure` and `host` settings: the page URL's last resorts.
+    secure: bool,
+    config_host: String,
 }
 
 impl RequestHead {
     pub(crate) fn of(req: &actix_web::dev::ServiceRequest) -> RequestHead {
-        let conn = req.connection_info();
-        let full_url = format!("{}://{}{}", conn.scheme(), conn.host(), req.uri());
+        let config = req.app_config();
         RequestHead {
             method: req.method().clone(),
             uri: req.uri().clone(),
             headers: req.headers().clone(),
-            full_url,
+            secure: config.secure(),
+            config_host: config.host().to_owned(),
         }
+    }
+
+    /// The page's absolute URL, with the scheme and host found as actix's
+    /// `ConnectionInfo` finds them (`Forwarded`, `X-Forwarded-Proto` /
+    /// `-Host`, `Host`, the URI, the app config).
+    ///
+    /// Computed when asked for rather than for every page: building
+    /// `ConnectionInfo` and the URL up front was a tenth of a page request's
+    /// CPU time, and few pages ask.
+    pub(crate) fn full_url(&self) -> String {
+        let first = |name: &HeaderName| -> Option<&str> {
+            let value = self.headers.get(name)?.to_str().ok()?;
+            Some(value.split(',').next()?.trim())
+        };
+        let unquote = |v: &'_ str| -> String {
+            v.trim()
+                .trim_start_matches('"')
+                .trim_end_matches('"')
+                .to_owned()
+        };
+        let (mut scheme, mut host) = (None, None);
+        let forwarded = self
+            .headers
+            .get_all(header::FORWARDED)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .flat_map(|v| v.split(','))
+            .filter_map(|pair| pair.trim().split_once('='));
+        for (name, value) in forwarded {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "proto" => scheme.get_or_insert_with(|| unquote(value)),
+                "host" => host.get_or_insert_with(|| unquote(value)),
+                _ => continue,
+            };
+        }
+        let scheme = scheme
+            .as_deref()
+            .or_else(|| first(&header::X_FORWARDED_PROTO))
+            .or_else(|| self.uri.scheme_str())
+            .or_else(|| self.secure.then_some("https"))
+            .unwrap_or("http");
+        let host = host
+            .as_deref()
+            .or_else(|| first(&header::X_FORWARDED_HOST))
+            .or_else(|| self.headers.get(header::HOST)?.to_str().ok())
+            .or_else(|| self.uri.authority().map(|a| a.as_str()))
+            .unwrap_or(&self.config_host);
+        format!("{scheme}://{host}{}", self.uri)
     }
 }
 
@@ -246,7 +352,7 @@ impl RequestContext {
     /// (`None` if it sent none).
     pub fn page_url(&self) -> Option<String> {
         match &self.source {
-            Source::Page(head) => Some(head.full_url.clone()),
+            Source::Page(head) => Some(head.full_url()),
             Source::Island(_) => self.header("referer").map(str::to_owned),
         }
     }
@@ -294,4 +400,54 @@ pub fn request_context() -> Option<RequestContext> {
         Some(RequestContext { source })
     })
     .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::RequestHead;
+
+    /// The lazily computed page URL is the one actix's `ConnectionInfo` gives.
+    #[test]
+    fn full_url_matches_connection_info() {
+        let cases: &[&[(&str, &str)]] = &[
+            &[],
+            &[("host", "example.com")],
+            &[("host", "example.com:8080")],
+            &[("host", "a.test"), ("x-forwarded-host", "b.test, c.test")],
+            &[("host", "a.test"), ("x-forwarded-proto", "https")],
+            &[
+                ("host", "a.test"),
+                ("forwarded", "for=1.2.3.4; proto=https; host=\"f.test\""),
+            ],
+            &[
+                ("host", "a.test"),
+                (
+                    "forwarded",
+                    "For=1.2.3.4, for=5.6.7.8;Proto=http;HOST=g.test",
+                ),
+                ("x-forwarded-host", "ignored.test"),
+            ],
+            &[("forwarded", "by=x;host")],
+        ];
+        for headers in cases {
+            for uri in ["/", "/a/b?q=1&r=%20", "https://uri.test/p"] {
+                let mut req = TestRequest::get().uri(uri);
+                for &(name, value) in *headers {
+                    req = req.insert_header((name, value));
+                }
+                let req = req.to_srv_request();
+                let expected = {
+                    let conn = req.connection_info();
+                    format!("{}://{}{}", conn.scheme(), conn.host(), req.uri())
+                };
+                assert_eq!(
+                    RequestHead::of(&req).full_url(),
+                    expected,
+                    "{headers:?} {uri}"
+                );
+            }
+        }
+    }
 }

@@ -138,16 +138,20 @@ async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpRespon
             Some("props are not UTF-8".into()),
         );
     };
-    let island_id = query.island_id.unwrap_or("x").to_owned();
+    let island_id = query.island_id.unwrap_or("x");
+    let page = PageState::with_prefix([island_id, "-"].concat());
+    // A deferred + hydrated island's answer is a hydrated island of its own:
+    // its Rust code sees the id its client module will get.
+    let own_id = match def.client {
+        Some(_) => page.next_island_id(),
+        None => island_id.to_owned(),
+    };
+    // Its props block goes before it, even if its body renders islands
+    // with the same props.
+    let reserved = def.client.is_some() && def.has_props && page.props_reserve(&text);
     let scope = Rc::new(Scope {
-        island: Some(IslandRequest {
-            id: island_id.clone(),
-        }),
-        ..Scope::new(
-            config,
-            Some(ScopeRequest::Island(req)),
-            PageState::with_prefix(format!("{island_id}-")),
-        )
+        island: Some(IslandRequest { id: own_id.clone() }),
+        ..Scope::new(config, Some(ScopeRequest::Island(req)), page)
     });
     let started = context::run_sync(scope.clone(), || {
         std::panic::catch_unwind(AssertUnwindSafe(|| endpoint(&text)))
@@ -165,9 +169,12 @@ async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpRespon
     };
     let rendered = context::run(scope, async {
         let markup = AssertUnwindSafe(future).catch_unwind().await;
+        if reserved {
+            context::with_scope(|scope| scope.page.props_built(&text));
+        }
         markup.map(|m| {
             m.map(|m| match def.client {
-                Some(_) => crate::render::wrap_hydrated(def, &text, m),
+                Some(_) => crate::render::wrap_hydrated(def, &own_id, &text, m),
                 None => m,
             })
         })

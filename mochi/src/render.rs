@@ -2,7 +2,10 @@
 //! props and a fallback, or `<mochi-island>` with its props block.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -13,6 +16,7 @@ use crate::config::SIGNED_PROPS_WARN_LEN;
 use crate::context::{self, with_scope, PageState};
 use crate::devalue;
 use crate::registry::{Hydrate, IslandDef};
+use crate::signing::Keys;
 
 /// A server island at its call site: renders its fallback inside
 /// `<mochi-server-island>`; the browser fetches the real HTML later.
@@ -24,7 +28,8 @@ use crate::registry::{Hydrate, IslandDef};
 pub struct ServerIsland {
     def: &'static IslandDef,
     id: String,
-    token: Option<String>,
+    /// Shared with the per-thread token cache.
+    token: Option<Arc<str>>,
     fallback: Option<Markup>,
     visible: bool,
     root_margin: Option<Cow<'static, str>>,
@@ -78,8 +83,12 @@ impl Render for ServerIsland {
         escape_into(out, &self.id);
         out.push('"');
         if let Some(token) = &self.token {
+            // base64url and `.`: nothing to escape.
+            debug_assert!(token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
             out.push_str(" signed-props=\"");
-            escape_into(out, token);
+            out.push_str(token);
             out.push('"');
         }
         if self.visible {
@@ -106,7 +115,7 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
     let signed = with_scope(|scope| {
         let id = scope.page.next_island_id();
         let token = match devalue::to_string(props) {
-            Ok(text) => Some(sign_props(&scope.config.keys, def, &text)),
+            Ok(text) => Some(cached_token(&scope.config.keys, def, &text)),
             Err(e) => {
                 log::error!(
                     "mochi: props of island `{}` do not serialize: {e}",
@@ -137,7 +146,67 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
     }
 }
 
-fn sign_props(keys: &crate::signing::Keys, def: &IslandDef, text: &str) -> String {
+/// Props texts longer than this are signed every time, not cached.
+const TOKEN_CACHE_MAX_TEXT: usize = 256;
+/// Entries per thread; a full cache is emptied and starts over.
+const TOKEN_CACHE_ENTRIES: usize = 256;
+
+/// Tokens this thread signed recently, by island name and props text.
+///
+/// Tokens are deterministic, so a page that renders the same island with
+/// the same props on every request (the common case) need not run HMAC
+/// every time: on the bench page signing was two thirds of mochi's render
+/// cost. Per thread, so no locks; bounded in entries and text length, so
+/// memory stays flat whatever the props; tied to one set of keys.
+struct TokenCache {
+    keys: u64,
+    /// `"{name}\0{text}"` → token.
+    tokens: HashMap<Box<str>, Arc<str>>,
+    scratch: String,
+}
+
+thread_local! {
+    static TOKENS: RefCell<TokenCache> = RefCell::new(TokenCache {
+        keys: u64::MAX,
+        tokens: HashMap::new(),
+        scratch: String::new(),
+    });
+}
+
+/// The token for `text` under `def`, from this thread's cache if possible.
+fn cached_token(keys: &Keys, def: &IslandDef, text: &str) -> Arc<str> {
+    if text.len() > TOKEN_CACHE_MAX_TEXT {
+        return sign_props(keys, def, text).into();
+    }
+    TOKENS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let TokenCache {
+            keys: cached_keys,
+            tokens,
+            scratch,
+        } = &mut *cache;
+        if *cached_keys != keys.id() {
+            tokens.clear();
+            *cached_keys = keys.id();
+        }
+        // Island names are identifiers: `\0` cannot occur in one.
+        scratch.clear();
+        scratch.push_str(def.name);
+        scratch.push('\0');
+        scratch.push_str(text);
+        if let Some(token) = tokens.get(scratch.as_str()) {
+            return token.clone();
+        }
+        let token: Arc<str> = sign_props(keys, def, text).into();
+        if tokens.len() >= TOKEN_CACHE_ENTRIES {
+            tokens.clear();
+        }
+        tokens.insert(scratch.as_str().into(), token.clone());
+        token
+    })
+}
+
+fn sign_props(keys: &Keys, def: &IslandDef, text: &str) -> String {
     let token = keys.sign_encoded(def.name, &URL_SAFE_NO_PAD.encode(text));
     if token.len() > SIGNED_PROPS_WARN_LEN {
         log::warn!(
@@ -300,7 +369,15 @@ pub(crate) fn hydrated_island<P: Serialize>(
                 );
                 (String::from("i?"), None)
             });
+    let reserved = text.as_deref().and_then(|text| {
+        with_scope(|scope| scope.page.props_reserve(text).then_some(()))
+            .flatten()
+            .map(|()| text)
+    });
     let html = context::with_island_id(&id, || render(props));
+    if let Some(text) = reserved {
+        with_scope(|scope| scope.page.props_built(text));
+    }
     HydratedIsland {
         def,
         id,
@@ -312,11 +389,16 @@ pub(crate) fn hydrated_island<P: Serialize>(
 }
 
 /// Wraps a server island's answer for a `defer` + `client` island so the
-/// browser hydrates it after the swap.
-pub(crate) fn wrap_hydrated(def: &'static IslandDef, props_text: &str, html: Markup) -> Markup {
+/// browser hydrates it after the swap; `id` is the island id its Rust code
+/// saw while rendering.
+pub(crate) fn wrap_hydrated(
+    def: &'static IslandDef,
+    id: &str,
+    props_text: &str,
+    html: Markup,
+) -> Markup {
     with_scope(|scope| {
         let mut out = String::with_capacity(html.0.len() + props_text.len() + 256);
-        let id = scope.page.next_island_id();
         let props_id = def
             .has_props
             .then(|| write_props_block(&mut out, &scope.page, props_text));
@@ -324,7 +406,7 @@ pub(crate) fn wrap_hydrated(def: &'static IslandDef, props_text: &str, html: Mar
         write_hydrated(
             &mut out,
             def,
-            &id,
+            id,
             props_id.as_deref(),
             client_url.as_deref(),
             &def.hydrate,
@@ -338,26 +420,36 @@ pub(crate) fn wrap_hydrated(def: &'static IslandDef, props_text: &str, html: Mar
 /// The `<script type="module">` tag loading the client runtime. Put it in
 /// the `<head>` of every page that renders islands.
 pub fn runtime_script() -> Markup {
-    let url = with_scope(|scope| {
+    fn tag(url: &str) -> Markup {
+        let mut out = String::with_capacity(url.len() + 40);
+        out.push_str("<script type=\"module\" src=\"");
+        escape_into(&mut out, url);
+        out.push_str("\"></script>");
+        PreEscaped(out)
+    }
+    with_scope(|scope| {
         scope.page.runtime_rendered.set(true);
-        scope.config.runtime_url.clone()
+        tag(&scope.config.runtime_url)
     })
     .unwrap_or_else(|| {
-        format!(
+        tag(&format!(
             "{}/runtime-{}.js",
             crate::config::DEFAULT_ASSET_PREFIX,
             crate::assets::runtime_hash()
-        )
-    });
-    let mut out = String::with_capacity(url.len() + 40);
-    out.push_str("<script type=\"module\" src=\"");
-    escape_into(&mut out, &url);
-    out.push_str("\"></script>");
-    PreEscaped(out)
+        ))
+    })
 }
 
 /// HTML-escapes `text` for an attribute value or text node.
 pub(crate) fn escape_into(out: &mut String, text: &str) {
+    // Names, ids and URLs almost never need escaping: one scan, one copy.
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        out.push_str(text);
+        return;
+    }
     let mut start = 0;
     for (i, b) in text.bytes().enumerate() {
         let rep = match b {

@@ -200,7 +200,10 @@ mod tests {
             .within(Segment::MapKey(0));
         assert_eq!(e.path(), r#".key(#0)["a b"].get(#2)"#);
         assert_eq!(Error::new("y").to_string(), "devalue: y");
-        assert_eq!(Error::new("y").at_slot(0).to_string(), "devalue: y at slot 0");
+        assert_eq!(
+            Error::new("y").at_slot(0).to_string(),
+            "devalue: y at slot 0"
+        );
         assert!(format!("{:?}", e).contains("a b"));
     }
 }

@@ -2,13 +2,14 @@
 //! quoting, `Number.prototype.toString`, and which property names JavaScript
 //! treats as array indices (they are enumerated first, in numeric order).
 
-/// What to write for an ASCII byte: 0 = itself, 1 = `\u00XX`, else the
-/// second character of a two-character escape (`\n` → b'n').
-static ASCII: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// What to do with each byte of a string: 0 = copy it; `u` = write
+/// `\u00XX`; `<` = write `\u003C`; 0xE2 = maybe U+2028/U+2029 (whose UTF-8
+/// starts with it); anything else = the letter after a backslash (`\n`).
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut i = 0;
     while i < 0x20 {
-        t[i] = 1;
+        t[i] = b'u';
         i += 1;
     }
     t[0x08] = b'b';
@@ -18,9 +19,48 @@ static ASCII: [u8; 128] = {
     t[0x0d] = b'r';
     t[b'"' as usize] = b'"';
     t[b'\\' as usize] = b'\\';
-    t[b'<' as usize] = 2; // \u003C
+    t[b'<' as usize] = b'<';
+    t[0xE2] = 0xE2;
     t
 };
+
+/// The index of the first byte at or after `pos` that [`ESCAPE`] does not
+/// copy as is (or the length). Eight bytes at a time, with the usual "has a
+/// zero byte" bit tricks: for each test the lowest flagged byte is a true
+/// match (borrows only flag bytes above a match), so the lowest flag overall
+/// is the first special byte.
+#[inline]
+fn next_special(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline(always)]
+    fn zero_byte(v: u64) -> u64 {
+        v.wrapping_sub(ONES) & !v
+    }
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(chunk);
+        let hits = (x.wrapping_sub(ONES * 0x20) & !x)
+            | zero_byte(x ^ (ONES * u64::from(b'"')))
+            | zero_byte(x ^ (ONES * u64::from(b'\\')))
+            | zero_byte(x ^ (ONES * u64::from(b'<')))
+            | zero_byte(x ^ (ONES * 0xE2));
+        let hits = hits & HIGH;
+        if hits != 0 {
+            return pos + (hits.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(&b) = bytes.get(pos) {
+        if ESCAPE[b as usize] != 0 {
+            return pos;
+        }
+        pos += 1;
+    }
+    pos
+}
 
 /// Appends `s` as devalue's `stringify_string` writes it: a JSON string in
 /// which `<`, U+2028 and U+2029 are also escaped, so the text can sit inside
@@ -31,47 +71,71 @@ pub(crate) fn write_quoted(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut flushed = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            let action = ASCII[b as usize];
-            if action != 0 {
-                out.push_str(&s[flushed..i]);
-                match action {
-                    1 => {
-                        const HEX: &[u8; 16] = b"0123456789abcdef";
-                        out.push_str("\\u00");
-                        out.push(HEX[(b >> 4) as usize] as char);
-                        out.push(HEX[(b & 0xf) as usize] as char);
-                    }
-                    2 => out.push_str("\\u003C"),
-                    c => {
-                        out.push('\\');
-                        out.push(c as char);
-                    }
+    loop {
+        i = next_special(bytes, i);
+        let Some(&byte) = bytes.get(i) else {
+            break;
+        };
+        let action = ESCAPE[byte as usize];
+        let escape: &str = match action {
+            0xE2 => match bytes.get(i + 1..i + 3) {
+                Some([0x80, 0xA8]) => "\\u2028",
+                Some([0x80, 0xA9]) => "\\u2029",
+                _ => {
+                    i += 1;
+                    continue;
                 }
-                flushed = i + 1;
+            },
+            b'u' => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str(&s[flushed..i]);
+                out.push_str("\\u00");
+                out.push(HEX[(byte >> 4) as usize] as char);
+                out.push(HEX[(byte & 0xf) as usize] as char);
+                i += 1;
+                flushed = i;
+                continue;
             }
-            i += 1;
-        } else if b == 0xE2
-            && i + 2 < bytes.len()
-            && bytes[i + 1] == 0x80
-            && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9)
-        {
-            out.push_str(&s[flushed..i]);
-            out.push_str(if bytes[i + 2] == 0xA8 {
-                "\\u2028"
-            } else {
-                "\\u2029"
-            });
-            i += 3;
-            flushed = i;
-        } else {
-            i += 1;
-        }
+            b'<' => "\\u003C",
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'b' => "\\b",
+            b't' => "\\t",
+            b'n' => "\\n",
+            b'f' => "\\f",
+            _ => "\\r",
+        };
+        out.push_str(&s[flushed..i]);
+        out.push_str(escape);
+        i += if action == 0xE2 { 3 } else { 1 };
+        flushed = i;
     }
     out.push_str(&s[flushed..]);
     out.push('"');
+}
+
+/// Appends a non-negative slot index or a negative sentinel.
+#[inline(always)]
+pub(crate) fn write_index(out: &mut String, i: i64) {
+    if (0..10).contains(&i) {
+        out.push((b'0' + i as u8) as char);
+    } else if (10..100).contains(&i) {
+        out.push((b'0' + (i / 10) as u8) as char);
+        out.push((b'0' + (i % 10) as u8) as char);
+    } else {
+        write_index_slow(out, i);
+    }
+}
+
+/// Appends an integer (small ones without a formatting buffer).
+#[inline]
+pub(crate) fn write_int(out: &mut String, i: i64) {
+    write_index(out, i);
+}
+
+#[inline(never)]
+fn write_index_slow(out: &mut String, i: i64) {
+    out.push_str(itoa::Buffer::new().format(i));
 }
 
 /// The largest integer that JavaScript numbers hold exactly (2^53 - 1);
@@ -82,14 +146,106 @@ pub(crate) const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 /// `-0` must be handled by the caller (it is a sentinel in devalue).
 pub(crate) fn write_f64(out: &mut String, v: f64) {
     debug_assert!(v.is_finite());
-    out.push_str(ryu_js::Buffer::new().format_finite(v));
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        // Integral and exact: JavaScript prints the integer.
+        out.push_str(itoa::Buffer::new().format(v as i64));
+    } else {
+        write_js_number(out, zmij::Buffer::new().format_finite(v));
+    }
 }
 
 /// Appends a finite `f32` in the shortest form that reads back as the same
 /// `f32`, in JavaScript's notation.
 pub(crate) fn write_f32(out: &mut String, v: f32) {
     debug_assert!(v.is_finite());
-    out.push_str(ryu_js::Buffer::new().format_finite(v));
+    write_js_number(out, zmij::Buffer::new().format_finite(v));
+}
+
+/// Rewrites a number printed by `zmij` (shortest round-trip digits, in
+/// its layout: `12.5`, `100.0`, `0.001`, `1e21`, `1.5e-7`) in the layout
+/// of ECMAScript's Number::toString: with the digits `d` (k of them, no
+/// leading or trailing zeros) and the value `0.d × 10^n`,
+/// - k ≤ n ≤ 21: the digits then n − k zeros (`100`),
+/// - 0 < n ≤ 21: a decimal point after n digits (`12.5`),
+/// - −6 < n ≤ 0: `0.`, −n zeros, the digits (`0.001`),
+/// - otherwise exponential: `d.ddde±x` with x = n − 1 (`1e+21`, `1.5e-7`).
+fn write_js_number(out: &mut String, printed: &str) {
+    let (negative, text) = match printed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, printed),
+    };
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let mut digits = [0u8; 40];
+    let mut k = 0usize;
+    let mut point = 0i32; // digits before the decimal point
+    let mut after_point = false;
+    let mut leading = true;
+    for b in mantissa.bytes() {
+        if b == b'.' {
+            after_point = true;
+            continue;
+        }
+        if leading && b == b'0' {
+            if after_point {
+                point -= 1;
+            }
+            continue;
+        }
+        leading = false;
+        if k < digits.len() {
+            digits[k] = b;
+            k += 1;
+        }
+        if !after_point {
+            point += 1;
+        }
+    }
+    if k == 0 {
+        out.push('0');
+        return;
+    }
+    while k > 1 && digits[k - 1] == b'0' {
+        k -= 1;
+    }
+    let digits = &digits[..k];
+    let n = point + exponent;
+    let k = k as i32;
+    if negative {
+        out.push('-');
+    }
+    let push_digits = |out: &mut String, d: &[u8]| {
+        for &c in d {
+            out.push(c as char);
+        }
+    };
+    if k <= n && n <= 21 {
+        push_digits(out, digits);
+        for _ in 0..n - k {
+            out.push('0');
+        }
+    } else if 0 < n && n <= 21 {
+        push_digits(out, &digits[..n as usize]);
+        out.push('.');
+        push_digits(out, &digits[n as usize..]);
+    } else if -6 < n && n <= 0 {
+        out.push_str("0.");
+        for _ in 0..-n {
+            out.push('0');
+        }
+        push_digits(out, digits);
+    } else {
+        push_digits(out, &digits[..1]);
+        if k > 1 {
+            out.push('.');
+            push_digits(out, &digits[1..]);
+        }
+        out.push('e');
+        out.push(if n > 0 { '+' } else { '-' });
+        out.push_str(itoa::Buffer::new().format((n - 1).unsigned_abs()));
+    }
 }
 
 /// If `key` is a JavaScript array index (a canonical decimal integer below
@@ -127,6 +283,35 @@ mod tests {
         out
     }
 
+    fn naive(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '<' => out.push_str("\\u003C"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                '\u{2028}' => out.push_str("\\u2028"),
+                '\u{2029}' => out.push_str("\\u2029"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_quoting_matches_naive(s in "(\\PC|[\u{0}-\u{1f}\u{2028}\u{2029}\u{2027}\u{20ac}<\"\\\\]){0,40}") {
+            proptest::prop_assert_eq!(q(&s), naive(&s));
+        }
+    }
+
     #[test]
     fn quoting_matches_devalue() {
         assert_eq!(q(""), r#""""#);
@@ -146,8 +331,60 @@ mod tests {
         out
     }
 
+    proptest::proptest! {
+        #[test]
+        fn prop_f64_matches_ryu_js(bits in proptest::prelude::any::<u64>()) {
+            let v = f64::from_bits(bits);
+            if v.is_finite() && v != 0.0 {
+                proptest::prop_assert_eq!(f(v), ryu_js::Buffer::new().format_finite(v).to_owned());
+            }
+        }
+
+        #[test]
+        fn prop_f64_decimal_matches_ryu_js(m in -1_000_000_000i64..1_000_000_000, e in -30i32..30) {
+            let v = m as f64 * 10f64.powi(e);
+            if v != 0.0 {
+                proptest::prop_assert_eq!(f(v), ryu_js::Buffer::new().format_finite(v).to_owned());
+            }
+        }
+
+        #[test]
+        fn prop_f32_matches_ryu_js(bits in proptest::prelude::any::<u32>()) {
+            let v = f32::from_bits(bits);
+            if v.is_finite() && v != 0.0 {
+                let mut out = String::new();
+                write_f32(&mut out, v);
+                proptest::prop_assert_eq!(out, ryu_js::Buffer::new().format_finite(v).to_owned());
+            }
+        }
+    }
+
     #[test]
     fn numbers_print_like_javascript() {
+        for v in [
+            1e21,
+            1e-7,
+            1e-6,
+            123e-20,
+            1e15,
+            1e16,
+            999999999999999.9,
+            0.5,
+            2e-323,
+            1.7e308,
+            4.63,
+        ] {
+            assert_eq!(
+                f(v),
+                ryu_js::Buffer::new().format_finite(v).to_owned(),
+                "{v}"
+            );
+            assert_eq!(
+                f(-v),
+                ryu_js::Buffer::new().format_finite(-v).to_owned(),
+                "{v}"
+            );
+        }
         assert_eq!(f(0.0), "0");
         assert_eq!(f(1.0), "1");
         assert_eq!(f(-1.5), "-1.5");
@@ -169,7 +406,17 @@ mod tests {
         assert_eq!(array_index("0"), Some(0));
         assert_eq!(array_index("10"), Some(10));
         assert_eq!(array_index("4294967294"), Some(4294967294));
-        for s in ["", "01", "-1", "1.0", "4294967295", "99999999999", "a", "1a", " 1"] {
+        for s in [
+            "",
+            "01",
+            "-1",
+            "1.0",
+            "4294967295",
+            "99999999999",
+            "a",
+            "1a",
+            " 1",
+        ] {
             assert_eq!(array_index(s), None, "{s:?}");
         }
     }

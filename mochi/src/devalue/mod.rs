@@ -1,25 +1,174 @@
-//! The `devalue` wire format for serde (placeholder: being written).
+//! The [devalue](https://github.com/sveltejs/devalue) wire format for serde.
+//!
+//! Island props travel as the text that the JavaScript `devalue` library's
+//! `stringify` writes (npm `devalue` 5.9.4, matched byte for byte) and that
+//! its `parse` — or mochi's client runtime — reads back. It is JSON that
+//! keeps what JSON loses: `NaN`, `±Infinity`, `-0`, big integers, dates,
+//! maps, sets, and shared values; and it is safe inside a `<script>` element
+//! (`<` is written `\u003C`).
+//!
+//! The text is a flat array: slot 0 is the root value and containers hold
+//! the indices of their elements. Equal primitives share a slot; negative
+//! indices stand for `undefined` (-1), `NaN` (-3), `Infinity` (-4),
+//! `-Infinity` (-5) and `-0` (-6).
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use mochi::devalue;
+//!
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! struct Props {
+//!     title: String,
+//!     tags: Vec<String>,
+//!     score: f64,
+//! }
+//!
+//! let props = Props { title: "Hi".into(), tags: vec!["a".into(), "a".into()], score: f64::NAN };
+//! let text = devalue::to_string(&props).unwrap();
+//! assert_eq!(text, r#"[{"title":1,"tags":2,"score":-3},"Hi",[3,3],"a"]"#);
+//!
+//! let back: Props = devalue::from_str(&text).unwrap();
+//! assert_eq!(back.tags, props.tags);
+//! assert!(back.score.is_nan());
+//! ```
+//!
+//! ## How Rust values map to JavaScript
+//!
+//! | Rust | JavaScript (devalue) |
+//! |---|---|
+//! | `bool`, `String`, `char`, `&str` | boolean, string |
+//! | integers within ±(2^53 − 1) | number |
+//! | integers beyond that, `i128`/`u128` included | `BigInt` (no silent precision loss) |
+//! | `f32`, `f64` | number; `NaN`, `±Infinity` and `-0` keep their values |
+//! | `None`, `()`, unit structs | `null` |
+//! | structs, maps with string keys | object (`{…}`) |
+//! | maps with other keys (integers, tuples, …) | `Map` |
+//! | `Vec`, slices, tuples, tuple structs | array |
+//! | enums | as serde_json: `"Unit"`, `{"Newtype":x}`, `{"Tuple":[…]}`, `{"Struct":{…}}` |
+//! | [`Date`], [`Set`], [`Map`], [`Url`], [`BigInt`], [`Bytes`], [`RegExp`] | `Date`, `Set`, `Map`, `URL`, `BigInt`, `Uint8Array`, `RegExp` |
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use mochi::devalue::{self, Date, Set};
+//!
+//! let ids: BTreeMap<u32, &str> = [(7, "seven")].into();
+//! assert_eq!(devalue::to_string(&ids).unwrap(), r#"[["Map",1,2],7,"seven"]"#);
+//! assert_eq!(devalue::to_string(&u64::MAX).unwrap(), r#"[["BigInt","18446744073709551615"]]"#);
+//! assert_eq!(devalue::to_string(&-0.0).unwrap(), "-6");
+//! assert_eq!(devalue::to_string("</script>").unwrap(), r#"["\u003C/script>"]"#);
+//!
+//! let when = (Date::EPOCH, Set(vec![1, 2]));
+//! assert_eq!(
+//!     devalue::to_string(&when).unwrap(),
+//!     r#"[[1,2],["Date","1970-01-01T00:00:00.000Z"],["Set",3,4],1,2]"#
+//! );
+//! ```
+//!
+//! Things worth knowing:
+//!
+//! - An **empty** map is written `{}`: with no keys, its key type is unknown.
+//!   Reading accepts `{}` and `["Map"]` for any map.
+//! - A struct field or string map key `__proto__` cannot be written (devalue
+//!   refuses it too); wrap such maps in [`Map`].
+//! - JavaScript lists an object's array-index keys (`"0"`, `"42"`) first;
+//!   the output follows JavaScript's order, so a map with keys `"b"`, `"1"`
+//!   is written `{"1":…,"b":…}`.
+//! - Written values nest at most 128 containers deep, the same limit the
+//!   reader applies.
+//!
+//! ## Reading untrusted text
+//!
+//! [`from_str`] accepts exactly the shapes devalue writes and fails with an
+//! [`Error`] (never a panic) on anything else: invalid JSON or trailing
+//! characters, indices out of range, cycles, unknown tags, `__proto__` keys,
+//! nesting deeper than [`Limits::max_depth`], more values than
+//! [`Limits::max_nodes`] (a slot referenced many times is decoded each
+//! time, so this bounds the work), or more string and byte data than
+//! [`Limits::max_bytes`]. Memory use is proportional to the input plus the
+//! value being built.
 
-use std::fmt;
+mod de;
+mod doc;
+mod error;
+mod escape;
+mod normalize;
+mod ser;
+mod types;
 
-/// An error while writing or reading devalue text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Error(String);
+#[cfg(test)]
+mod tests;
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use error::Error;
+pub use types::{BigInt, Bytes, Date, Map, RegExp, Set, Url};
+
+/// The nesting limit for writing, and the default for reading.
+pub const MAX_DEPTH: usize = 128;
+
+/// Bounds on the work and memory [`from_str_with_limits`] spends on one
+/// input. [`from_str`] uses the defaults.
+///
+/// ```
+/// let mut limits = mochi::devalue::Limits::default();
+/// limits.max_depth = 2;
+/// let deep = "[[1],[2],[]]";
+/// assert!(mochi::devalue::from_str_with_limits::<Vec<Vec<Vec<u8>>>>(deep, &limits).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Containers (arrays, objects, maps, sets, enum variants) nested on
+    /// one path. Default: [`MAX_DEPTH`] (128).
+    pub max_depth: usize,
+    /// Values visited. A shared slot counts each time it is reached. The
+    /// budget is the larger of this and the input length in bytes, which no
+    /// text written by [`to_string`] exceeds. Default: 100,000.
+    pub max_nodes: usize,
+    /// Bytes of strings and byte arrays handed to the value being built
+    /// (again per reference). The budget is the larger of this and twice
+    /// the input length. Default: 16 MiB.
+    pub max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: MAX_DEPTH,
+            max_nodes: 100_000,
+            max_bytes: 16 << 20,
+        }
     }
 }
 
-impl std::error::Error for Error {}
-
-/// Writes `value` as devalue text.
-pub fn to_string<T: serde::Serialize + ?Sized>(_value: &T) -> Result<String, Error> {
-    Err(Error("devalue: not yet implemented".into()))
+/// Writes `value` as devalue text, byte-identical to what
+/// `devalue.stringify` writes for the equivalent JavaScript value.
+///
+/// Fails if the value cannot be represented: a `__proto__` key, a map mixing
+/// string and non-string keys, nesting deeper than [`MAX_DEPTH`], a
+/// [`Date`] out of range, or an error from the value's `Serialize` impl.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    let (text, reorder) = ser::Writer::with(MAX_DEPTH, |w| {
+        let root = value.serialize(&mut *w)?;
+        Ok::<_, Error>((w.finish(root), w.reorder))
+    })?;
+    if reorder {
+        normalize::normalize(&text, MAX_DEPTH)
+    } else {
+        Ok(text)
+    }
 }
 
-/// Reads devalue text into a `T`.
-pub fn from_str<T: serde::de::DeserializeOwned>(_text: &str) -> Result<T, Error> {
-    Err(Error("devalue: not yet implemented".into()))
+/// Reads devalue text into a `T`, with the default [`Limits`].
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    from_str_with_limits(text, &Limits::default())
+}
+
+/// Reads devalue text into a `T`, within `limits`.
+pub fn from_str_with_limits<T: DeserializeOwned>(text: &str, limits: &Limits) -> Result<T, Error> {
+    let doc = doc::Doc::parse(text)?;
+    let result = de::deserialize(&doc, limits, text.len());
+    doc.recycle();
+    result
 }

@@ -6,6 +6,7 @@
 use std::error::Error;
 use std::fmt::Write as _;
 use std::future::Future;
+use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -18,10 +19,10 @@ use futures_util::FutureExt as _;
 use serde_json::{json, Value as Json};
 
 /// What a scenario returns.
-pub type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
+pub(crate) type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
 
 /// How long any single wait polls before failing.
-pub const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 /// Upper bound for one scenario.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -30,11 +31,12 @@ const SKIP_MESSAGE: &str =
 
 /// Injected into every document before any page script (via DevTools, so
 /// the page's CSP does not apply to it). Records mochi events, CSP
-/// violations and `alert` calls into `window.__mochiRec`.
-pub const RECORDER_JS: &str = r#"
+/// violations, `mochi-state` transitions, `fetch` calls and `alert` calls
+/// into `window.__mochiRec`.
+pub(crate) const RECORDER_JS: &str = r#"
 (() => {
   if (window.__mochiRec) return;
-  const rec = { events: [], csp: [], alerts: [] };
+  const rec = { events: [], states: [], csp: [], alerts: [], fetches: [] };
   Object.defineProperty(window, '__mochiRec', { value: rec });
   for (const type of ['mochi:island-load', 'mochi:island-error', 'mochi:island-hydrate']) {
     document.addEventListener(type, (e) => {
@@ -48,10 +50,34 @@ pub const RECORDER_JS: &str = r#"
       });
     }, true);
   }
+  // Every mochi-state change, with the island's text at that moment
+  // (observer callbacks run before any later task, so `loading` still
+  // shows the fallback).
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const t = r.target;
+      rec.states.push({
+        id: t.getAttribute('island-id'),
+        name: t.getAttribute('component-name'),
+        old: r.oldValue,
+        state: t.getAttribute('mochi-state'),
+        text: t.textContent.trim().slice(0, 200),
+      });
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['mochi-state'] });
   document.addEventListener('securitypolicyviolation', (e) => {
     rec.csp.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
   }, true);
   window.alert = (m) => { rec.alerts.push(String(m)); };
+  // Every fetch() the page makes (Resource Timing skips error answers).
+  const realFetch = window.fetch;
+  window.fetch = function (input, init) {
+    const entry = { url: String(input instanceof Request ? input.url : input), status: null };
+    rec.fetches.push(entry);
+    const p = realFetch.apply(this, arguments);
+    p.then((r) => { entry.status = r.status; }, () => { entry.status = 0; });
+    return p;
+  };
 })();
 "#;
 
@@ -111,7 +137,7 @@ impl WebDriverCompatibleCommand for RawCommand {
 }
 
 /// chromedriver, one browser session and the runtime driving it.
-pub struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     client: Option<Client>,
     profile: PathBuf,
@@ -122,8 +148,9 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium session. `None` (after a
     /// loud message) when either is missing, unless
     /// `MOCHI_REQUIRE_EXTERNAL=1`, which makes their absence a failure.
-    pub fn start() -> Option<Browser> {
-        let driver_bin = find_executable("CHROMEDRIVER", &["/usr/bin/chromedriver", "chromedriver"]);
+    pub(crate) fn start() -> Option<Browser> {
+        let driver_bin =
+            find_executable("CHROMEDRIVER", &["/usr/bin/chromedriver", "chromedriver"]);
         let chrome_bin = find_executable(
             "CHROME_BIN",
             &[
@@ -138,7 +165,9 @@ impl Browser {
             if std::env::var("MOCHI_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
                 panic!("{SKIP_MESSAGE} (MOCHI_REQUIRE_EXTERNAL=1 makes this a failure)");
             }
-            eprintln!("\n{}\n{SKIP_MESSAGE}\n{}\n", "=".repeat(78), "=".repeat(78));
+            // Straight to stderr: libtest captures `eprintln!` of passing tests.
+            let bar = "=".repeat(78);
+            let _ = writeln!(std::io::stderr(), "\n{bar}\n{SKIP_MESSAGE}\n{bar}\n");
             return None;
         };
 
@@ -155,11 +184,8 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_bin.display()));
-        let profile = std::env::temp_dir().join(format!(
-            "mochi-browser-{}-{}",
-            std::process::id(),
-            port
-        ));
+        let profile =
+            std::env::temp_dir().join(format!("mochi-browser-{}-{}", std::process::id(), port));
         let mut browser = Browser {
             driver,
             client: None,
@@ -174,7 +200,10 @@ impl Browser {
             if let Ok(Some(status)) = browser.driver.try_wait() {
                 panic!("chromedriver exited early: {status}");
             }
-            assert!(Instant::now() < deadline, "chromedriver did not listen on {addr}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {addr}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
 
@@ -227,7 +256,7 @@ impl Browser {
 
     /// A context for scenarios against the server at `base`
     /// (e.g. `http://127.0.0.1:1234`).
-    pub fn ctx(&self, base: &str) -> Ctx {
+    pub(crate) fn ctx(&self, base: &str) -> Ctx {
         Ctx {
             client: self.client.clone().expect("session"),
             base: base.trim_end_matches('/').to_string(),
@@ -236,7 +265,7 @@ impl Browser {
     }
 
     /// Drives `fut` on the runtime that owns the WebDriver session.
-    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(&self, fut: F) -> F::Output {
         self.rt.block_on(fut)
     }
 }
@@ -256,11 +285,11 @@ impl Drop for Browser {
 
 /// What scenarios use: the WebDriver client and the server's base URL.
 #[derive(Clone)]
-pub struct Ctx {
+pub(crate) struct Ctx {
     /// The WebDriver session.
-    pub client: Client,
+    pub(crate) client: Client,
     /// `http://127.0.0.1:PORT`, no trailing slash.
-    pub base: String,
+    pub(crate) base: String,
     allow_csp: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -277,13 +306,13 @@ fn truthy(v: &Json) -> bool {
 
 impl Ctx {
     /// Navigates to `path` on the server under test.
-    pub async fn goto(&self, path: &str) -> TestResult {
+    pub(crate) async fn goto(&self, path: &str) -> TestResult {
         self.client.goto(&format!("{}{}", self.base, path)).await?;
         Ok(())
     }
 
     /// Evaluates a JavaScript expression in the page.
-    pub async fn eval(&self, expr: &str) -> TestResult<Json> {
+    pub(crate) async fn eval(&self, expr: &str) -> TestResult<Json> {
         Ok(self
             .client
             .execute(&format!("return ({expr});"), vec![])
@@ -291,12 +320,12 @@ impl Ctx {
     }
 
     /// Runs a script body (use `return`) with `arguments`.
-    pub async fn exec(&self, script: &str, args: Vec<Json>) -> TestResult<Json> {
+    pub(crate) async fn exec(&self, script: &str, args: Vec<Json>) -> TestResult<Json> {
         Ok(self.client.execute(script, args).await?)
     }
 
     /// Polls `expr` until it is truthy (up to [`WAIT`]); returns its value.
-    pub async fn wait_for(&self, what: &str, expr: &str) -> TestResult<Json> {
+    pub(crate) async fn wait_for(&self, what: &str, expr: &str) -> TestResult<Json> {
         let deadline = Instant::now() + WAIT;
         loop {
             let v = self.eval(expr).await?;
@@ -304,14 +333,17 @@ impl Ctx {
                 return Ok(v);
             }
             if Instant::now() > deadline {
-                return Err(format!("timed out after {WAIT:?} waiting for {what} (`{expr}` = {v})").into());
+                return Err(format!(
+                    "timed out after {WAIT:?} waiting for {what} (`{expr}` = {v})"
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     /// `el.getAttribute(name)` of the first match of `selector`.
-    pub async fn attr(&self, selector: &str, name: &str) -> TestResult<Option<String>> {
+    pub(crate) async fn attr(&self, selector: &str, name: &str) -> TestResult<Option<String>> {
         let v = self
             .exec(
                 "const el = document.querySelector(arguments[0]); \
@@ -324,7 +356,7 @@ impl Ctx {
     }
 
     /// `textContent` of the first match of `selector`, whitespace-trimmed.
-    pub async fn text(&self, selector: &str) -> TestResult<String> {
+    pub(crate) async fn text(&self, selector: &str) -> TestResult<String> {
         let v = self
             .exec(
                 "const el = document.querySelector(arguments[0]); \
@@ -337,7 +369,7 @@ impl Ctx {
     }
 
     /// Waits until `selector`'s `mochi-state` is `state`.
-    pub async fn wait_state(&self, selector: &str, state: &str) -> TestResult {
+    pub(crate) async fn wait_state(&self, selector: &str, state: &str) -> TestResult {
         let sel = json!(selector).to_string();
         let st = json!(state).to_string();
         self.wait_for(
@@ -349,8 +381,10 @@ impl Ctx {
     }
 
     /// The recorder's log of mochi events in this document.
-    pub async fn events(&self) -> TestResult<Vec<Json>> {
-        let v = self.eval("window.__mochiRec ? window.__mochiRec.events : null").await?;
+    pub(crate) async fn events(&self) -> TestResult<Vec<Json>> {
+        let v = self
+            .eval("window.__mochiRec ? window.__mochiRec.events : null")
+            .await?;
         match v {
             Json::Array(a) => Ok(a),
             _ => Err("event recorder missing from the page".into()),
@@ -358,7 +392,7 @@ impl Ctx {
     }
 
     /// Recorded events of `type` whose target has `island-id` == `id`.
-    pub async fn events_for(&self, kind: &str, id: &str) -> TestResult<Vec<Json>> {
+    pub(crate) async fn events_for(&self, kind: &str, id: &str) -> TestResult<Vec<Json>> {
         Ok(self
             .events()
             .await?
@@ -367,28 +401,45 @@ impl Ctx {
             .collect())
     }
 
+    /// Recorded `mochi-state` transitions of the island with `island-id` == `id`.
+    pub(crate) async fn states_for(&self, id: &str) -> TestResult<Vec<Json>> {
+        match self
+            .eval("window.__mochiRec ? window.__mochiRec.states : null")
+            .await?
+        {
+            Json::Array(a) => Ok(a.into_iter().filter(|e| e["id"] == id).collect()),
+            _ => Err("event recorder missing from the page".into()),
+        }
+    }
+
     /// Alerts the page tried to open (the recorder swallows them).
-    pub async fn alerts(&self) -> TestResult<Vec<Json>> {
-        match self.eval("window.__mochiRec ? window.__mochiRec.alerts : null").await? {
+    pub(crate) async fn alerts(&self) -> TestResult<Vec<Json>> {
+        match self
+            .eval("window.__mochiRec ? window.__mochiRec.alerts : null")
+            .await?
+        {
             Json::Array(a) => Ok(a),
             _ => Err("event recorder missing from the page".into()),
         }
     }
 
     /// CSP violations seen in this document.
-    pub async fn csp_violations(&self) -> TestResult<Vec<Json>> {
-        match self.eval("window.__mochiRec ? window.__mochiRec.csp : null").await? {
+    pub(crate) async fn csp_violations(&self) -> TestResult<Vec<Json>> {
+        match self
+            .eval("window.__mochiRec ? window.__mochiRec.csp : null")
+            .await?
+        {
             Json::Array(a) => Ok(a),
             _ => Err("event recorder missing from the page".into()),
         }
     }
 
-    /// How many resource fetches (Resource Timing) have `needle` in their URL.
-    pub async fn fetches(&self, needle: &str) -> TestResult<u64> {
+    /// How many `fetch()` calls the page made with `needle` in the URL.
+    pub(crate) async fn fetches(&self, needle: &str) -> TestResult<u64> {
         let v = self
             .exec(
-                "return performance.getEntriesByType('resource') \
-                 .filter(e => e.name.includes(arguments[0])).length;",
+                "if (!window.__mochiRec) throw new Error('event recorder missing from the page'); \
+                 return window.__mochiRec.fetches.filter(e => e.url.includes(arguments[0])).length;",
                 vec![json!(needle)],
             )
             .await?;
@@ -396,7 +447,7 @@ impl Ctx {
     }
 
     /// Scrolls the first match of `selector` into view.
-    pub async fn scroll_to(&self, selector: &str) -> TestResult {
+    pub(crate) async fn scroll_to(&self, selector: &str) -> TestResult {
         self.exec(
             "const el = document.querySelector(arguments[0]); \
              if (!el) throw new Error('no element ' + arguments[0]); \
@@ -408,7 +459,7 @@ impl Ctx {
     }
 
     /// Browser console entries since the last call (chromedriver drains them).
-    pub async fn console_log(&self) -> TestResult<Vec<Json>> {
+    pub(crate) async fn console_log(&self) -> TestResult<Vec<Json>> {
         let v = self
             .client
             .issue_cmd(RawCommand {
@@ -420,12 +471,12 @@ impl Ctx {
     }
 
     /// Whether a real JavaScript dialog is open.
-    pub async fn dialog_open(&self) -> bool {
+    pub(crate) async fn dialog_open(&self) -> bool {
         self.client.get_alert_text().await.is_ok()
     }
 
     /// Lets the current scenario provoke CSP violations (a control case).
-    pub fn allow_csp_violations(&self) {
+    pub(crate) fn allow_csp_violations(&self) {
         self.allow_csp
             .store(true, std::sync::atomic::Ordering::SeqCst);
     }
@@ -505,7 +556,7 @@ impl Ctx {
 }
 
 /// Runs scenarios one by one and tallies them.
-pub struct Report {
+pub(crate) struct Report {
     filter: Vec<String>,
     passed: usize,
     skipped: usize,
@@ -520,7 +571,7 @@ impl Default for Report {
 
 impl Report {
     /// `MOCHI_BROWSER_SCENARIOS=a,b` runs only those scenarios.
-    pub fn new() -> Report {
+    pub(crate) fn new() -> Report {
         let filter = std::env::var("MOCHI_BROWSER_SCENARIOS")
             .map(|f| {
                 f.split(',')
@@ -538,7 +589,7 @@ impl Report {
     }
 
     /// Runs one scenario on a fresh page with no cookies.
-    pub async fn run<F>(&mut self, cx: &Ctx, name: &str, scenario: F)
+    pub(crate) async fn run<F>(&mut self, cx: &Ctx, name: &str, scenario: F)
     where
         F: Future<Output = TestResult>,
     {
@@ -581,7 +632,7 @@ impl Report {
     }
 
     /// Prints the tally and panics if any scenario failed.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         eprintln!(
             "browser scenarios: {} passed, {} failed, {} filtered out",
             self.passed,
@@ -594,6 +645,9 @@ impl Report {
             self.failed.len(),
             self.failed.join("\n")
         );
-        assert!(self.passed > 0, "no browser scenario ran (check MOCHI_BROWSER_SCENARIOS)");
+        assert!(
+            self.passed > 0,
+            "no browser scenario ran (check MOCHI_BROWSER_SCENARIOS)"
+        );
     }
 }

@@ -1,0 +1,443 @@
+#!/usr/bin/env python3
+"""Load benchmark: mochi's bench page and island endpoints against the plain
+actix-web + maud baseline, in one run, interleaved.
+
+    python3 bench/load.py            # load rounds, then the soak
+    python3 bench/load.py load       # only the load rounds
+    python3 bench/load.py soak       # only the soak (~1M island requests)
+    python3 bench/load.py --help     # rounds, durations, connections, cores
+
+What it does:
+
+1. builds `example-bench-page` in release (`cargo build --release`);
+2. starts it twice, pinned to one core (`taskset -c SERVER_CORE`), one
+   worker each: one process serves only mochi (`BENCH_ROUTES=mochi`), the
+   other only the baseline (`BENCH_ROUTES=plain`), so each has its own peak
+   RSS and neither pays for the other's routes; both share the core but
+   only one is ever under load;
+3. fetches the mochi page to get the islands' signed props, and checks that
+   each mochi fragment equals its plain fragment byte for byte;
+4. warms up every target, then runs ROUNDS rounds; each round runs `wrk`
+   (pinned to LOAD_CORE, `--latency`) against every target, mochi and plain
+   back to back, alternating which goes first, so drift and other load on
+   the machine hit both sides alike;
+5. prints per target and side the medians over rounds of req/s, p50 and p99
+   latency, the peak RSS (VmHWM, reset before each run through
+   /proc/PID/clear_refs so it is the peak of that run), and the ratios
+   mochi/plain: the median of the per-round ratios;
+6. soak: about SOAK_REQUESTS requests at the island endpoints (round-robin
+   over the three islands) against a fresh mochi process, sampling VmRSS
+   every few seconds, and says whether it stayed flat.
+
+Every request carries `Cookie: user=ada`; the plain fragment requests carry
+the same `?p=…&i=…` query as the mochi ones (ignored), so both sides parse
+requests of the same size. Loopback only; every run is bounded in time.
+"""
+
+import argparse
+import base64
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COOKIE = "user=ada"
+ISLANDS = ["Avatar", "CartCount", "Greeting"]
+
+# The issue's goals for the ratios mochi/plain.
+GOALS = {
+    "req/s": 0.9,  # at least
+    "rss": 1.2,  # at most
+}
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def target_dir():
+    if os.environ.get("CARGO_TARGET_DIR"):
+        return os.path.abspath(os.environ["CARGO_TARGET_DIR"])
+    return os.path.join(ROOT, "target")
+
+
+def build():
+    log("building example-bench-page (release)…")
+    subprocess.run(
+        ["cargo", "build", "--release", "-p", "example-bench-page"],
+        cwd=ROOT,
+        check=True,
+    )
+    return os.path.join(target_dir(), "release", "example-bench-page")
+
+
+class Server:
+    """One pinned server process serving one side."""
+
+    def __init__(self, binary, routes, core, key):
+        self.routes = routes
+        self.port = free_port()
+        env = dict(os.environ)
+        env.update(
+            PORT=str(self.port),
+            BENCH_ROUTES=routes,
+            WORKERS="1",
+            MOCHI_KEY=key,
+            RUST_LOG="warn",
+        )
+        self.proc = subprocess.Popen(
+            ["taskset", "-c", str(core), binary],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # taskset execs the binary: same pid.
+        self.pid = self.proc.pid
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise SystemExit(
+                        f"{routes} server exited: {self.proc.stderr.read()}"
+                    )
+                time.sleep(0.1)
+        raise SystemExit(f"{routes} server did not start on port {self.port}")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def status(self, field):
+        """A field of /proc/PID/status in KiB (VmRSS, VmHWM)."""
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise KeyError(field)
+
+    def cpu_seconds(self):
+        """User + system CPU time of the whole process so far."""
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # utime and stime are fields 14 and 15 of stat(5); 3 is fields[0].
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def reset_peak(self):
+        """Resets VmHWM to the current RSS (Linux >= 4.0); False if denied."""
+        try:
+            with open(f"/proc/{self.pid}/clear_refs", "w") as f:
+                f.write("5")
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def fetch(url):
+    req = urllib.request.Request(url, headers={"Cookie": COOKIE})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        return res.status, res.read().decode()
+
+
+def visible_text(html):
+    html = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
+    return re.sub(r"<[^>]*>", "", html)
+
+
+def targets(mochi, plain):
+    """[(name, mochi_url, plain_url)], checked to answer the same."""
+    status, page = fetch(mochi.url("/"))
+    assert status == 200, status
+    islands = re.findall(
+        r'<mochi-server-island component-name="([^"]+)" island-id="([^"]+)"'
+        r' signed-props="([^"]+)"',
+        page,
+    )
+    if [name for name, _, _ in islands] != ISLANDS:
+        raise SystemExit(
+            "the mochi page has no signed islands (is the devalue codec in place?): "
+            + repr(islands)
+        )
+    _, plain_page = fetch(plain.url("/plain/"))
+    if visible_text(page) != visible_text(plain_page):
+        raise SystemExit("the two pages differ in visible text")
+    out = [("page", mochi.url("/"), plain.url("/plain/"))]
+    for name, island_id, token in islands:
+        query = f"?p={token}&i={island_id}"
+        m = mochi.url(f"/_mochi/island/{name}{query}")
+        p = plain.url(f"/plain/island/{name}{query}")
+        if fetch(m) != fetch(p):
+            raise SystemExit(f"{name}: mochi and plain fragments differ")
+        out.append((f"island {name}", m, p))
+    log(
+        f"pages: mochi {len(page)} bytes, plain {len(plain_page)} bytes; "
+        "fragments identical"
+    )
+    return out
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def parse_ms(text):
+    m = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+def wrk(url, seconds, args, script=None):
+    cmd = [
+        "taskset", "-c", str(args.load_core),
+        "wrk", "-t1", f"-c{args.connections}", f"-d{seconds}s",
+        "--latency", "-H", f"Cookie: {COOKIE}",
+    ]
+    if script:
+        cmd += ["-s", script]
+    cmd.append(url)
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, timeout=seconds + 30
+    ).stdout
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": parse_ms(re.search(r"\s50%\s+(\S+)", out).group(1)),
+        "p99": parse_ms(re.search(r"\s99%\s+(\S+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    }
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    if bad or errors:
+        raise SystemExit(f"wrk saw errors on {url}:\n{out}")
+    return result
+
+
+def run_one(server, url, seconds, args):
+    server.reset_peak()
+    cpu = server.cpu_seconds()
+    r = wrk(url, seconds, args)
+    r["rss"] = server.status("VmHWM")
+    # Server CPU time per request: unlike req/s, it hardly moves when other
+    # processes take turns on the server's core.
+    r["cpu_us"] = (server.cpu_seconds() - cpu) * 1e6 / max(r["requests"], 1)
+    return r
+
+
+def load(args, binary, key):
+    mochi = Server(binary, "mochi", args.server_core, key)
+    plain = Server(binary, "plain", args.server_core, key)
+    try:
+        log(
+            f"servers: mochi pid {mochi.pid}, plain pid {plain.pid}, core "
+            f"{args.server_core}; wrk on core {args.load_core}, "
+            f"{args.connections} connections"
+        )
+        log(f"idle RSS: mochi {mochi.status('VmRSS')} KiB, plain {plain.status('VmRSS')} KiB")
+        log(f"load average at start: {open('/proc/loadavg').read().strip()}")
+        ts = targets(mochi, plain)
+        log(f"warm-up: {args.warmup} s per target and side")
+        for _, m, p in ts:
+            wrk(m, args.warmup, args)
+            wrk(p, args.warmup, args)
+        results = {(name, side): [] for name, _, _ in ts for side in ("mochi", "plain")}
+        for rnd in range(args.rounds):
+            log(f"round {rnd + 1}/{args.rounds}")
+            for name, m, p in ts:
+                order = [("mochi", mochi, m), ("plain", plain, p)]
+                if rnd % 2:
+                    order.reverse()
+                for side, server, url in order:
+                    r = run_one(server, url, args.duration, args)
+                    results[(name, side)].append(r)
+                    log(
+                        f"  {name:<18} {side:<5} {r['rps']:>10.0f} req/s  "
+                        f"p50 {r['p50']:.3f} ms  p99 {r['p99']:.3f} ms  "
+                        f"CPU {r['cpu_us']:.1f} us/req  peak RSS {r['rss']} KiB"
+                    )
+        peak = {"mochi": mochi.status("VmHWM"), "plain": plain.status("VmHWM")}
+        report(ts, results, args)
+        log(
+            f"\nlast VmHWM of the processes: mochi {peak['mochi']} KiB, "
+            f"plain {peak['plain']} KiB (each since its last reset)"
+        )
+        log(f"load average at end: {open('/proc/loadavg').read().strip()}")
+    finally:
+        mochi.stop()
+        plain.stop()
+
+
+def med(values):
+    return statistics.median(values)
+
+
+def report(ts, results, args):
+    log(
+        f"\nmedians over {args.rounds} rounds of {args.duration} s "
+        f"(ratios: median of per-round mochi/plain)"
+    )
+    header = (
+        f"{'target':<18} {'side':<5} {'req/s':>10} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'CPU us/req':>10} {'peak RSS KiB':>13}"
+    )
+    log(header)
+    log("-" * len(header))
+    ratios = []
+    for name, _, _ in ts:
+        for side in ("mochi", "plain"):
+            rs = results[(name, side)]
+            log(
+                f"{name:<18} {side:<5} {med([r['rps'] for r in rs]):>10.0f} "
+                f"{med([r['p50'] for r in rs]):>8.3f} {med([r['p99'] for r in rs]):>8.3f} "
+                f"{med([r['cpu_us'] for r in rs]):>10.2f} {med([r['rss'] for r in rs]):>13.0f}"
+            )
+        m, p = results[(name, "mochi")], results[(name, "plain")]
+        per_round = lambda key: med([a[key] / b[key] for a, b in zip(m, p)])
+        ratios.append(
+            (name, per_round("rps"), per_round("p50"), per_round("p99"), per_round("rss"),
+             1 / per_round("cpu_us"),
+             min(a["rps"] / b["rps"] for a, b in zip(m, p)),
+             max(a["rps"] / b["rps"] for a, b in zip(m, p)))
+        )
+    log("\nmochi/plain")
+    header = (
+        f"{'target':<18} {'req/s':>7} {'(min-max)':>13} {'p50':>7} {'p99':>7} "
+        f"{'RSS':>7} {'1/CPU':>7}  goals: req/s >= {GOALS['req/s']}, RSS <= {GOALS['rss']}"
+    )
+    log(header)
+    log("-" * len(header))
+    for name, rps, p50, p99, rss, cpu, lo, hi in ratios:
+        ok = rps >= GOALS["req/s"] and rss <= GOALS["rss"]
+        log(
+            f"{name:<18} {rps:>7.3f} {f'({lo:.2f}-{hi:.2f})':>13} {p50:>7.3f} "
+            f"{p99:>7.3f} {rss:>7.3f} {cpu:>7.3f}  {'met' if ok else 'MISSED'}"
+        )
+    log(
+        "1/CPU: plain's server CPU time per request over mochi's (median of per-round"
+        " ratios): the req/s ratio a quiet core would show"
+    )
+
+
+WRK_ROUND_ROBIN = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def soak(args, binary, key):
+    mochi = Server(binary, "mochi", args.server_core, key)
+    plain = Server(binary, "plain", args.server_core, key)
+    samples = []
+    stop = threading.Event()
+    try:
+        ts = targets(mochi, plain)
+        paths = [m.split(f":{mochi.port}", 1)[1] for name, m, _ in ts if name != "page"]
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        script.write(WRK_ROUND_ROBIN % ", ".join(f'"{p}"' for p in paths))
+        script.close()
+        start = time.time()
+
+        def sample():
+            while not stop.is_set():
+                samples.append((time.time() - start, mochi.status("VmRSS")))
+                stop.wait(args.sample_every)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        total, chunks = 0, 0
+        deadline = start + args.soak_max_seconds
+        log(
+            f"soak: {args.soak_requests} requests round-robin over {len(paths)} island "
+            f"endpoints (mochi pid {mochi.pid}), VmRSS every {args.sample_every} s"
+        )
+        while total < args.soak_requests and time.time() < deadline:
+            r = wrk(mochi.url("/"), args.soak_chunk, args, script=script.name)
+            total += r["requests"]
+            chunks += 1
+            log(
+                f"  {total:>9} requests, {r['rps']:.0f} req/s, "
+                f"VmRSS {mochi.status('VmRSS')} KiB"
+            )
+        stop.set()
+        sampler.join()
+        os.unlink(script.name)
+        rss = [kib for _, kib in samples]
+        # The first chunk is the warm-up: allocator arenas, connection buffers.
+        settled = [kib for t, kib in samples if t >= args.soak_chunk] or rss
+        log(f"\nsoak: {total} requests in {time.time() - start:.0f} s")
+        log("VmRSS samples (s, KiB): " + ", ".join(f"{t:.0f}:{kib}" for t, kib in samples))
+        growth = settled[-1] - settled[0]
+        log(
+            f"after the first {args.soak_chunk} s: first {settled[0]} KiB, last "
+            f"{settled[-1]} KiB, min {min(settled)}, max {max(settled)} KiB, "
+            f"growth {growth:+d} KiB; peak (VmHWM) {mochi.status('VmHWM')} KiB"
+        )
+        flat = max(settled) - min(settled) <= max(1024, settled[0] // 20)
+        log("RSS " + ("flat" if flat else "NOT flat") + " (spread <= max(1 MiB, 5%))")
+        if total < args.soak_requests:
+            log(f"note: stopped at the {args.soak_max_seconds} s bound, short of the target")
+    finally:
+        stop.set()
+        mochi.stop()
+        plain.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("mode", nargs="?", default="all", choices=["all", "load", "soak"])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    ap.add_argument("--warmup", type=int, default=3, help="seconds per target and side")
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--server-core", type=int, default=0)
+    ap.add_argument("--load-core", type=int, default=1)
+    ap.add_argument("--soak-requests", type=int, default=1_000_000)
+    ap.add_argument("--soak-chunk", type=int, default=5, help="seconds per wrk run")
+    ap.add_argument("--soak-max-seconds", type=int, default=180)
+    ap.add_argument("--sample-every", type=float, default=2.0)
+    ap.add_argument("--no-build", action="store_true", help="use the built binary")
+    args = ap.parse_args()
+    for tool in ("wrk", "taskset", "cargo"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is required")
+    binary = (
+        os.path.join(target_dir(), "release", "example-bench-page")
+        if args.no_build
+        else build()
+    )
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    if args.mode in ("all", "load"):
+        load(args, binary, key)
+    if args.mode in ("all", "soak"):
+        soak(args, binary, key)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

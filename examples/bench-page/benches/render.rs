@@ -1,0 +1,267 @@
+//! In-process benchmarks of mochi against plain code doing the same job:
+//! `cargo bench -p example-bench-page` (add `-- token`, `-- page` or
+//! `-- many` to run one group).
+//!
+//! - `token`: signing and verifying a props token vs bare HMAC-SHA256 of the
+//!   same bytes;
+//! - `page`: the bench page rendered through mochi vs the plain maud page;
+//! - `many`: 50 server islands + 50 hydrated islands (10 distinct props) vs
+//!   the same visible markup in plain maud.
+//!
+//! Criterion measures each function on its own. Because the machine is
+//! shared, the ratios are measured separately too: after criterion, each
+//! pair runs in alternating short slices (mochi, plain, plain, mochi, …) and
+//! the ratio printed is the median of the per-slice ratios, so load that
+//! comes and goes hits both sides alike. `BENCHMARKS.md` quotes those.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use criterion::Criterion;
+use example_bench_page::{many_islands_page, many_islands_plain, mochi_page, plain_page};
+use hmac::{Hmac, Mac};
+use mochi::{Key, Keys, Mochi};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const KEY: [u8; 32] = [0x5a; 32];
+/// mochi's domain separator (see `mochi/src/signing.rs`): the bare HMAC of
+/// "the same bytes" MACs exactly what a token's tag covers.
+const DOMAIN: &[u8] = b"mochi/island-props/v1";
+/// `CartCount(3, "items")` as devalue text, as the bench page signs it.
+const PROPS: &str = r#"[{"count":1,"label":2},3,"items"]"#;
+const ISLAND: &str = "CartCount";
+
+fn keys() -> Keys {
+    let key = Key::from_base64url(&URL_SAFE_NO_PAD.encode(KEY)).expect("a valid key");
+    Keys::new(key, Vec::new())
+}
+
+fn mochi() -> Mochi {
+    let key = Key::from_base64url(&URL_SAFE_NO_PAD.encode(KEY)).expect("a valid key");
+    Mochi::builder(key).build().expect("mochi starts")
+}
+
+/// HMAC-SHA256 of `parts`, keyed from scratch, as a caller with no
+/// framework would compute it.
+fn bare_hmac(parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(&KEY).expect("any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// One pair to compare: mochi's way and the plain way of the same job.
+struct Pair {
+    name: &'static str,
+    goal: Option<f64>,
+    mochi: Box<dyn FnMut()>,
+    plain: Box<dyn FnMut()>,
+}
+
+fn pairs() -> Vec<Pair> {
+    let keys = keys();
+    let payload = URL_SAFE_NO_PAD.encode(PROPS);
+    let token = keys.sign_encoded(ISLAND, &payload);
+    let m = mochi();
+    let m2 = m.clone();
+    let (p1, p2, p3) = (payload.clone(), payload.clone(), payload.clone());
+    let (keys2, keys3) = (keys.clone(), keys.clone());
+    let (token2, p4) = (token.clone(), payload.clone());
+    vec![
+        Pair {
+            name: "token/verify vs hmac(payload)",
+            goal: Some(1.5),
+            mochi: Box::new(move || {
+                black_box(keys.verify(ISLAND, black_box(&token)).expect("verifies"));
+            }),
+            plain: Box::new(move || {
+                black_box(bare_hmac(&[black_box(p1.as_bytes())]));
+            }),
+        },
+        Pair {
+            name: "token/verify vs hmac(same bytes)",
+            goal: Some(1.5),
+            mochi: Box::new(move || {
+                black_box(keys3.verify(ISLAND, black_box(&token2)).expect("verifies"));
+            }),
+            plain: Box::new(move || {
+                black_box(bare_hmac(&[
+                    DOMAIN,
+                    &[0],
+                    ISLAND.as_bytes(),
+                    &[0],
+                    black_box(p4.as_bytes()),
+                ]));
+            }),
+        },
+        Pair {
+            name: "token/sign vs hmac(payload)",
+            goal: None,
+            mochi: Box::new(move || {
+                black_box(keys2.sign_encoded(ISLAND, black_box(&p2)));
+            }),
+            plain: Box::new(move || {
+                black_box(bare_hmac(&[black_box(p3.as_bytes())]));
+            }),
+        },
+        Pair {
+            name: "page/mochi vs plain",
+            goal: Some(1.25),
+            mochi: Box::new(move || {
+                black_box(m.render_page(mochi_page).into_string());
+            }),
+            plain: Box::new(|| {
+                black_box(plain_page().into_string());
+            }),
+        },
+        Pair {
+            name: "many/mochi vs plain",
+            goal: None,
+            mochi: Box::new(move || {
+                black_box(m2.render_page(many_islands_page).into_string());
+            }),
+            plain: Box::new(|| {
+                black_box(many_islands_plain().into_string());
+            }),
+        },
+    ]
+}
+
+fn criterion_benches(c: &mut Criterion) {
+    let keys = keys();
+    let payload = URL_SAFE_NO_PAD.encode(PROPS);
+    let token = keys.sign_encoded(ISLAND, &payload);
+    let mut g = c.benchmark_group("token");
+    g.bench_function("hmac_sha256(payload)", |b| {
+        b.iter(|| bare_hmac(&[black_box(payload.as_bytes())]))
+    });
+    g.bench_function("hmac_sha256(domain,name,payload)", |b| {
+        b.iter(|| {
+            bare_hmac(&[
+                DOMAIN,
+                &[0],
+                ISLAND.as_bytes(),
+                &[0],
+                black_box(payload.as_bytes()),
+            ])
+        })
+    });
+    g.bench_function("sign", |b| {
+        b.iter(|| keys.sign_encoded(ISLAND, black_box(&payload)))
+    });
+    g.bench_function("verify", |b| {
+        b.iter(|| keys.verify(ISLAND, black_box(&token)).expect("verifies"))
+    });
+    g.finish();
+
+    let m = mochi();
+    let mut g = c.benchmark_group("page");
+    g.bench_function("plain", |b| b.iter(|| plain_page().into_string()));
+    g.bench_function("mochi", |b| {
+        b.iter(|| m.render_page(mochi_page).into_string())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("many");
+    g.bench_function("plain", |b| b.iter(|| many_islands_plain().into_string()));
+    g.bench_function("mochi", |b| {
+        b.iter(|| m.render_page(many_islands_page).into_string())
+    });
+    g.finish();
+}
+
+/// Nanoseconds per call of `f`, averaged over `iters` calls.
+fn time_slice(f: &mut dyn FnMut(), iters: u64) -> f64 {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / iters as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Alternating slices of `pair`; prints medians and the median ratio.
+fn paired(pair: &mut Pair, rounds: usize, slice: Duration) {
+    // Calibrate: iterations for one slice of the slower side.
+    let probe = time_slice(&mut pair.mochi, 1000).max(time_slice(&mut pair.plain, 1000));
+    let iters = ((slice.as_nanos() as f64 / probe) as u64).max(10);
+    for _ in 0..3 {
+        time_slice(&mut pair.mochi, iters);
+        time_slice(&mut pair.plain, iters);
+    }
+    let (mut mochi, mut plain, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (m, p) = if round % 2 == 0 {
+            let m = time_slice(&mut pair.mochi, iters);
+            (m, time_slice(&mut pair.plain, iters))
+        } else {
+            let p = time_slice(&mut pair.plain, iters);
+            (time_slice(&mut pair.mochi, iters), p)
+        };
+        mochi.push(m);
+        plain.push(p);
+        ratio.push(m / p);
+    }
+    let r = median(&mut ratio);
+    let verdict = match pair.goal {
+        Some(goal) if r <= goal => format!("goal ≤ {goal}x: met"),
+        Some(goal) => format!("goal ≤ {goal}x: MISSED"),
+        None => "no goal".to_owned(),
+    };
+    let (q1, q3) = (ratio[rounds / 4], ratio[rounds * 3 / 4]);
+    println!(
+        "{:<32} mochi {:>9.0} ns  plain {:>9.0} ns  ratio {:.3}x (IQR {:.3}-{:.3})  {verdict}",
+        pair.name,
+        median(&mut mochi),
+        median(&mut plain),
+        r,
+        q1,
+        q3,
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(50)
+        .configure_from_args();
+    // `RATIOS_ONLY=1` skips criterion and only measures the ratios.
+    if std::env::var_os("RATIOS_ONLY").is_none() {
+        criterion_benches(&mut c);
+        c.final_summary();
+    }
+
+    // `cargo test --benches` runs the benchmarks once as tests, and
+    // `--profile-time` is for profilers: no ratios.
+    if !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--profile-time") {
+        return;
+    }
+    println!("\nmochi/plain, alternating slices (median of 41 per-slice ratios):");
+    for mut pair in pairs() {
+        // Criterion's filter is a regex; alternatives (`token|page`) are
+        // all this understands of it.
+        let wanted = filter
+            .as_deref()
+            .is_none_or(|f| f.split('|').any(|f| pair.name.contains(f)));
+        if wanted {
+            paired(&mut pair, 41, Duration::from_millis(50));
+        }
+    }
+}

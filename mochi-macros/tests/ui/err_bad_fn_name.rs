@@ -1,0 +1,6 @@
+#[mochi::island(defer)]
+fn café(cups: u32) -> maud::Markup {
+    maud::html! { (cups) }
+}
+
+fn main() {}

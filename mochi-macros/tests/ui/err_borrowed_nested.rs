@@ -1,0 +1,6 @@
+#[mochi::island(defer)]
+fn tags(tags: Vec<&'static str>) -> maud::Markup {
+    maud::html! { (tags.len()) }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[mochi::island(defer)]
+fn search_results(query: &str) -> maud::Markup {
+    maud::html! { "Results for " (query) }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[mochi::island(defer = "x")]
+fn cart_count(items: u32) -> maud::Markup {
+    maud::html! { (items) }
+}
+
+fn main() {}

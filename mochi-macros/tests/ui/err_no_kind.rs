@@ -1,0 +1,6 @@
+#[mochi::island]
+fn counter(start: i64) -> maud::Markup {
+    maud::html! { (start) }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[mochi::island(defer)]
+struct CartCount {
+    items: u32,
+}
+
+fn main() {}

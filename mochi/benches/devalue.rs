@@ -1,0 +1,202 @@
+//! mochi::devalue vs serde_json on a typical island props struct.
+//!
+//! `cargo bench -p mochi --bench devalue`; the ratios (devalue / serde_json
+//! medians) are recorded in BENCHMARKS.md.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, Criterion};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Review {
+    author: String,
+    stars: u8,
+    body: String,
+}
+
+/// A dozen fields: strings, numbers, a bool, an option and nested vecs.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct ProductProps {
+    id: u64,
+    sku: String,
+    title: String,
+    description: String,
+    price_cents: i64,
+    currency: String,
+    rating: f64,
+    in_stock: bool,
+    stock: u32,
+    tags: Vec<String>,
+    image: Option<String>,
+    reviews: Vec<Review>,
+}
+
+fn props() -> ProductProps {
+    ProductProps {
+        id: 1_048_576,
+        sku: "MUG-BLU-0042".into(),
+        title: "Blue enamel mug".into(),
+        description: "A sturdy enamel mug in deep blue. Holds 350 ml, dishwasher safe, \
+                      and survives camping trips."
+            .into(),
+        price_cents: 1299,
+        currency: "EUR".into(),
+        rating: 4.63,
+        in_stock: true,
+        stock: 17,
+        tags: vec![
+            "kitchen".into(),
+            "mug".into(),
+            "blue".into(),
+            "enamel".into(),
+        ],
+        image: Some("/img/mug-blue-0042.webp".into()),
+        reviews: vec![
+            Review {
+                author: "ann".into(),
+                stars: 5,
+                body: "Great mug, keeps coffee warm.".into(),
+            },
+            Review {
+                author: "bob".into(),
+                stars: 4,
+                body: "Nice colour.".into(),
+            },
+            Review {
+                author: "cy".into(),
+                stars: 5,
+                body: "Bought two.".into(),
+            },
+        ],
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let value = props();
+    let dv_text = mochi::devalue::to_string(&value).unwrap();
+    let json_text = serde_json::to_string(&value).unwrap();
+    assert_eq!(
+        mochi::devalue::from_str::<ProductProps>(&dv_text).unwrap(),
+        value
+    );
+
+    let mut group = c.benchmark_group("props");
+    group.bench_function("encode/devalue", |b| {
+        b.iter(|| mochi::devalue::to_string(black_box(&value)).unwrap())
+    });
+    group.bench_function("encode/serde_json", |b| {
+        b.iter(|| serde_json::to_string(black_box(&value)).unwrap())
+    });
+    group.bench_function("decode/devalue", |b| {
+        b.iter(|| mochi::devalue::from_str::<ProductProps>(black_box(&dv_text)).unwrap())
+    });
+    group.bench_function("decode/serde_json", |b| {
+        b.iter(|| serde_json::from_str::<ProductProps>(black_box(&json_text)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+
+/// `DEVALUE_BENCH_LOOP=<op>:<n>` runs one operation n times and exits, for
+/// instruction counts under `valgrind --tool=callgrind` (ops: encode-devalue,
+/// encode-json, decode-devalue, decode-json).
+fn fixed_loop(spec: &str) {
+    let (op, n) = spec.split_once(':').expect("op:n");
+    let n: usize = n.parse().expect("n");
+    let value = props();
+    let dv_text = mochi::devalue::to_string(&value).unwrap();
+    let json_text = serde_json::to_string(&value).unwrap();
+    for _ in 0..n {
+        match op {
+            "encode-devalue" => drop(black_box(mochi::devalue::to_string(black_box(&value)))),
+            "encode-json" => drop(black_box(serde_json::to_string(black_box(&value)))),
+            "decode-devalue" => drop(black_box(mochi::devalue::from_str::<ProductProps>(
+                black_box(&dv_text),
+            ))),
+            "decode-json" => drop(black_box(serde_json::from_str::<ProductProps>(black_box(
+                &json_text,
+            )))),
+            _ => panic!("unknown op {op}"),
+        }
+    }
+}
+
+/// `DEVALUE_BENCH_PAIRED=<rounds>`: alternates short batches of mochi and
+/// serde_json (same operation) and prints the median of the per-round time
+/// ratios. On a shared, noisy machine this is steadier than comparing two
+/// criterion runs made seconds apart.
+fn paired(rounds: usize) {
+    use std::time::Instant;
+    const BATCH: usize = 2000;
+    let value = props();
+    let dv_text = mochi::devalue::to_string(&value).unwrap();
+    let json_text = serde_json::to_string(&value).unwrap();
+    let time = |f: &dyn Fn()| {
+        let start = Instant::now();
+        for _ in 0..BATCH {
+            f();
+        }
+        start.elapsed().as_secs_f64() / BATCH as f64
+    };
+    let encode_dv = || drop(black_box(mochi::devalue::to_string(black_box(&value))));
+    let encode_json = || drop(black_box(serde_json::to_string(black_box(&value))));
+    let decode_dv = || {
+        drop(black_box(mochi::devalue::from_str::<ProductProps>(
+            black_box(&dv_text),
+        )))
+    };
+    let decode_json = || {
+        drop(black_box(serde_json::from_str::<ProductProps>(black_box(
+            &json_text,
+        ))))
+    };
+    type Op<'a> = &'a dyn Fn();
+    let pairs: [(&str, Op, Op); 2] = [
+        ("encode", &encode_dv, &encode_json),
+        ("decode", &decode_dv, &decode_json),
+    ];
+    for (name, dv, json) in pairs {
+        let mut ratios = Vec::with_capacity(rounds);
+        let mut dv_times = Vec::with_capacity(rounds);
+        let mut json_times = Vec::with_capacity(rounds);
+        for round in 0..rounds {
+            // Alternate which goes first, so drift favours neither.
+            let (a, b) = if round % 2 == 0 {
+                let a = time(dv);
+                (a, time(json))
+            } else {
+                let b = time(json);
+                (time(dv), b)
+            };
+            ratios.push(a / b);
+            dv_times.push(a);
+            json_times.push(b);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        println!(
+            "{name}: median ratio devalue/serde_json = {:.2} over {rounds} rounds \
+             (medians: devalue {:.0} ns, serde_json {:.0} ns)",
+            median(&mut ratios),
+            median(&mut dv_times) * 1e9,
+            median(&mut json_times) * 1e9,
+        );
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("DEVALUE_BENCH_LOOP") {
+        fixed_loop(&spec);
+        return;
+    }
+    if let Ok(rounds) = std::env::var("DEVALUE_BENCH_PAIRED") {
+        paired(rounds.parse().expect("rounds"));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,1135 @@
+//! Browser tests: the client runtime in headless Chromium against the
+//! example shop (plus a few test-only pages and islands), served in-process.
+//!
+//! One chromedriver and one browser session run every scenario in turn;
+//! each scenario starts on a blank page with no cookies. Needs `chromium`
+//! and `chromedriver` (Debian: `apt-get install chromium chromium-driver`);
+//! without them the test says loudly that it skipped, and fails instead when
+//! `MOCHI_REQUIRE_EXTERNAL=1`. `MOCHI_BROWSER_SCENARIOS=a,b` runs only the
+//! named scenarios.
+
+#[path = "browser/harness.rs"]
+mod harness;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::dev::Service as _;
+use actix_web::http::header;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use fantoccini::Locator;
+use harness::{Browser, Ctx, Report, TestResult};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde_json::{json, Value as Json};
+
+// ---------------------------------------------------------------------------
+// Test-only islands and pages
+// ---------------------------------------------------------------------------
+
+/// Always fails: the endpoint answers 500.
+#[mochi::island(defer)]
+fn boom() -> Result<Markup, String> {
+    Err("boom on purpose".into())
+}
+
+static FLAKY_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Fails (500) on its first two requests in this process, then succeeds.
+#[mochi::island(defer)]
+fn flaky() -> Result<Markup, String> {
+    match FLAKY_CALLS.fetch_add(1, Ordering::SeqCst) {
+        0 | 1 => Err("not yet".into()),
+        n => Ok(html! { span.flaky { "flaky answered on call " (n + 1) } }),
+    }
+}
+
+/// Answers HTML with a classic and a module script in it.
+#[mochi::island(defer)]
+fn with_scripts() -> Markup {
+    html! {
+        span.scripts { "scripts island" }
+        script src="/test-static/side.js" {}
+        script type="module" src="/test-static/side-module.js" {}
+    }
+}
+
+/// Answers 200, but the test server relabels it `text/plain`.
+#[mochi::island(defer)]
+fn plain_text() -> Markup {
+    html! { "not html" }
+}
+
+/// Answers HTML holding another server island and a hydrated island.
+#[mochi::island(defer)]
+fn nest(label: String) -> Markup {
+    html! {
+        div.nest {
+            (example_shop::user_avatar().fallback(html! { "inner loading" }))
+            (probe(label.clone(), 7))
+            (probe(label, 7))
+        }
+    }
+}
+
+/// Hydrated by probe.js, which records its props in `window.__probe`.
+#[mochi::island(client = "static/probe.js")]
+fn probe(label: String, n: i64) -> Markup {
+    html! { span.label data-label=(label) { (label) } " " button type="button" { (n) } }
+}
+
+/// A hydrated island without props.
+#[mochi::island(client = "static/probe.js")]
+fn bare_probe() -> Markup {
+    html! { span.bare { "bare" } }
+}
+
+/// Props of every devalue-special kind, for the fidelity check.
+#[mochi::island(client = "static/probe.js")]
+fn wide_probe(
+    big: u64,
+    neg: i128,
+    nan: f64,
+    inf: f64,
+    neg_zero: f64,
+    text: String,
+    none: Option<u8>,
+) -> Markup {
+    let _ = (big, neg, nan, inf, neg_zero, none);
+    html! { span.wide { (text) } }
+}
+
+/// A server island hydrated after its swap.
+#[mochi::island(defer, client = "static/probe.js")]
+fn deferred_probe(label: String) -> Markup {
+    html! { span.label data-label=(label) { "deferred " (label) } " " button type="button" { "0" } }
+}
+
+/// Hydration always throws.
+#[mochi::island(client = "static/throws.js")]
+fn thrower() -> Markup {
+    html! { p.server-html { "server html stays" } }
+}
+
+const CSP: &str = "script-src 'self'";
+const XSS: &str = "</script><script>alert(1)</script>";
+
+fn page(title: &str, csp: bool, body: Markup) -> HttpResponse {
+    let doc = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                (mochi::runtime_script())
+            }
+            body { (body) }
+        }
+    };
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"));
+    if csp {
+        res.insert_header((header::CONTENT_SECURITY_POLICY, CSP));
+    }
+    res.body(doc.into_string())
+}
+
+/// Flips one bit in the first byte of a token's tag.
+fn tamper(token: &str) -> String {
+    let (payload, tag) = token.split_once('.').expect("token has a dot");
+    let mut tag = tag.as_bytes().to_vec();
+    tag[0] = if tag[0] == b'A' { b'B' } else { b'A' };
+    format!("{payload}.{}", String::from_utf8(tag).expect("ascii"))
+}
+
+async fn blank_page() -> HttpResponse {
+    page("blank", true, html! { p { "blank" } })
+}
+
+async fn errors_page() -> HttpResponse {
+    let avatar = example_shop::user_avatar();
+    let cart = example_shop::cart_count();
+    let good = avatar.signed_props().expect("signed").to_string();
+    let cart_token = cart.signed_props().expect("signed").to_string();
+    let raw = |id: &str, name: &str, token: Option<&str>, fallback: &str| {
+        let mut s = format!(r#"<mochi-server-island component-name="{name}" island-id="{id}""#);
+        if let Some(t) = token {
+            s.push_str(&format!(r#" signed-props="{t}""#));
+        }
+        s.push_str(&format!(">{fallback}</mochi-server-island>"));
+        PreEscaped(s)
+    };
+    page(
+        "errors",
+        true,
+        html! {
+            (boom().fallback(html! { span.fb { "Loading boom…" } }).retries(1))
+            (raw("tampered", "UserAvatar", Some(&tamper(&good)), "Loading tampered…"))
+            (raw("crossed", "UserAvatar", Some(&cart_token), "Loading crossed…"))
+            (raw("unknown", "NoSuchIsland", Some(&good), "Loading unknown…"))
+            (raw("unsigned", "UserAvatar", None, "Loading unsigned…"))
+            (plain_text().fallback(html! { "Loading plain…" }))
+        },
+    )
+}
+
+async fn retry_page() -> HttpResponse {
+    page(
+        "retry",
+        true,
+        html! { (flaky().fallback(html! { "Loading flaky…" })) },
+    )
+}
+
+async fn scripts_page() -> HttpResponse {
+    page(
+        "scripts",
+        true,
+        html! {
+            (with_scripts().fallback(html! { "s1" }))
+            (with_scripts().fallback(html! { "s2" }))
+        },
+    )
+}
+
+async fn nested_page() -> HttpResponse {
+    page(
+        "nested",
+        true,
+        html! {
+            (probe("page".into(), 1))
+            (nest("inner".into()).fallback(html! { "Loading nest…" }))
+        },
+    )
+}
+
+async fn hydrate_page() -> HttpResponse {
+    page(
+        "hydrate",
+        true,
+        html! {
+            (probe("same".into(), 5))
+            (probe("same".into(), 5))
+            (probe("other".into(), 6))
+            (bare_probe())
+            (thrower())
+            (wide_probe(
+                u64::MAX,
+                -(1i128 << 70),
+                f64::NAN,
+                f64::INFINITY,
+                -0.0,
+                format!("{XSS} <!-- \u{2028}\u{2029} \"q\" ü"),
+                None,
+            ))
+        },
+    )
+}
+
+async fn triggers_page() -> HttpResponse {
+    page(
+        "triggers",
+        true,
+        html! {
+            (probe("idle".into(), 0).hydrate(mochi::Hydrate::Idle))
+            (probe("media".into(), 0).hydrate(mochi::Hydrate::Media("(max-width: 700px)".into())))
+            div style="height: 3000px" {}
+            (probe("visible".into(), 0).hydrate(mochi::Hydrate::Visible { root_margin: Some("50px".into()) }))
+        },
+    )
+}
+
+async fn deferred_page() -> HttpResponse {
+    page(
+        "deferred",
+        true,
+        html! { (deferred_probe("d".into()).fallback(html! { "Loading deferred…" })) },
+    )
+}
+
+/// The search page's islands again, without CSP: if escaping failed, the
+/// injected script would really run here.
+async fn xss_page() -> HttpResponse {
+    page(
+        "xss",
+        false,
+        html! {
+            (example_shop::query_echo(XSS.into()))
+            (example_shop::search_results(XSS.into()).fallback(html! { "Searching…" }))
+            (probe(XSS.into(), 1))
+        },
+    )
+}
+
+/// Control: an inline script, which the CSP must block and the checks see.
+async fn inline_script_page() -> HttpResponse {
+    page(
+        "inline",
+        true,
+        html! { script { (PreEscaped("window.__inlineRan = true;")) } },
+    )
+}
+
+async fn test_static(file: web::Path<String>) -> HttpResponse {
+    let body = match file.as_str() {
+        "side.js" => include_str!("../static/side.js"),
+        "side-module.js" => include_str!("../static/side-module.js"),
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .body(body)
+}
+
+fn test_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/test/blank", web::get().to(blank_page))
+        .route("/test/errors", web::get().to(errors_page))
+        .route("/test/retry", web::get().to(retry_page))
+        .route("/test/scripts", web::get().to(scripts_page))
+        .route("/test/nested", web::get().to(nested_page))
+        .route("/test/hydrate", web::get().to(hydrate_page))
+        .route("/test/triggers", web::get().to(triggers_page))
+        .route("/test/deferred", web::get().to(deferred_page))
+        .route("/test/xss", web::get().to(xss_page))
+        .route("/test/inline-script", web::get().to(inline_script_page))
+        .route("/test-static/{file}", web::get().to(test_static));
+}
+
+/// Serves the shop plus the test routes on 127.0.0.1:0 in a background
+/// thread (it lives as long as the test process).
+fn start_server() -> SocketAddr {
+    let mochi = mochi::Mochi::builder(mochi::Key::generate())
+        .build()
+        .expect("mochi starts");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new()
+                    .wrap(mochi.clone())
+                    // Outside mochi: relabels one island's answer as text/plain.
+                    .wrap_fn(|req, srv| {
+                        let plain = req.path().ends_with("/island/PlainText");
+                        let res = srv.call(req);
+                        async move {
+                            let mut res = res.await?;
+                            if plain {
+                                res.headers_mut().insert(
+                                    header::CONTENT_TYPE,
+                                    header::HeaderValue::from_static("text/plain; charset=utf-8"),
+                                );
+                            }
+                            Ok(res)
+                        }
+                    })
+                    .configure(example_shop::app)
+                    .configure(test_routes)
+            })
+            .workers(2)
+            .disable_signals()
+            .bind(("127.0.0.1", 0))
+            .expect("bind 127.0.0.1:0");
+            tx.send(server.addrs()[0]).expect("send address");
+            server.run().await
+        })
+    });
+    rx.recv().expect("server address")
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+fn ensure(cond: bool, msg: impl FnOnce() -> String) -> TestResult {
+    if cond {
+        Ok(())
+    } else {
+        Err(msg().into())
+    }
+}
+
+fn ensure_eq<T: PartialEq + std::fmt::Debug>(left: T, right: T, what: &str) -> TestResult {
+    ensure(left == right, || {
+        format!("{what}: got {left:?}, expected {right:?}")
+    })
+}
+
+/// `island-id`s of the islands matching `selector`, in document order.
+async fn island_ids(cx: &Ctx, selector: &str) -> TestResult<Vec<String>> {
+    let v = cx
+        .exec(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.getAttribute('island-id'));",
+            vec![json!(selector)],
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+fn by_id(id: &str) -> String {
+    format!("[island-id=\"{id}\"]")
+}
+
+/// The one `mochi:island-error` event of island `id`.
+async fn one_error_event(cx: &Ctx, id: &str) -> TestResult<Json> {
+    let events = cx.events_for("mochi:island-error", id).await?;
+    ensure_eq(events.len(), 1, &format!("error events of {id}"))?;
+    let e = events.into_iter().next().unwrap_or_default();
+    ensure_eq(&e["bubbles"], &json!(true), "error event bubbles")?;
+    Ok(e)
+}
+
+/// Waits for the shop's top-of-page islands to settle.
+async fn shop_loaded(cx: &Ctx) -> TestResult {
+    cx.wait_state("mochi-server-island[component-name=UserAvatar]", "loaded")
+        .await?;
+    cx.wait_state("mochi-server-island[component-name=CartCount]", "loaded")
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Scenarios: server islands (issue 3)
+// ---------------------------------------------------------------------------
+
+/// The fallback is in the page and on screen while the island loads, then
+/// `Welcome back, guest!` replaces `Loading…`.
+async fn fallback_then_swap(cx: &Ctx) -> TestResult {
+    cx.goto("/").await?;
+    shop_loaded(cx).await?;
+    let sel = "mochi-server-island[component-name=UserAvatar]";
+    ensure_eq(
+        cx.text(sel).await?,
+        "Welcome back, guest!".into(),
+        "avatar text",
+    )?;
+    ensure_eq(
+        cx.text("mochi-server-island[component-name=CartCount]")
+            .await?,
+        "0 items".into(),
+        "cart text",
+    )?;
+    let id = cx.attr(sel, "island-id").await?.unwrap_or_default();
+    let states = cx.states_for(&id).await?;
+    let seen: Vec<_> = states
+        .iter()
+        .map(|s| (s["state"].clone(), s["text"].clone()))
+        .collect();
+    ensure_eq(
+        seen,
+        vec![
+            (json!("loading"), json!("Loading…")),
+            (json!("loaded"), json!("Welcome back, guest!")),
+        ],
+        "avatar state history (state, text)",
+    )?;
+    let loads = cx.events_for("mochi:island-load", &id).await?;
+    ensure_eq(loads.len(), 1, "load events")?;
+    ensure_eq(
+        &loads[0]["detail"]["status"],
+        &json!(200),
+        "load event status",
+    )?;
+    ensure_eq(&loads[0]["bubbles"], &json!(true), "load event bubbles")?;
+    ensure_eq(cx.fetches("/island/UserAvatar").await?, 1, "avatar fetches")?;
+    Ok(())
+}
+
+/// Cookies travel with the island request.
+async fn user_cookie_reaches_island(cx: &Ctx) -> TestResult {
+    cx.eval("document.cookie = 'user=ada; path=/', document.cookie = 'cart=3; path=/'")
+        .await?;
+    cx.goto("/").await?;
+    shop_loaded(cx).await?;
+    ensure_eq(
+        cx.text("mochi-server-island[component-name=UserAvatar]")
+            .await?,
+        "Welcome back, ada!".into(),
+        "avatar text",
+    )?;
+    ensure_eq(
+        cx.text("mochi-server-island[component-name=CartCount]")
+            .await?,
+        "3 items".into(),
+        "cart text",
+    )
+}
+
+/// Recommendations (defer-on visible, below the fold) is not fetched until
+/// it is scrolled to.
+async fn visible_island_waits_for_scroll(cx: &Ctx) -> TestResult {
+    cx.goto("/").await?;
+    shop_loaded(cx).await?;
+    let sel = "mochi-server-island[component-name=Recommendations]";
+    ensure_eq(
+        cx.attr(sel, "defer-on").await?,
+        Some("visible".into()),
+        "defer-on",
+    )?;
+    let below = cx
+        .eval(&format!(
+            "document.querySelector('{sel}').getBoundingClientRect().top > innerHeight + 150"
+        ))
+        .await?;
+    ensure_eq(below, json!(true), "Recommendations starts below the fold")?;
+    // Give an eager fetch every chance to happen before checking it did not.
+    cx.wait_for(
+        "a settled frame",
+        "new Promise(r => requestAnimationFrame(() => setTimeout(() => r(true), 300)))",
+    )
+    .await?;
+    ensure_eq(
+        cx.attr(sel, "mochi-state").await?,
+        Some("waiting".into()),
+        "state before scrolling",
+    )?;
+    ensure_eq(
+        cx.text(sel).await?,
+        "Loading recommendations…".into(),
+        "fallback before scrolling",
+    )?;
+    ensure_eq(
+        cx.fetches("/island/Recommendations").await?,
+        0,
+        "fetches before scrolling",
+    )?;
+    cx.scroll_to(sel).await?;
+    cx.wait_state(sel, "loaded").await?;
+    let text = cx.text(sel).await?;
+    ensure(
+        text.contains("Product 421") && text.contains("Product 423"),
+        || format!("recommendations text: {text:?}"),
+    )?;
+    ensure_eq(
+        cx.fetches("/island/Recommendations").await?,
+        1,
+        "fetches after scrolling",
+    )
+}
+
+/// An island whose component fails answers 500; the runtime retries it as
+/// configured, keeps the fallback and fires `mochi:island-error`.
+async fn island_500_keeps_fallback(cx: &Ctx) -> TestResult {
+    cx.goto("/test/errors").await?;
+    let sel = "mochi-server-island[component-name=Boom]";
+    cx.wait_state(sel, "error").await?;
+    ensure_eq(cx.text(sel).await?, "Loading boom…".into(), "fallback kept")?;
+    ensure_eq(
+        cx.fetches("/island/Boom").await?,
+        2,
+        "requests (1 + retries(1))",
+    )?;
+    let id = cx.attr(sel, "island-id").await?.unwrap_or_default();
+    let e = one_error_event(cx, &id).await?;
+    ensure_eq(&e["detail"]["status"], &json!(500), "error status")?;
+    ensure(e["detail"]["error"].is_string(), || {
+        format!("error message in {e}")
+    })
+}
+
+/// Tampered and cross-island tokens answer 403, unknown islands 404, and a
+/// missing token fails at once: none is retried, all keep their fallback.
+async fn island_4xx_keeps_fallback(cx: &Ctx) -> TestResult {
+    cx.goto("/test/errors").await?;
+    for (id, status, fallback) in [
+        ("tampered", 403, "Loading tampered…"),
+        ("crossed", 403, "Loading crossed…"),
+        ("unknown", 404, "Loading unknown…"),
+        ("unsigned", 0, "Loading unsigned…"),
+    ] {
+        cx.wait_state(&by_id(id), "error").await?;
+        ensure_eq(
+            cx.text(&by_id(id)).await?,
+            fallback.into(),
+            &format!("{id} fallback"),
+        )?;
+        let e = one_error_event(cx, id).await?;
+        ensure_eq(
+            &e["detail"]["status"],
+            &json!(status),
+            &format!("{id} status"),
+        )?;
+    }
+    // Settle the 500 island (it retries) so no request is still in flight.
+    cx.wait_state("mochi-server-island[component-name=Boom]", "error")
+        .await?;
+    ensure_eq(
+        cx.fetches("/island/UserAvatar").await?,
+        2,
+        "4xx requests (tampered, crossed; none retried)",
+    )?;
+    ensure_eq(cx.fetches("/island/NoSuchIsland").await?, 1, "404 requests")
+}
+
+/// A 200 answer that is not `text/html` is not swapped in, nor retried.
+async fn non_html_answer_keeps_fallback(cx: &Ctx) -> TestResult {
+    cx.goto("/test/errors").await?;
+    let sel = "mochi-server-island[component-name=PlainText]";
+    cx.wait_state(sel, "error").await?;
+    ensure_eq(
+        cx.text(sel).await?,
+        "Loading plain…".into(),
+        "fallback kept",
+    )?;
+    let id = cx.attr(sel, "island-id").await?.unwrap_or_default();
+    let e = one_error_event(cx, &id).await?;
+    ensure_eq(&e["detail"]["status"], &json!(200), "error status")?;
+    ensure_eq(cx.fetches("/island/PlainText").await?, 1, "requests")
+}
+
+/// 5xx answers are retried with backoff until one succeeds.
+async fn retry_then_success(cx: &Ctx) -> TestResult {
+    cx.goto("/test/retry").await?;
+    let sel = "mochi-server-island[component-name=Flaky]";
+    cx.wait_state(sel, "loaded").await?;
+    ensure_eq(
+        cx.text(sel).await?,
+        "flaky answered on call 3".into(),
+        "text after retries",
+    )?;
+    ensure_eq(cx.fetches("/island/Flaky").await?, 3, "requests")?;
+    let id = cx.attr(sel, "island-id").await?.unwrap_or_default();
+    ensure_eq(
+        cx.events_for("mochi:island-error", &id).await?.len(),
+        0,
+        "error events",
+    )
+}
+
+/// Scripts in an island's answer run: classic ones per insertion, module
+/// ones once per page.
+async fn response_scripts_run(cx: &Ctx) -> TestResult {
+    cx.goto("/test/scripts").await?;
+    for id in island_ids(cx, "mochi-server-island").await? {
+        cx.wait_state(&by_id(&id), "loaded").await?;
+    }
+    cx.wait_for("classic script ran twice", "window.__sideRuns === 2")
+        .await?;
+    cx.wait_for("module script ran", "window.__sideModuleRuns === 1")
+        .await?;
+    // Let a second (wrong) module evaluation show up if there were one.
+    cx.wait_for(
+        "a pause",
+        "new Promise(r => setTimeout(() => r(true), 200))",
+    )
+    .await?;
+    ensure_eq(
+        cx.eval("window.__sideModuleRuns").await?,
+        json!(1),
+        "module evaluations",
+    )
+}
+
+/// The shop sends `script-src 'self'` and everything works under it; the
+/// after-scenario checks find no violation.
+async fn strict_csp_shop(cx: &Ctx) -> TestResult {
+    cx.goto("/").await?;
+    let csp = cx
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             fetch(location.href).then(r => done(r.headers.get('content-security-policy')), e => done(String(e)));",
+            vec![],
+        )
+        .await?;
+    ensure_eq(csp, json!(CSP), "Content-Security-Policy of /")?;
+    shop_loaded(cx).await?;
+    for id in island_ids(cx, "mochi-island[hydrate-on=load]").await? {
+        cx.wait_state(&by_id(&id), "hydrated").await?;
+    }
+    cx.scroll_to("mochi-server-island[component-name=Recommendations]")
+        .await?;
+    cx.wait_state(
+        "mochi-server-island[component-name=Recommendations]",
+        "loaded",
+    )
+    .await?;
+    ensure_eq(cx.csp_violations().await?, vec![], "CSP violations")
+}
+
+/// Control for the CSP checks: an inline script is blocked and seen.
+async fn csp_check_sees_inline_script(cx: &Ctx) -> TestResult {
+    cx.allow_csp_violations();
+    cx.goto("/test/inline-script").await?;
+    cx.wait_for("a CSP violation", "window.__mochiRec.csp.length > 0")
+        .await?;
+    ensure_eq(
+        cx.eval("window.__inlineRan === undefined").await?,
+        json!(true),
+        "inline script blocked",
+    )?;
+    let logs = cx.console_log().await?;
+    ensure(
+        logs.iter().any(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Content Security Policy"))
+        }),
+        || format!("console shows the violation: {logs:?}"),
+    )
+}
+
+/// Server and hydrated islands inside a server island's answer work, and
+/// their props ids do not collide with the page's.
+async fn nested_islands_in_response(cx: &Ctx) -> TestResult {
+    cx.goto("/test/nested").await?;
+    let outer = "mochi-server-island[component-name=Nest]";
+    cx.wait_state(outer, "loaded").await?;
+    let inner = format!("{outer} mochi-server-island[component-name=UserAvatar]");
+    cx.wait_state(&inner, "loaded").await?;
+    ensure_eq(
+        cx.text(&inner).await?,
+        "Welcome back, guest!".into(),
+        "nested server island",
+    )?;
+    let probes = island_ids(cx, "mochi-island[component-name=Probe]").await?;
+    ensure_eq(probes.len(), 3, "probe islands")?;
+    for id in &probes {
+        cx.wait_state(&by_id(id), "hydrated").await?;
+    }
+    let all_ids = island_ids(cx, "mochi-island, mochi-server-island").await?;
+    let unique: std::collections::HashSet<_> = all_ids.iter().collect();
+    ensure_eq(unique.len(), all_ids.len(), "island ids unique in the page")?;
+    let blocks = cx
+        .eval("[...document.querySelectorAll('script[type=\"application/json\"]')].map(s => s.id)")
+        .await?;
+    let blocks: Vec<String> = serde_json::from_value(blocks)?;
+    let unique: std::collections::HashSet<_> = blocks.iter().collect();
+    ensure_eq(
+        unique.len(),
+        blocks.len(),
+        "props block ids unique in the page",
+    )?;
+    ensure_eq(
+        blocks.len(),
+        2,
+        "props blocks (page probe; one shared by the two inner probes)",
+    )?;
+    let props = cx
+        .exec(
+            "return arguments[0].map(id => window.__probe[id] && window.__probe[id].props);",
+            vec![json!(probes)],
+        )
+        .await?;
+    ensure_eq(
+        props,
+        json!([{ "label": "page", "n": 1 }, { "label": "inner", "n": 7 }, { "label": "inner", "n": 7 }]),
+        "props each probe received",
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Scenarios: hydrated islands (issue 4)
+// ---------------------------------------------------------------------------
+
+/// Clicking a hydrated counter increments it (and only it).
+async fn counter_click_increments(cx: &Ctx) -> TestResult {
+    cx.goto("/").await?;
+    let ids = island_ids(cx, "mochi-island[component-name=Counter][hydrate-on=load]").await?;
+    ensure(ids.len() >= 2, || {
+        format!("load-hydrated counters: {ids:?}")
+    })?;
+    for id in &ids {
+        cx.wait_state(&by_id(id), "hydrated").await?;
+    }
+    let first = by_id(&ids[0]);
+    let second = by_id(&ids[1]);
+    ensure_eq(
+        cx.text(&format!("{first} .count")).await?,
+        "0".into(),
+        "count before",
+    )?;
+    let button = cx
+        .client
+        .find(Locator::Css(&format!("{first} button")))
+        .await?;
+    button.click().await?;
+    button.click().await?;
+    cx.wait_for(
+        "the counter to reach 2",
+        &format!("document.querySelector('{first} .count').textContent === '2'"),
+    )
+    .await?;
+    ensure_eq(
+        cx.text(&format!("{second} .count")).await?,
+        "0".into(),
+        "the other counter",
+    )
+}
+
+/// A `visible` hydrated island hydrates only once scrolled to.
+async fn visible_hydration_waits_for_scroll(cx: &Ctx) -> TestResult {
+    cx.goto("/").await?;
+    let ids = island_ids(
+        cx,
+        "mochi-island[component-name=Counter][hydrate-on=visible]",
+    )
+    .await?;
+    ensure_eq(ids.len(), 1, "visible counters")?;
+    let sel = by_id(&ids[0]);
+    shop_loaded(cx).await?;
+    cx.wait_for(
+        "a settled frame",
+        "new Promise(r => requestAnimationFrame(() => setTimeout(() => r(true), 300)))",
+    )
+    .await?;
+    ensure_eq(
+        cx.attr(&sel, "mochi-state").await?,
+        Some("waiting".into()),
+        "state before scrolling",
+    )?;
+    cx.scroll_to(&sel).await?;
+    cx.wait_state(&sel, "hydrated").await?;
+    let before = cx.text(&format!("{sel} .count")).await?;
+    cx.client
+        .find(Locator::Css(&format!("{sel} button")))
+        .await?
+        .click()
+        .await?;
+    let expect = (before.parse::<i64>()? + 1).to_string();
+    cx.wait_for(
+        "the visible counter to count",
+        &format!("document.querySelector('{sel} .count').textContent === '{expect}'"),
+    )
+    .await?;
+    let hydrates = cx.events_for("mochi:island-hydrate", &ids[0]).await?;
+    ensure_eq(hydrates.len(), 1, "hydrate events")
+}
+
+/// Two islands with byte-identical props share one props block and both
+/// receive the props; different props get their own block.
+async fn shared_props_block(cx: &Ctx) -> TestResult {
+    // The shop: two Counter(0, "Add to cart") share a block, Counter(10) not.
+    cx.goto("/").await?;
+    let ids = island_ids(cx, "mochi-island[component-name=Counter][hydrate-on=load]").await?;
+    ensure(ids.len() >= 3, || format!("counters: {ids:?}"))?;
+    let refs = cx
+        .exec(
+            "return arguments[0].map(id => document.querySelector(`[island-id=\"${id}\"]`).getAttribute('props-ref'));",
+            vec![json!(ids)],
+        )
+        .await?;
+    let refs: Vec<String> = serde_json::from_value(refs)?;
+    ensure_eq(&refs[0], &refs[1], "identical props share a props-ref")?;
+    ensure(refs[0] != refs[2], || {
+        format!("different props, different refs: {refs:?}")
+    })?;
+    let blocks = cx
+        .exec(
+            "return document.querySelectorAll(`script[id=\"${arguments[0]}\"]`).length;",
+            vec![json!(refs[0])],
+        )
+        .await?;
+    ensure_eq(blocks, json!(1), "blocks with the shared id")?;
+    for (id, start) in [(&ids[0], 0), (&ids[1], 0), (&ids[2], 10)] {
+        let sel = by_id(id);
+        cx.wait_state(&sel, "hydrated").await?;
+        cx.client
+            .find(Locator::Css(&format!("{sel} button")))
+            .await?
+            .click()
+            .await?;
+        cx.wait_for(
+            &format!("counter {id} to count from its props' start {start}"),
+            &format!(
+                "document.querySelector('{sel} .count').textContent === '{}'",
+                start + 1
+            ),
+        )
+        .await?;
+    }
+
+    // The probe page: both "same" probes got exactly the props.
+    cx.goto("/test/hydrate").await?;
+    let probes = island_ids(cx, "mochi-island[component-name=Probe]").await?;
+    ensure_eq(probes.len(), 3, "probes")?;
+    for id in &probes {
+        cx.wait_state(&by_id(id), "hydrated").await?;
+    }
+    let got = cx
+        .exec(
+            "return arguments[0].map(id => [document.querySelector(`[island-id=\"${id}\"]`).getAttribute('props-ref'), \
+             window.__probe[id].props, window.__probe[id].hydrations]);",
+            vec![json!(probes)],
+        )
+        .await?;
+    ensure_eq(&got[0][0], &got[1][0], "shared props-ref")?;
+    ensure(got[0][0] != got[2][0], || {
+        format!("different props-ref: {got}")
+    })?;
+    ensure_eq(
+        got.as_array().map(|a| {
+            a.iter()
+                .map(|x| (x[1].clone(), x[2].clone()))
+                .collect::<Vec<_>>()
+        }),
+        Some(vec![
+            (json!({"label": "same", "n": 5}), json!(1)),
+            (json!({"label": "same", "n": 5}), json!(1)),
+            (json!({"label": "other", "n": 6}), json!(1)),
+        ]),
+        "(props, hydrations) of each probe",
+    )?;
+    let bare = by_id(&island_ids(cx, "mochi-island[component-name=BareProbe]").await?[0]);
+    cx.wait_state(&bare, "hydrated").await?;
+    ensure_eq(
+        cx.attr(&bare, "props-ref").await?,
+        None,
+        "no props-ref without props",
+    )?;
+    ensure_eq(
+        cx.eval(&format!(
+            "JSON.stringify(window.__probe[document.querySelector('{}').getAttribute('island-id')].props)",
+            bare.replace('\'', "\\'")
+        ))
+        .await?,
+        json!("{}"),
+        "props of an island without props",
+    )
+}
+
+/// A module that throws leaves the server HTML and fires the error event.
+async fn throwing_module_keeps_html(cx: &Ctx) -> TestResult {
+    cx.goto("/test/hydrate").await?;
+    let sel = "mochi-island[component-name=Thrower]";
+    cx.wait_state(sel, "error").await?;
+    ensure_eq(
+        cx.text(sel).await?,
+        "server html stays".into(),
+        "server HTML kept",
+    )?;
+    let id = cx.attr(sel, "island-id").await?.unwrap_or_default();
+    let e = one_error_event(cx, &id).await?;
+    let msg = e["detail"]["error"].as_str().unwrap_or_default();
+    ensure(msg.contains("thrower module failed on purpose"), || {
+        format!("error detail: {e}")
+    })?;
+    ensure_eq(
+        cx.events_for("mochi:island-hydrate", &id).await?.len(),
+        0,
+        "hydrate events",
+    )
+}
+
+/// A `defer` + `client` island is fetched, swapped, then hydrated.
+async fn deferred_hydrated_after_swap(cx: &Ctx) -> TestResult {
+    cx.goto("/test/deferred").await?;
+    let outer = "mochi-server-island[component-name=DeferredProbe]";
+    cx.wait_state(outer, "loaded").await?;
+    let inner = format!("{outer} mochi-island[component-name=DeferredProbe]");
+    cx.wait_state(&inner, "hydrated").await?;
+    let outer_id = cx.attr(outer, "island-id").await?.unwrap_or_default();
+    let inner_id = cx.attr(&inner, "island-id").await?.unwrap_or_default();
+    let events = cx.events().await?;
+    let order: Vec<_> = events
+        .iter()
+        .filter(|e| e["id"] == outer_id.as_str() || e["id"] == inner_id.as_str())
+        .map(|e| e["type"].clone())
+        .collect();
+    ensure_eq(
+        order,
+        vec![json!("mochi:island-load"), json!("mochi:island-hydrate")],
+        "event order (swap, then hydrate)",
+    )?;
+    let props = cx
+        .exec(
+            "return window.__probe[arguments[0]].props;",
+            vec![json!(inner_id)],
+        )
+        .await?;
+    ensure_eq(props, json!({"label": "d"}), "props after the swap")?;
+    cx.client
+        .find(Locator::Css(&format!("{inner} button")))
+        .await?
+        .click()
+        .await?;
+    cx.wait_for(
+        "the deferred probe to count",
+        &format!("document.querySelector('{inner} button').textContent === '1'"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moving an island in the DOM (disconnect + connect) neither refetches a
+/// server island nor hydrates a hydrated one again.
+async fn reconnect_does_not_rerun(cx: &Ctx) -> TestResult {
+    cx.goto("/test/nested").await?;
+    let outer = "mochi-server-island[component-name=Nest]";
+    cx.wait_state(outer, "loaded").await?;
+    let probes = island_ids(cx, "mochi-island[component-name=Probe]").await?;
+    for id in &probes {
+        cx.wait_state(&by_id(id), "hydrated").await?;
+    }
+    cx.eval(&format!(
+        "(() => {{ const outer = document.querySelector('{outer}'); \
+           const probe = document.querySelector('mochi-island[component-name=Probe]'); \
+           document.body.append(outer); document.body.prepend(probe); return true; }})()"
+    ))
+    .await?;
+    cx.wait_for(
+        "a pause",
+        "new Promise(r => setTimeout(() => r(true), 300))",
+    )
+    .await?;
+    ensure_eq(
+        cx.fetches("/island/Nest").await?,
+        1,
+        "Nest fetches after a move",
+    )?;
+    let hydrations = cx
+        .exec(
+            "return arguments[0].map(id => window.__probe[id].hydrations);",
+            vec![json!(probes)],
+        )
+        .await?;
+    ensure_eq(hydrations, json!([1, 1, 1]), "hydrations after a move")?;
+    ensure_eq(
+        cx.attr(outer, "mochi-state").await?,
+        Some("loaded".into()),
+        "state after a move",
+    )
+}
+
+/// `idle` and `media` triggers; `visible` with a root margin.
+async fn idle_media_visible_triggers(cx: &Ctx) -> TestResult {
+    cx.goto("/test/triggers").await?;
+    let ids = island_ids(cx, "mochi-island[component-name=Probe]").await?;
+    ensure_eq(ids.len(), 3, "probes")?;
+    let (idle, media, visible) = (by_id(&ids[0]), by_id(&ids[1]), by_id(&ids[2]));
+    cx.wait_state(&idle, "hydrated").await?;
+    ensure_eq(
+        cx.attr(&media, "mochi-state").await?,
+        Some("waiting".into()),
+        "media before",
+    )?;
+    ensure_eq(
+        cx.attr(&visible, "mochi-state").await?,
+        Some("waiting".into()),
+        "visible before",
+    )?;
+    let (w, h) = cx.client.get_window_size().await?;
+    cx.client.set_window_size(600, 800).await?;
+    let waited = cx.wait_state(&media, "hydrated").await;
+    cx.client.set_window_size(w as u32, h as u32).await?;
+    waited?;
+    cx.scroll_to(&visible).await?;
+    cx.wait_state(&visible, "hydrated").await
+}
+
+/// Searching for `</script><script>alert(1)</script>` shows it as text
+/// everywhere and runs nothing (with the shop's CSP, and without any CSP).
+async fn search_xss_is_text(cx: &Ctx) -> TestResult {
+    let q: String = url::form_urlencoded::byte_serialize(XSS.as_bytes()).collect();
+    for path in [format!("/search?q={q}"), "/test/xss".to_string()] {
+        cx.goto(&path).await?;
+        let results = "mochi-server-island[component-name=SearchResults]";
+        cx.wait_state(results, "loaded").await?;
+        ensure_eq(
+            cx.text(results).await?,
+            format!("Results for {XSS}"),
+            "server island text",
+        )?;
+        let echo = "mochi-island[component-name=QueryEcho]";
+        cx.wait_state(echo, "hydrated").await?;
+        ensure_eq(
+            cx.text(&format!("{echo} q")).await?,
+            XSS.into(),
+            "hydrated island text",
+        )?;
+        ensure_eq(
+            cx.attr(echo, "data-query").await?,
+            Some(XSS.into()),
+            "props seen by the module",
+        )?;
+        let scripts = cx
+            .eval("[...document.scripts].filter(s => s.textContent.includes('alert(1)') && s.type !== 'application/json').length")
+            .await?;
+        ensure_eq(
+            scripts,
+            json!(0),
+            &format!("{path}: script elements made from the query"),
+        )?;
+        ensure_eq(cx.alerts().await?, vec![], &format!("{path}: alerts"))?;
+        ensure(!cx.dialog_open().await, || {
+            format!("{path}: a dialog is open")
+        })?;
+    }
+    // Without CSP, the probe's props block carries the payload too.
+    let probe = by_id(&island_ids(cx, "mochi-island[component-name=Probe]").await?[0]);
+    cx.wait_state(&probe, "hydrated").await?;
+    ensure_eq(
+        cx.text(&format!("{probe} .label")).await?,
+        XSS.into(),
+        "probe label",
+    )
+}
+
+/// devalue specials survive the trip from Rust props to the JS module.
+async fn props_fidelity(cx: &Ctx) -> TestResult {
+    cx.goto("/test/hydrate").await?;
+    let sel = "mochi-island[component-name=WideProbe]";
+    cx.wait_state(sel, "hydrated").await?;
+    let id = cx.attr(sel, "island-id").await?.unwrap_or_default();
+    let got = cx
+        .exec(
+            "const p = window.__probe[arguments[0]].props; return { \
+               big: typeof p.big === 'bigint' && p.big === 18446744073709551615n, \
+               neg: typeof p.neg === 'bigint' && p.neg === -(2n ** 70n), \
+               nan: Number.isNaN(p.nan), inf: p.inf === Infinity, \
+               negZero: Object.is(p.neg_zero, -0), text: p.text, none: p.none };",
+            vec![json!(id)],
+        )
+        .await?;
+    ensure_eq(
+        got,
+        json!({
+            "big": true, "neg": true, "nan": true, "inf": true, "negZero": true,
+            "text": format!("{XSS} <!-- \u{2028}\u{2029} \"q\" ü"), "none": null,
+        }),
+        "decoded props",
+    )
+}
+
+/// Runs each named scenario function, under its own name.
+macro_rules! scenarios {
+    ($report:expr, $cx:expr; $($name:ident),* $(,)?) => {
+        $( $report.run($cx, stringify!($name), $name($cx)).await; )*
+    };
+}
+
+#[test]
+fn browser() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let addr = start_server();
+    let cx = browser.ctx(&format!("http://{addr}"));
+    let mut report = Report::new();
+    browser.block_on(async {
+        scenarios!(report, &cx;
+            // Server islands.
+            fallback_then_swap,
+            user_cookie_reaches_island,
+            visible_island_waits_for_scroll,
+            island_500_keeps_fallback,
+            island_4xx_keeps_fallback,
+            non_html_answer_keeps_fallback,
+            retry_then_success,
+            response_scripts_run,
+            strict_csp_shop,
+            csp_check_sees_inline_script,
+            nested_islands_in_response,
+            // Hydrated islands.
+            counter_click_increments,
+            visible_hydration_waits_for_scroll,
+            shared_props_block,
+            throwing_module_keeps_html,
+            deferred_hydrated_after_swap,
+            reconnect_does_not_rerun,
+            idle_media_visible_triggers,
+            search_xss_is_text,
+            props_fidelity,
+        );
+    });
+    drop(browser);
+    report.finish();
+}

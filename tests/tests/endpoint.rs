@@ -1,0 +1,928 @@
+//! The island endpoint and the other routes under the asset prefix, through
+//! actix's test service: every row of DESIGN.md's "Bad input" table, the
+//! success headers, the request context inside islands and pages, key
+//! rotation, the runtime script and client modules.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use actix_web::{web, App, HttpResponse};
+use maud::{html, Markup};
+use mochi::{Key, Keys, Mochi, ServerIsland};
+
+// ---------------------------------------------------------------- islands
+
+/// Greets `name`; the plain success case.
+#[mochi::island(defer)]
+fn greet(name: String) -> Markup {
+    html! { p.greet { "Hello, " (name) } }
+}
+
+/// Same parameters as `Greet`: its tokens must not open `Greet`.
+#[mochi::island(defer)]
+fn other(name: String) -> Markup {
+    html! { p.other { "Other " (name) } }
+}
+
+static COUNTED_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts its renders: props that do not decode must never reach it.
+#[mochi::island(defer)]
+fn counted(n: u32) -> Markup {
+    COUNTED_CALLS.fetch_add(1, Ordering::SeqCst);
+    html! { span.counted { (n) } }
+}
+
+static LONG_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts its renders: an over-long URL must never reach it.
+#[mochi::island(defer)]
+fn long_text(text: String) -> Markup {
+    LONG_CALLS.fetch_add(1, Ordering::SeqCst);
+    html! { span.long { (text.len()) } }
+}
+
+const ERR_SECRET: &str = "db password hunter2 leaked in an error";
+const PANIC_SECRET: &str = "panic secret: connection string postgres://admin";
+
+/// Always fails.
+#[mochi::island(defer)]
+fn failing(code: u32) -> Result<Markup, String> {
+    Err(format!("{ERR_SECRET} ({code})"))
+}
+
+/// Always panics.
+#[mochi::island(defer)]
+async fn panicking(code: u32) -> Markup {
+    tokio::task::yield_now().await;
+    panic!("{PANIC_SECRET} ({code})")
+}
+
+/// Opts in to a shared cache.
+#[mochi::island(defer, cache = "public, max-age=60")]
+fn cached(n: u32) -> Markup {
+    html! { span.cached { (n) } }
+}
+
+/// App data the context probe reads back.
+#[derive(Debug)]
+struct Pool(&'static str);
+
+/// Plain (not `web::Data`) app data.
+#[derive(Debug, Clone)]
+struct Settings {
+    region: &'static str,
+}
+
+/// Renders what it sees of its request.
+#[mochi::island(defer)]
+async fn context_probe() -> Markup {
+    // The context survives an await point.
+    tokio::task::yield_now().await;
+    let cx = mochi::request_context().expect("request context inside an island");
+    let req = cx.http_request().expect("the HttpRequest inside an island");
+    let pool = req
+        .app_data::<web::Data<Pool>>()
+        .map(|p| p.0)
+        .unwrap_or("none");
+    let region = cx
+        .app_data::<Settings>()
+        .map(|s| s.region)
+        .unwrap_or("none");
+    html! {
+        ul {
+            li.user { (cx.cookie("user").unwrap_or_else(|| "none".into())) }
+            li.theme { (cx.cookie("theme").unwrap_or_else(|| "none".into())) }
+            li.header { (cx.header("x-test").unwrap_or("none")) }
+            li.page { (cx.page_url().unwrap_or_else(|| "none".into())) }
+            li.query { (cx.query_string()) }
+            li.path { (cx.path()) }
+            li.method { (cx.method().as_str()) }
+            li.island { (cx.is_island_request()) }
+            li.id { (mochi::island_id().unwrap_or_else(|| "none".into())) }
+            li.pool { (pool) }
+            li.region { (region) }
+        }
+    }
+}
+
+/// A hydrated island, for the client-module route.
+#[mochi::island(client = "static/endpoint_widget.js")]
+fn endpoint_widget(label: String) -> Markup {
+    html! { button { (label) } }
+}
+
+const WIDGET_SOURCE: &str = include_str!("../static/endpoint_widget.js");
+
+// ---------------------------------------------------------------- the app
+
+async fn page() -> HttpResponse {
+    let body = html! {
+        head { (mochi::runtime_script()) }
+        body {
+            (greet("Ann".into()).fallback(html! { "Loading…" }))
+            (cached(3))
+            (endpoint_widget("Go".into()))
+        }
+    };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string())
+}
+
+/// Reports the request context of a page render.
+async fn context_page() -> HttpResponse {
+    let before = describe_page_context();
+    // Still there after an await point.
+    tokio::task::yield_now().await;
+    let after = describe_page_context();
+    assert_eq!(before, after);
+    HttpResponse::Ok().body(after)
+}
+
+fn describe_page_context() -> String {
+    let Some(cx) = mochi::request_context() else {
+        return "no context".into();
+    };
+    format!(
+        "user={} path={} query={} method={} island={} page={}",
+        cx.cookie("user").unwrap_or_else(|| "none".into()),
+        cx.path(),
+        cx.query_string(),
+        cx.method(),
+        cx.is_island_request(),
+        cx.page_url().unwrap_or_else(|| "none".into()),
+    )
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::Data::new(Pool("pool-1")))
+        .app_data(Settings { region: "eu-west" })
+        .route("/page", web::get().to(page))
+        .route("/ctx", web::get().to(context_page));
+}
+
+/// What a request got back.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts `status` and, for errors, `Cache-Control: no-store`.
+    #[track_caller]
+    fn expect(&self, status: u16, what: &str) -> &Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "{what}: got {} with body {:?}",
+            self.status,
+            self.body
+        );
+        if status >= 400 {
+            assert_eq!(
+                self.header("cache-control"),
+                Some("no-store"),
+                "{what}: every error answer is no-store"
+            );
+        }
+        self
+    }
+}
+
+async fn send(mochi: &Mochi, req: TestRequest) -> Answer {
+    let app = test::init_service(App::new().wrap(mochi.clone()).configure(routes)).await;
+    let res = test::call_service(&app, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = test::read_body(res).await;
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+async fn get(mochi: &Mochi, uri: &str) -> Answer {
+    send(mochi, TestRequest::get().uri(uri)).await
+}
+
+fn mochi_with(key: &Key) -> Mochi {
+    Mochi::builder(key.clone()).build().expect("mochi starts")
+}
+
+/// The signed props of the island `make` builds, rendered as a page under
+/// `mochi`.
+fn token(mochi: &Mochi, make: impl FnOnce() -> ServerIsland) -> String {
+    mochi
+        .render_page(|| make().signed_props().map(str::to_owned))
+        .expect("a server island rendered under mochi has signed props")
+}
+
+/// A token for hand-written devalue `text`, signed like mochi signs props.
+fn sign(key: &Key, island: &str, text: &str) -> String {
+    Keys::new(key.clone(), Vec::new()).sign(island, text.as_bytes())
+}
+
+/// The value of the first `attr="…"` in `html`.
+fn attr<'h>(html: &'h str, attr: &str) -> Option<&'h str> {
+    let start = html.find(&format!(" {attr}=\""))? + attr.len() + 3;
+    let len = html[start..].find('"')?;
+    Some(&html[start..start + len])
+}
+
+fn island_url(name: &str, token: &str) -> String {
+    format!("/_mochi/island/{name}?p={token}")
+}
+
+// ---------------------------------------------------------------- success
+
+#[actix_web::test]
+async fn page_token_renders_the_island_with_success_headers() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let page = get(&mochi, "/page").await;
+    page.expect(200, "page");
+    assert!(
+        page.body.contains(
+            r#"<mochi-server-island component-name="Greet" island-id="i0" signed-props=""#
+        ),
+        "{}",
+        page.body
+    );
+    let token = attr(&page.body, "signed-props").expect("the page carries signed props");
+
+    let ok = get(&mochi, &island_url("Greet", token)).await;
+    ok.expect(200, "island from the page's token");
+    assert_eq!(ok.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(ok.header("cache-control"), Some("private, no-store"));
+    assert_eq!(ok.header("x-robots-tag"), Some("noindex"));
+    assert_eq!(ok.body, r#"<p class="greet">Hello, Ann</p>"#);
+
+    // The same props give the same token (deterministic signing).
+    assert_eq!(token, self::token(&mochi, || greet("Ann".into())));
+}
+
+#[actix_web::test]
+async fn props_are_html_escaped_in_the_answer() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("<b>&\"".into()));
+    let ok = get(&mochi, &island_url("Greet", &t)).await;
+    ok.expect(200, "escaping");
+    assert_eq!(
+        ok.body,
+        r#"<p class="greet">Hello, &lt;b&gt;&amp;&quot;</p>"#
+    );
+}
+
+#[actix_web::test]
+async fn island_id_and_unknown_query_parameters_are_accepted() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Bo".into()));
+    let ok = get(&mochi, &format!("/_mochi/island/Greet?v=3&p={t}&i=i12&x")).await;
+    ok.expect(200, "extra parameters");
+    assert!(ok.body.contains("Hello, Bo"));
+}
+
+#[actix_web::test]
+async fn head_answers_like_get() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Cy".into()));
+    let head = send(
+        &mochi,
+        TestRequest::default()
+            .method(Method::HEAD)
+            .uri(&island_url("Greet", &t)),
+    )
+    .await;
+    head.expect(200, "HEAD");
+    assert_eq!(
+        head.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(head.header("cache-control"), Some("private, no-store"));
+    assert_eq!(head.header("x-robots-tag"), Some("noindex"));
+
+    // HEAD of a bad request is the same error as GET.
+    let bad = send(
+        &mochi,
+        TestRequest::default()
+            .method(Method::HEAD)
+            .uri("/_mochi/island/Greet"),
+    )
+    .await;
+    bad.expect(400, "HEAD without p");
+}
+
+#[actix_web::test]
+async fn island_may_opt_in_to_caching() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let page = get(&mochi, "/page").await;
+    let start = page
+        .body
+        .find(r#"component-name="Cached""#)
+        .expect("Cached on the page");
+    let t = attr(&page.body[start..], "signed-props").expect("Cached is signed");
+    let ok = get(&mochi, &island_url("Cached", t)).await;
+    ok.expect(200, "cached island");
+    assert_eq!(ok.header("cache-control"), Some("public, max-age=60"));
+    assert_eq!(ok.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(ok.body, r#"<span class="cached">3</span>"#);
+
+    // Its errors stay uncacheable.
+    get(&mochi, "/_mochi/island/Cached?p=nodot")
+        .await
+        .expect(400, "cached island, bad token");
+}
+
+// ---------------------------------------------------------------- 404
+
+#[actix_web::test]
+async fn unknown_or_invalid_names_are_404() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Ann".into()));
+    for name in [
+        "No",
+        "Nope",
+        "greet",
+        "a-b",
+        "..%2F",
+        "..%2FGreet",
+        "%2E%2E",
+        "Greet%00",
+        "Greet.js",
+        "Greet/extra",
+        "",
+        "1Greet",
+        "Gr%C3%A9et",
+        // A hydrated-only island has no endpoint.
+        "EndpointWidget",
+        &"A".repeat(65),
+    ] {
+        get(&mochi, &island_url(name, &t))
+            .await
+            .expect(404, &format!("island name {name:?}"));
+    }
+    // Nothing else under the prefix either.
+    for path in [
+        "/_mochi/",
+        "/_mochi/nope",
+        "/_mochi/island",
+        "/_mochi/client/",
+    ] {
+        get(&mochi, path).await.expect(404, path);
+    }
+}
+
+// ---------------------------------------------------------------- 400
+
+#[actix_web::test]
+async fn malformed_p_is_400() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Ann".into()));
+    let (payload, tag) = t.split_once('.').unwrap();
+    let cases = [
+        ("missing", "/_mochi/island/Greet".to_owned()),
+        (
+            "missing, other params",
+            "/_mochi/island/Greet?i=i1&v=2".into(),
+        ),
+        ("empty", "/_mochi/island/Greet?p=".into()),
+        ("empty, no =", "/_mochi/island/Greet?p".into()),
+        ("empty, with i", "/_mochi/island/Greet?p=&i=i1".into()),
+        ("repeated", format!("/_mochi/island/Greet?p={t}&p={t}")),
+        ("repeated, empty", format!("/_mochi/island/Greet?p={t}&p=")),
+        (
+            "not base64url payload",
+            format!("/_mochi/island/Greet?p=a*b{payload}.{tag}"),
+        ),
+        (
+            "padding",
+            format!("/_mochi/island/Greet?p={payload}%3D.{tag}"),
+        ),
+        (
+            "percent-encoded",
+            format!("/_mochi/island/Greet?p=%2B%2F{payload}.{tag}"),
+        ),
+        (
+            "not base64url tag",
+            format!("/_mochi/island/Greet?p={payload}.{}!", &tag[1..]),
+        ),
+        ("no dot", format!("/_mochi/island/Greet?p={payload}{tag}")),
+        ("no dot, short", "/_mochi/island/Greet?p=abc".into()),
+        ("only a dot", "/_mochi/island/Greet?p=.".into()),
+        ("empty payload", format!("/_mochi/island/Greet?p=.{tag}")),
+        (
+            "truncated by one",
+            format!("/_mochi/island/Greet?p={}", &t[..t.len() - 1]),
+        ),
+        (
+            "truncated at the tag",
+            format!("/_mochi/island/Greet?p={payload}."),
+        ),
+        (
+            "truncated mid-tag",
+            format!("/_mochi/island/Greet?p={payload}.{}", &tag[..10]),
+        ),
+        ("extended tag", format!("/_mochi/island/Greet?p={t}AAAA")),
+        (
+            "bad island id",
+            format!("/_mochi/island/Greet?p={t}&i=%3Cscript%3E"),
+        ),
+        ("empty island id", format!("/_mochi/island/Greet?p={t}&i=")),
+    ];
+    for (what, uri) in cases {
+        let answer = get(&mochi, &uri).await;
+        answer.expect(400, what);
+    }
+}
+
+#[actix_web::test]
+async fn props_that_do_not_decode_are_400_and_never_reach_the_island() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let bad_texts: &[&[u8]] = &[
+        br#"[{"m":1},5]"#,          // missing field
+        br#"[{"n":1},"five"]"#,     // wrong type
+        br#"[{"n":1},-7]"#,         // negative (a sentinel index)
+        br#"[{"n":1},4294967296]"#, // out of range for u32
+        br#"[{"n":1},1.5]"#,        // not an integer
+        br#"[{"n":9},5]"#,          // index out of bounds
+        br#"[{"n":0}]"#,            // cycle back to the root
+        br#"[{"n":1},5"#,           // truncated JSON
+        br#"[]"#,                   // no root
+        b"null",
+        b"",
+        b"not json",
+        br#"[["Date","x"]]"#,
+        b"\xff\xfe\x00", // not UTF-8
+    ];
+    for text in bad_texts {
+        let t = Keys::new(key.clone(), Vec::new()).sign("Counted", text);
+        let answer = get(&mochi, &island_url("Counted", &t)).await;
+        answer.expect(400, &format!("props {:?}", String::from_utf8_lossy(text)));
+    }
+    // Deep nesting is refused without overflowing the stack.
+    let deep = format!("{}{}", "[".repeat(2500), "]".repeat(2500));
+    let t = sign(&key, "Counted", &deep);
+    get(&mochi, &island_url("Counted", &t))
+        .await
+        .expect(400, "deeply nested props");
+    assert_eq!(
+        COUNTED_CALLS.load(Ordering::SeqCst),
+        0,
+        "the component ran with props that do not fit"
+    );
+
+    // The hand-signed devalue text of `{n: 5}` does decode.
+    let t = sign(&key, "Counted", r#"[{"n":1},5]"#);
+    let ok = get(&mochi, &island_url("Counted", &t)).await;
+    ok.expect(200, "hand-signed valid props");
+    assert_eq!(ok.body, r#"<span class="counted">5</span>"#);
+    assert_eq!(COUNTED_CALLS.load(Ordering::SeqCst), 1);
+    // And it is exactly what mochi signs for `counted(5)`.
+    assert_eq!(t, token(&mochi, || counted(5)));
+}
+
+// ---------------------------------------------------------------- 403
+
+#[actix_web::test]
+async fn tokens_that_do_not_verify_are_403() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Ann".into()));
+    let (payload, tag) = t.split_once('.').unwrap();
+
+    // Flip one character of the payload (still base64url).
+    let flip = |s: &str, i: usize| {
+        let mut b = s.as_bytes().to_vec();
+        b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(b).unwrap()
+    };
+    let other_key = Key::generate();
+    let cases = [
+        ("tampered payload", format!("{}.{tag}", flip(payload, 0))),
+        (
+            "tampered payload end",
+            format!("{}.{tag}", flip(payload, payload.len() - 1)),
+        ),
+        ("tampered tag", format!("{payload}.{}", flip(tag, 0))),
+        (
+            "tampered tag middle",
+            format!("{payload}.{}", flip(tag, 11)),
+        ),
+        (
+            "payload swapped for other props",
+            format!(
+                "{}.{tag}",
+                token(&mochi, || greet("Eve".into()))
+                    .split_once('.')
+                    .unwrap()
+                    .0
+            ),
+        ),
+        (
+            "shortened payload",
+            format!("{}.{tag}", &payload[..payload.len() - 1]),
+        ),
+        (
+            "other key",
+            Mochi::builder(other_key.clone())
+                .build()
+                .unwrap()
+                .render_page(|| greet("Ann".into()).signed_props().unwrap().to_owned()),
+        ),
+        (
+            "other key, hand-signed",
+            sign(&other_key, "Greet", r#"[{"name":1},"Ann"]"#),
+        ),
+        (
+            "minted for another island",
+            token(&mochi, || other("Ann".into())),
+        ),
+        (
+            "hand-signed for another island",
+            sign(&key, "Other", r#"[{"name":1},"Ann"]"#),
+        ),
+        (
+            "signed for the lowercase name",
+            sign(&key, "greet", r#"[{"name":1},"Ann"]"#),
+        ),
+    ];
+    for (what, token) in cases {
+        get(&mochi, &island_url("Greet", &token))
+            .await
+            .expect(403, what);
+    }
+    // The real token still works, and the other island's token works there.
+    get(&mochi, &island_url("Greet", &t))
+        .await
+        .expect(200, "real");
+    let o = token(&mochi, || other("Ann".into()));
+    let answer = get(&mochi, &island_url("Other", &o)).await;
+    answer.expect(200, "Other's own token");
+    assert!(answer.body.contains("Other Ann"));
+}
+
+#[actix_web::test]
+async fn key_rotation_accepts_listed_fallbacks_only() {
+    let key_a = Key::generate();
+    let key_b = Key::generate();
+    let mochi_a = mochi_with(&key_a);
+    // A page rendered (and maybe cached) under key A…
+    let page = get(&mochi_a, "/page").await;
+    let t = attr(&page.body, "signed-props").unwrap().to_owned();
+    let url = island_url("Greet", &t);
+    get(&mochi_a, &url).await.expect(200, "key A");
+
+    // …still loads after the deploy that signs with B and lists A…
+    let rotated = Mochi::builder(key_b.clone())
+        .fallback_keys(vec![key_a.clone()])
+        .build()
+        .unwrap();
+    let answer = get(&rotated, &url).await;
+    answer.expect(200, "key B with fallback A");
+    assert!(answer.body.contains("Hello, Ann"));
+    // New pages are signed with B.
+    let t_b = token(&rotated, || greet("Ann".into()));
+    assert_ne!(t_b, t);
+    get(&rotated, &island_url("Greet", &t_b))
+        .await
+        .expect(200, "key B");
+
+    // …and stops loading once A is dropped.
+    let b_only = mochi_with(&key_b);
+    get(&b_only, &url)
+        .await
+        .expect(403, "key B without fallback");
+    get(&b_only, &island_url("Greet", &t_b))
+        .await
+        .expect(200, "key B token under key B");
+    // A fallback key verifies but never signs: B tokens fail under A.
+    get(&mochi_a, &island_url("Greet", &t_b))
+        .await
+        .expect(403, "key B token under key A");
+}
+
+// ---------------------------------------------------------------- 414
+
+#[actix_web::test]
+async fn over_long_urls_are_414_before_verification() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let long = "a".repeat(9 * 1024);
+    // A validly signed token that would decode into LongText's props.
+    let valid_long = sign(&key, "LongText", &format!(r#"[{{"text":1}},"{long}"]"#));
+    let cases = [
+        ("validly signed", island_url("LongText", &valid_long)),
+        ("garbage token", island_url("LongText", &long)),
+        ("unknown island", island_url("Nope", &long)),
+        ("invalid name", island_url("a-b", &long)),
+        (
+            "long other parameter",
+            format!("/_mochi/island/LongText?p=a.b&x={long}"),
+        ),
+        ("long name", format!("/_mochi/island/{long}?p=a.b")),
+    ];
+    for (what, uri) in cases {
+        assert!(uri.len() > 8 * 1024);
+        get(&mochi, &uri).await.expect(414, what);
+    }
+    assert_eq!(
+        LONG_CALLS.load(Ordering::SeqCst),
+        0,
+        "an over-long URL reached the component"
+    );
+
+    // The same kind of token under the cap is fine.
+    let short = "a".repeat(4 * 1024);
+    let valid = sign(&key, "LongText", &format!(r#"[{{"text":1}},"{short}"]"#));
+    let uri = island_url("LongText", &valid);
+    assert!(uri.len() < 8 * 1024);
+    let ok = get(&mochi, &uri).await;
+    ok.expect(200, "long-ish but under the cap");
+    assert_eq!(ok.body, r#"<span class="long">4096</span>"#);
+    assert_eq!(LONG_CALLS.load(Ordering::SeqCst), 1);
+}
+
+// ---------------------------------------------------------------- 405
+
+#[actix_web::test]
+async fn other_methods_are_405_with_allow() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Ann".into()));
+    let url = island_url("Greet", &t);
+    for method in [
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+    ] {
+        for uri in [url.as_str(), mochi.runtime_url(), "/_mochi/island/Nope"] {
+            let answer = send(
+                &mochi,
+                TestRequest::default()
+                    .method(method.clone())
+                    .uri(uri)
+                    .set_payload("x=1"),
+            )
+            .await;
+            answer.expect(405, &format!("{method} {uri}"));
+            assert_eq!(answer.header("allow"), Some("GET, HEAD"), "{method} {uri}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- 500
+
+fn assert_500_names_no_internals(answer: &Answer, secret: &str, what: &str) {
+    answer.expect(500, what);
+    assert!(
+        !answer.body.contains(PANIC_SECRET),
+        "{what}: a panic message reached the client: {:?}",
+        answer.body
+    );
+    assert!(
+        answer.body.starts_with("internal server error"),
+        "{what}: {:?}",
+        answer.body
+    );
+    if !cfg!(debug_assertions) {
+        assert!(
+            !answer.body.contains(secret),
+            "{what}: internals outside a debug build: {:?}",
+            answer.body
+        );
+        assert_eq!(answer.body, "internal server error", "{what}");
+    }
+}
+
+#[actix_web::test]
+async fn island_err_is_500() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || failing(7));
+    let answer = get(&mochi, &island_url("Failing", &t)).await;
+    assert_500_names_no_internals(&answer, ERR_SECRET, "island returning Err");
+}
+
+#[actix_web::test]
+async fn island_panic_is_500_and_the_server_keeps_serving() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let app = test::init_service(App::new().wrap(mochi.clone()).configure(routes)).await;
+    let panic_token = token(&mochi, || panicking(1));
+    let greet_token = token(&mochi, || greet("Ann".into()));
+    for round in 0..3 {
+        let res = test::call_service(
+            &app,
+            TestRequest::get()
+                .uri(&island_url("Panicking", &panic_token))
+                .to_request(),
+        )
+        .await;
+        let answer = Answer {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: String::from_utf8_lossy(&test::read_body(res).await).into_owned(),
+        };
+        assert_500_names_no_internals(&answer, PANIC_SECRET, "panicking island");
+
+        // The same service answers the next request to another island.
+        let res = test::call_service(
+            &app,
+            TestRequest::get()
+                .uri(&island_url("Greet", &greet_token))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "round {round}");
+        let body = test::read_body(res).await;
+        assert_eq!(&body[..], br#"<p class="greet">Hello, Ann</p>"#);
+        // And pages still render.
+        let res = test::call_service(&app, TestRequest::get().uri("/page").to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK, "round {round}");
+    }
+}
+
+// ---------------------------------------------------------------- context
+
+#[actix_web::test]
+async fn request_context_inside_an_island() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, context_probe);
+    let answer = send(
+        &mochi,
+        TestRequest::get()
+            .uri(&format!("/_mochi/island/ContextProbe?p={t}&i=i4&trace=42"))
+            .insert_header((header::COOKIE, "user=ann; theme=dark"))
+            .insert_header(("x-test", "hello"))
+            .insert_header((header::REFERER, "https://shop.example/products/7?ref=mail")),
+    )
+    .await;
+    answer.expect(200, "context probe");
+    let b = &answer.body;
+    for expected in [
+        r#"<li class="user">ann</li>"#,
+        r#"<li class="theme">dark</li>"#,
+        r#"<li class="header">hello</li>"#,
+        r#"<li class="page">https://shop.example/products/7?ref=mail</li>"#,
+        &format!(r#"<li class="query">p={t}&amp;i=i4&amp;trace=42</li>"#),
+        r#"<li class="path">/_mochi/island/ContextProbe</li>"#,
+        r#"<li class="method">GET</li>"#,
+        r#"<li class="island">true</li>"#,
+        r#"<li class="id">i4</li>"#,
+        r#"<li class="pool">pool-1</li>"#,
+        r#"<li class="region">eu-west</li>"#,
+    ] {
+        assert!(b.contains(expected), "missing {expected} in {b}");
+    }
+
+    // Without cookies, headers or a Referer.
+    let bare = get(&mochi, &island_url("ContextProbe", &t)).await;
+    bare.expect(200, "bare context probe");
+    for expected in [
+        r#"<li class="user">none</li>"#,
+        r#"<li class="header">none</li>"#,
+        r#"<li class="page">none</li>"#,
+        r#"<li class="pool">pool-1</li>"#,
+    ] {
+        assert!(
+            bare.body.contains(expected),
+            "missing {expected} in {}",
+            bare.body
+        );
+    }
+}
+
+#[actix_web::test]
+async fn request_context_inside_a_page_handler() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let answer = send(
+        &mochi,
+        TestRequest::get()
+            .uri("/ctx?tab=2")
+            .insert_header((header::COOKIE, "user=zoe"))
+            .insert_header((header::HOST, "shop.example")),
+    )
+    .await;
+    answer.expect(200, "context page");
+    assert_eq!(
+        answer.body,
+        "user=zoe path=/ctx query=tab=2 method=GET island=false page=http://shop.example/ctx?tab=2"
+    );
+}
+
+#[test]
+fn no_request_context_outside_a_request() {
+    assert!(mochi::request_context().is_none());
+    assert!(mochi::island_id().is_none());
+    // Inside render_page there is a page scope but no request.
+    let mochi = mochi_with(&Key::generate());
+    assert!(mochi.render_page(mochi::request_context).is_none());
+}
+
+// ---------------------------------------------------------------- assets
+
+#[actix_web::test]
+async fn runtime_script_is_served_immutable_under_its_hash() {
+    let mochi = mochi_with(&Key::generate());
+    let url = mochi.runtime_url().to_owned();
+    assert!(
+        url.starts_with("/_mochi/runtime-") && url.ends_with(".js"),
+        "{url}"
+    );
+    let ok = get(&mochi, &url).await;
+    ok.expect(200, "runtime");
+    assert!(
+        ok.header("content-type")
+            .is_some_and(|c| c.starts_with("text/javascript")),
+        "{:?}",
+        ok.header("content-type")
+    );
+    assert!(ok
+        .header("cache-control")
+        .is_some_and(|c| c.contains("immutable")));
+    assert!(ok.body.contains("mochi-server-island"));
+
+    // The page links exactly that URL.
+    let page = get(&mochi, "/page").await;
+    assert!(
+        page.body
+            .contains(&format!(r#"<script type="module" src="{url}"></script>"#)),
+        "{}",
+        page.body
+    );
+
+    let head = send(
+        &mochi,
+        TestRequest::default().method(Method::HEAD).uri(&url),
+    )
+    .await;
+    head.expect(200, "HEAD runtime");
+
+    for stale in [
+        "/_mochi/runtime-0000000000000000.js".to_owned(),
+        "/_mochi/runtime.js".into(),
+        url.replace(".js", ""),
+        format!("{url}x"),
+    ] {
+        get(&mochi, &stale).await.expect(404, &stale);
+    }
+}
+
+#[actix_web::test]
+async fn client_modules_are_served_immutable_under_their_hash() {
+    let mochi = mochi_with(&Key::generate());
+    let page = get(&mochi, "/page").await;
+    let start = page
+        .body
+        .find(r#"<mochi-island component-name="EndpointWidget""#)
+        .expect("the widget on the page");
+    let url = attr(&page.body[start..], "client")
+        .expect("the widget names its module")
+        .to_owned();
+    assert!(
+        url.starts_with("/_mochi/client/EndpointWidget-") && url.ends_with(".js"),
+        "{url}"
+    );
+    let ok = get(&mochi, &url).await;
+    ok.expect(200, "client module");
+    assert!(ok
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/javascript")));
+    assert!(ok
+        .header("cache-control")
+        .is_some_and(|c| c.contains("immutable")));
+    assert_eq!(ok.body, WIDGET_SOURCE);
+
+    let (_, hash) = url.strip_suffix(".js").unwrap().rsplit_once('-').unwrap();
+    let stale_hash = "0".repeat(hash.len());
+    for stale in [
+        url.replace(hash, &stale_hash),
+        "/_mochi/client/EndpointWidget.js".into(),
+        url.replace("EndpointWidget", "Nope"),
+        // A server island has no client module.
+        url.replace("EndpointWidget", "Greet"),
+    ] {
+        get(&mochi, &stale).await.expect(404, &stale);
+    }
+}

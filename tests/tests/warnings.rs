@@ -1,0 +1,95 @@
+//! Warnings mochi owes its users: oversized signed props, and a page that
+//! renders islands without the client runtime.
+
+use std::sync::Mutex;
+
+use actix_web::{test as actix_test, web, App, HttpResponse};
+use maud::{html, Markup};
+
+/// Collects log records so tests can assert on them.
+struct Capture;
+
+static RECORDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        RECORDS
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", record.level(), record.args()));
+    }
+    fn flush(&self) {}
+}
+
+fn install() {
+    let _ = log::set_logger(&Capture);
+    log::set_max_level(log::LevelFilter::Debug);
+}
+
+fn records_with(needle: &str) -> Vec<String> {
+    RECORDS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.contains(needle))
+        .cloned()
+        .collect()
+}
+
+/// Renders whatever text it is given.
+#[mochi::island(defer)]
+fn big_props(text: String) -> Markup {
+    html! { (text) }
+}
+
+fn mochi() -> mochi::Mochi {
+    mochi::Mochi::builder(mochi::Key::generate()).build().unwrap()
+}
+
+#[test]
+fn oversized_signed_props_warn_with_name_and_size() {
+    install();
+    let m = mochi();
+    let small = m.render_page(|| big_props("a".repeat(100)).signed_props().map(str::len));
+    assert!(small.unwrap() < 1800);
+    assert!(records_with("BigProps").is_empty(), "no warning under the limit");
+
+    let big = m.render_page(|| big_props("a".repeat(2000)).signed_props().map(str::len));
+    let len = big.expect("signed");
+    let warnings = records_with("island `BigProps`");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("WARN"), "{}", warnings[0]);
+    assert!(warnings[0].contains(&format!("{len} bytes")), "{}", warnings[0]);
+}
+
+async fn forgetful_page() -> HttpResponse {
+    HttpResponse::Ok().body(html! { (big_props("x".into())) }.into_string())
+}
+
+async fn careful_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .body(html! { (mochi::runtime_script()) (big_props("x".into())) }.into_string())
+}
+
+#[actix_web::test]
+async fn a_page_without_the_runtime_is_not_silent() {
+    install();
+    let app = actix_test::init_service(
+        App::new()
+            .wrap(mochi())
+            .route("/forgot", web::get().to(forgetful_page))
+            .route("/careful", web::get().to(careful_page)),
+    )
+    .await;
+    for path in ["/careful", "/forgot", "/forgot"] {
+        let res = actix_test::call_service(&app, actix_test::TestRequest::get().uri(path).to_request()).await;
+        assert!(res.status().is_success());
+    }
+    let warnings = records_with("not the client runtime");
+    assert_eq!(warnings.len(), 1, "once per path: {warnings:?}");
+    assert!(warnings[0].contains("/forgot"), "{}", warnings[0]);
+    assert!(warnings[0].contains("mochi::runtime_script()"), "{}", warnings[0]);
+}
