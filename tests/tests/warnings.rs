@@ -46,7 +46,9 @@ fn big_props(text: String) -> Markup {
 }
 
 fn mochi() -> mochi::Mochi {
-    mochi::Mochi::builder(mochi::Key::generate()).build().unwrap()
+    mochi::Mochi::builder(mochi::Key::generate())
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -55,14 +57,21 @@ fn oversized_signed_props_warn_with_name_and_size() {
     let m = mochi();
     let small = m.render_page(|| big_props("a".repeat(100)).signed_props().map(str::len));
     assert!(small.unwrap() < 1800);
-    assert!(records_with("BigProps").is_empty(), "no warning under the limit");
+    assert!(
+        records_with("BigProps").is_empty(),
+        "no warning under the limit"
+    );
 
     let big = m.render_page(|| big_props("a".repeat(2000)).signed_props().map(str::len));
     let len = big.expect("signed");
     let warnings = records_with("island `BigProps`");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].starts_with("WARN"), "{}", warnings[0]);
-    assert!(warnings[0].contains(&format!("{len} bytes")), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains(&format!("{len} bytes")),
+        "{}",
+        warnings[0]
+    );
 }
 
 async fn forgetful_page() -> HttpResponse {
@@ -85,11 +94,17 @@ async fn a_page_without_the_runtime_is_not_silent() {
     )
     .await;
     for path in ["/careful", "/forgot", "/forgot"] {
-        let res = actix_test::call_service(&app, actix_test::TestRequest::get().uri(path).to_request()).await;
+        let res =
+            actix_test::call_service(&app, actix_test::TestRequest::get().uri(path).to_request())
+                .await;
         assert!(res.status().is_success());
     }
     let warnings = records_with("not the client runtime");
     assert_eq!(warnings.len(), 1, "once per path: {warnings:?}");
     assert!(warnings[0].contains("/forgot"), "{}", warnings[0]);
-    assert!(warnings[0].contains("mochi::runtime_script()"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("mochi::runtime_script()"),
+        "{}",
+        warnings[0]
+    );
 }
