@@ -32,6 +32,20 @@ struct ProductProps {
     reviews: Vec<Review>,
 }
 
+/// The smallest typical props: a count and a label.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct TinyProps {
+    count: u32,
+    label: String,
+}
+
+fn tiny() -> TinyProps {
+    TinyProps {
+        count: 3,
+        label: "items".into(),
+    }
+}
+
 fn props() -> ProductProps {
     ProductProps {
         id: 1_048_576,
@@ -95,6 +109,24 @@ fn bench(c: &mut Criterion) {
         b.iter(|| serde_json::from_str::<ProductProps>(black_box(&json_text)).unwrap())
     });
     group.finish();
+
+    let small = tiny();
+    let small_dv = mochi::devalue::to_string(&small).unwrap();
+    let small_json = serde_json::to_string(&small).unwrap();
+    let mut group = c.benchmark_group("tiny");
+    group.bench_function("encode/devalue", |b| {
+        b.iter(|| mochi::devalue::to_string(black_box(&small)).unwrap())
+    });
+    group.bench_function("encode/serde_json", |b| {
+        b.iter(|| serde_json::to_string(black_box(&small)).unwrap())
+    });
+    group.bench_function("decode/devalue", |b| {
+        b.iter(|| mochi::devalue::from_str::<TinyProps>(black_box(&small_dv)).unwrap())
+    });
+    group.bench_function("decode/serde_json", |b| {
+        b.iter(|| serde_json::from_str::<TinyProps>(black_box(&small_json)).unwrap())
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);
@@ -108,8 +140,19 @@ fn fixed_loop(spec: &str) {
     let value = props();
     let dv_text = mochi::devalue::to_string(&value).unwrap();
     let json_text = serde_json::to_string(&value).unwrap();
+    let small = tiny();
+    let small_dv = mochi::devalue::to_string(&small).unwrap();
+    let small_json = serde_json::to_string(&small).unwrap();
     for _ in 0..n {
         match op {
+            "encode-tiny-devalue" => drop(black_box(mochi::devalue::to_string(black_box(&small)))),
+            "encode-tiny-json" => drop(black_box(serde_json::to_string(black_box(&small)))),
+            "decode-tiny-devalue" => drop(black_box(mochi::devalue::from_str::<TinyProps>(
+                black_box(&small_dv),
+            ))),
+            "decode-tiny-json" => drop(black_box(serde_json::from_str::<TinyProps>(black_box(
+                &small_json,
+            )))),
             "encode-devalue" => drop(black_box(mochi::devalue::to_string(black_box(&value)))),
             "encode-json" => drop(black_box(serde_json::to_string(black_box(&value)))),
             "decode-devalue" => drop(black_box(mochi::devalue::from_str::<ProductProps>(

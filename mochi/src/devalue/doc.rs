@@ -162,20 +162,20 @@ struct Buffers {
 }
 
 thread_local! {
-    static BUFFERS: Cell<Option<Box<Buffers>>> = const { Cell::new(None) };
+    static BUFFERS: Cell<Option<Buffers>> = const { Cell::new(None) };
 }
 
 impl Doc<'_> {
     /// Hands the document's vectors back for the next parse on this thread
     /// (unless they grew large).
     pub(crate) fn recycle(self) {
-        let mut b = Box::new(Buffers {
+        let mut b = Buffers {
             slots: self.slots,
             spans: self.spans,
             atoms: self.atoms,
             entries: self.entries,
             strings: self.strings,
-        });
+        };
         if b.slots.capacity() + b.atoms.capacity() + b.entries.capacity() > 1 << 14
             || b.strings.capacity() > 1 << 16
         {
@@ -268,7 +268,7 @@ impl Parser<'_> {
         }
         let digits = pos - start;
         if digits == 0
-            || (bytes[start] == b'0' && digits > 1)
+            || (digits > 1 && bytes[start] == b'0')
             || (negative && n == 0)
             || matches!(bytes.get(pos), Some(b'.' | b'e' | b'E'))
         {

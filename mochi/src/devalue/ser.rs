@@ -58,34 +58,34 @@ pub(crate) struct Writer {
 /// Quoted struct field names (`"name":`), cached by the address of their
 /// `&'static str`: the same address and length is the same text forever.
 struct KeyCache {
-    /// Four-way set associative: (address, length, start, end in `text`).
-    entries: [(usize, usize, u32, u32); 256],
+    /// Two-way set associative (pairs `2k`, `2k + 1`): (address, length,
+    /// start and end of the quoted text in `text`); address 0 is empty.
+    entries: Box<[(usize, usize, u32, u32); KEY_CACHE_SIZE]>,
     text: String,
-    victim: usize,
 }
+
+const KEY_CACHE_SIZE: usize = 512;
 
 impl KeyCache {
     fn new() -> Self {
         KeyCache {
-            entries: [(0, 0, 0, 0); 256],
+            entries: Box::new([(0, 0, 0, 0); KEY_CACHE_SIZE]),
             text: String::new(),
-            victim: 0,
         }
     }
 
     /// Appends `"key":`.
     #[inline]
     fn push(&mut self, out: &mut String, key: &'static str) {
-        let addr = key.as_ptr() as usize;
-        // Four-way set associative: 64 sets of four entries.
-        let set = ((addr ^ (key.len() << 7)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) << 2;
-        for way in set..set + 4 {
-            let (a, len, start, end) = self.entries[way];
-            if a == addr && len == key.len() && end > start {
+        let (addr, len) = (key.as_ptr() as usize, key.len());
+        let set = ((addr ^ len.rotate_right(16)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) & !1;
+        for way in [set, set + 1] {
+            let (a, l, start, end) = self.entries[way];
+            if a == addr && l == len {
                 let (start, end) = (start as usize, end as usize);
+                // Texts are stored padded to at least 16 bytes: copying a
+                // fixed size is a couple of moves, not a memcpy call.
                 if end - start <= 16 {
-                    // Short texts are stored padded to 16 bytes: a copy of
-                    // a fixed size is a couple of moves, not a memcpy call.
                     if let Some(padded) = self.text.get(start..start + 16) {
                         let keep = out.len() + (end - start);
                         out.push_str(padded);
@@ -105,30 +105,19 @@ impl KeyCache {
         let at = out.len();
         escape::write_quoted(out, key);
         out.push(':');
-        if self.text.len() + (out.len() - at) > 1 << 13 {
+        if self.text.len() + (out.len() - at) > 1 << 14 {
             self.text.clear();
-            self.entries = [(0, 0, 0, 0); 256];
+            self.entries.fill((0, 0, 0, 0));
         }
-        // Fill an empty way, else replace them in turn.
-        let way = match (set..set + 4).find(|&w| self.entries[w].3 == 0) {
-            Some(w) => w,
-            None => {
-                self.victim = (self.victim + 1) % 4;
-                set + self.victim
-            }
-        };
+        // Keep the most recent key in the first way.
+        self.entries[set + 1] = self.entries[set];
         let start = self.text.len();
         self.text.push_str(&out[at..]);
         let end = self.text.len();
         while self.text.len() < start + 16 {
             self.text.push(' ');
         }
-        self.entries[way] = (
-            key.as_ptr() as usize,
-            key.len(),
-            start as u32,
-            end as u32,
-        );
+        self.entries[set] = (key.as_ptr() as usize, key.len(), start as u32, end as u32);
     }
 }
 
