@@ -6,7 +6,7 @@
 //! Run it with `cargo run --release -p example-bench-page` (`PORT` picks the
 //! port, default 8080; `MOCHI_KEY` the signing key; `BENCH_ROUTES` =
 //! `all` (default), `mochi` or `plain` serves one side only; `WORKERS` the
-//! number of actix workers). The load benchmark is `bench/load.sh`, the
+//! number of actix workers). The load benchmark is `bench/load.py`, the
 //! in-process ones `cargo bench -p example-bench-page`; `BENCHMARKS.md`
 //! has the method and the results.
 //!
