@@ -142,7 +142,7 @@ impl fmt::Display for KeyError {
             }
             KeyError::Length { bytes: None } => write!(
                 f,
-                "the key's length is not that of any base64url text; {HOW_TO_FIX}"
+                "the key is not whole unpadded base64url (its length or its last character is off); {HOW_TO_FIX}"
             ),
         }
     }
