@@ -66,6 +66,13 @@ pub fn query_echo(q: String) -> Markup {
     html! { p.query-echo { "You searched for " q { (q) } } }
 }
 
+/// Just enough CSS to look like a shop (styles are not scripts: the strict
+/// `script-src` policy leaves them alone).
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;\
+padding:0 1rem;color:#222}header{display:flex;gap:.5rem;align-items:baseline;flex-wrap:wrap}\
+header h1{flex:1 0 100%}button{font:inherit;padding:.3rem .8rem;margin:.2rem;border-radius:1rem;\
+border:1px solid #c99;background:#fff5f5;cursor:pointer}.skeleton{color:#999}";
+
 fn layout(title: &str, body: Markup) -> HttpResponse {
     let page = html! {
         (DOCTYPE)
@@ -73,6 +80,7 @@ fn layout(title: &str, body: Markup) -> HttpResponse {
             head {
                 meta charset="utf-8";
                 title { (title) }
+                style { (STYLE) }
                 (mochi::runtime_script())
             }
             body { (body) }
