@@ -176,6 +176,9 @@ fn paired(rounds: usize) {
     let value = props();
     let dv_text = mochi::devalue::to_string(&value).unwrap();
     let json_text = serde_json::to_string(&value).unwrap();
+    let small = tiny();
+    let small_dv = mochi::devalue::to_string(&small).unwrap();
+    let small_json = serde_json::to_string(&small).unwrap();
     let time = |f: &dyn Fn()| {
         let start = Instant::now();
         for _ in 0..BATCH {
@@ -195,10 +198,24 @@ fn paired(rounds: usize) {
             &json_text,
         ))))
     };
+    let encode_tiny_dv = || drop(black_box(mochi::devalue::to_string(black_box(&small))));
+    let encode_tiny_json = || drop(black_box(serde_json::to_string(black_box(&small))));
+    let decode_tiny_dv = || {
+        drop(black_box(mochi::devalue::from_str::<TinyProps>(black_box(
+            &small_dv,
+        ))))
+    };
+    let decode_tiny_json = || {
+        drop(black_box(serde_json::from_str::<TinyProps>(black_box(
+            &small_json,
+        ))))
+    };
     type Op<'a> = &'a dyn Fn();
-    let pairs: [(&str, Op, Op); 2] = [
+    let pairs: [(&str, Op, Op); 4] = [
         ("encode", &encode_dv, &encode_json),
         ("decode", &decode_dv, &decode_json),
+        ("tiny encode", &encode_tiny_dv, &encode_tiny_json),
+        ("tiny decode", &decode_tiny_dv, &decode_tiny_json),
     ];
     for (name, dv, json) in pairs {
         let mut ratios = Vec::with_capacity(rounds);

@@ -64,12 +64,37 @@ pub(crate) fn deserialize<'d, T: de::Deserialize<'d>>(
         bytes_left: limits.max_bytes.max(input_len.saturating_mul(2)),
         depth: 0,
         max_depth: limits.max_depth,
-        active: Active::new(doc.slots.len()),
+        active: Active::new(doc.slots().len()),
     };
     T::deserialize(Val {
         de: &mut de,
         i: doc.root,
     })
+}
+
+#[cold]
+fn cycle_error(slot: usize) -> Error {
+    Error::new(format!(
+        "cycle: slot {slot} contains itself (Rust values cannot be cyclic)"
+    ))
+}
+
+#[cold]
+fn depth_error(max_depth: usize) -> Error {
+    Error::new(format!("nesting deeper than {max_depth} containers"))
+}
+
+#[cold]
+fn nodes_error() -> Error {
+    Error::new("too many values (node limit reached; shared slots are decoded once per reference)")
+}
+
+#[cold]
+fn bytes_error() -> Error {
+    Error::new(
+        "too much string or byte data (byte limit reached; shared slots are decoded once per \
+         reference)",
+    )
 }
 
 enum Node {
@@ -92,11 +117,11 @@ impl<'d> De<'d> {
                 _ => Err(Error::new(format!("invalid index {i}"))),
             };
         }
-        match self.doc.slots.get(i as usize) {
+        match self.doc.slots().get(i as usize) {
             Some(&slot) => Ok(Node::Slot(i as usize, slot)),
             None => Err(Error::new(format!(
                 "index {i} is out of range (the array has {} slots)",
-                self.doc.slots.len()
+                self.doc.slots().len()
             ))),
         }
     }
@@ -106,53 +131,59 @@ impl<'d> De<'d> {
         self.charge_nodes(1)
     }
 
+    #[inline]
     fn charge_nodes(&mut self, n: usize) -> Result<(), Error> {
         if self.nodes_left < n {
-            return Err(Error::new(
-                "too many values (node limit reached; shared slots are decoded once per reference)",
-            ));
+            return Err(nodes_error());
         }
         self.nodes_left -= n;
         Ok(())
     }
 
+    #[inline]
     fn charge_bytes(&mut self, n: usize) -> Result<(), Error> {
         if self.bytes_left < n {
-            return Err(Error::new(
-                "too much string or byte data (byte limit reached; shared slots are decoded once \
-                 per reference)",
-            ));
+            return Err(bytes_error());
         }
         self.bytes_left -= n;
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn resolve(&mut self, i: i64) -> Result<Node, Error> {
+        // The common case inline: an index in range, with budget left.
+        if let (Ok(n), true) = (usize::try_from(i), self.nodes_left > 0) {
+            if let Some(&slot) = self.doc.slots().get(n) {
+                self.nodes_left -= 1;
+                return Ok(Node::Slot(n, slot));
+            }
+        }
+        self.resolve_slow(i)
+    }
+
+    #[inline(never)]
+    fn resolve_slow(&mut self, i: i64) -> Result<Node, Error> {
         let node = self.peek(i)?;
         self.visit()?;
         Ok(node)
     }
 
+    #[inline]
     fn enter(&mut self, slot: usize) -> Result<(), Error> {
         let (word, bit) = (slot / 64, 1u64 << (slot % 64));
         let words = self.active.words();
         if words[word] & bit != 0 {
-            return Err(Error::new(format!(
-                "cycle: slot {slot} contains itself (Rust values cannot be cyclic)"
-            )));
+            return Err(cycle_error(slot));
         }
         if self.depth >= self.max_depth {
-            return Err(Error::new(format!(
-                "nesting deeper than {} containers",
-                self.max_depth
-            )));
+            return Err(depth_error(self.max_depth));
         }
         self.depth += 1;
         self.active.words()[word] |= bit;
         Ok(())
     }
 
+    #[inline]
     fn leave(&mut self, slot: usize) {
         self.depth -= 1;
         self.active.words()[slot / 64] &= !(1u64 << (slot % 64));

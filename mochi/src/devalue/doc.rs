@@ -60,42 +60,44 @@ pub(crate) struct Doc<'t> {
     /// A negative sentinel when the whole text is a bare number (`-3`),
     /// else 0 (the root is slot 0).
     pub(crate) root: i64,
-    pub(crate) slots: Vec<Slot>,
-    /// Byte range of each slot's JSON text in the input.
-    pub(crate) spans: Vec<(u32, u32)>,
-    pub(crate) atoms: Vec<Atom>,
-    pub(crate) entries: Vec<(Str, Atom)>,
-    strings: String,
+    /// The vectors, boxed so that a `Doc` is cheap to move and to recycle.
+    b: Box<Buffers>,
 }
 
 impl<'t> Doc<'t> {
+    #[inline]
+    pub(crate) fn slots(&self) -> &[Slot] {
+        &self.b.slots
+    }
+
+    #[inline]
     pub(crate) fn str(&self, s: Str) -> &str {
         let (start, end) = (s.start as usize, (s.start + s.len) as usize);
         if s.owned {
-            &self.strings[start..end]
+            &self.b.strings[start..end]
         } else {
             &self.text[start..end]
         }
     }
 
     pub(crate) fn atoms(&self, start: u32, len: u32) -> &[Atom] {
-        &self.atoms[start as usize..(start + len) as usize]
+        &self.b.atoms[start as usize..(start + len) as usize]
     }
 
     pub(crate) fn entries(&self, start: u32, len: u32) -> &[(Str, Atom)] {
-        &self.entries[start as usize..(start + len) as usize]
+        &self.b.entries[start as usize..(start + len) as usize]
     }
 
     /// The JSON text of slot `i`, exactly as in the input.
     pub(crate) fn slot_text(&self, i: usize) -> &str {
-        let (s, e) = self.spans[i];
+        let (s, e) = self.b.spans[i];
         &self.text[s as usize..e as usize]
     }
 
     /// The tag of a tagged array (`["Date", …]`), if slot `i` is one.
     pub(crate) fn tag(&self, slot: Slot) -> Option<&str> {
         match slot {
-            Slot::Array { start, len } if len > 0 => match self.atoms[start as usize] {
+            Slot::Array { start, len } if len > 0 => match self.b.atoms[start as usize] {
                 Atom::Str(s) => Some(self.str(s)),
                 _ => None,
             },
@@ -103,7 +105,9 @@ impl<'t> Doc<'t> {
         }
     }
 
-    pub(crate) fn parse(text: &'t str) -> Result<Self, Error> {
+    /// Parses `text`; `spans` records each slot's text (for
+    /// [`Doc::slot_text`], which only the normaliser needs).
+    pub(crate) fn parse(text: &'t str, spans: bool) -> Result<Self, Error> {
         if text.len() >= u32::MAX as usize {
             return Err(Error::new("input is too large (4 GiB or more)"));
         }
@@ -111,15 +115,8 @@ impl<'t> Doc<'t> {
         let mut p = Parser {
             bytes: text.as_bytes(),
             pos: 0,
-            doc: Doc {
-                text,
-                root: 0,
-                slots: b.slots,
-                spans: b.spans,
-                atoms: b.atoms,
-                entries: b.entries,
-                strings: b.strings,
-            },
+            spans,
+            doc: Doc { text, root: 0, b },
         };
         p.ws();
         match p.peek() {
@@ -155,6 +152,7 @@ impl<'t> Doc<'t> {
 #[derive(Default)]
 struct Buffers {
     slots: Vec<Slot>,
+    /// Byte range of each slot's JSON text in the input (if asked for).
     spans: Vec<(u32, u32)>,
     atoms: Vec<Atom>,
     entries: Vec<(Str, Atom)>,
@@ -162,20 +160,14 @@ struct Buffers {
 }
 
 thread_local! {
-    static BUFFERS: Cell<Option<Buffers>> = const { Cell::new(None) };
+    static BUFFERS: Cell<Option<Box<Buffers>>> = const { Cell::new(None) };
 }
 
 impl Doc<'_> {
     /// Hands the document's vectors back for the next parse on this thread
     /// (unless they grew large).
     pub(crate) fn recycle(self) {
-        let mut b = Buffers {
-            slots: self.slots,
-            spans: self.spans,
-            atoms: self.atoms,
-            entries: self.entries,
-            strings: self.strings,
-        };
+        let mut b = self.b;
         if b.slots.capacity() + b.atoms.capacity() + b.entries.capacity() > 1 << 14
             || b.strings.capacity() > 1 << 16
         {
@@ -228,6 +220,7 @@ fn plain_run_end(bytes: &[u8], mut pos: usize) -> usize {
 struct Parser<'t> {
     bytes: &'t [u8],
     pos: usize,
+    spans: bool,
     doc: Doc<'t>,
 }
 
@@ -326,8 +319,10 @@ impl Parser<'_> {
             self.ws();
             let start = self.pos;
             let slot = self.slot()?;
-            self.doc.slots.push(slot);
-            self.doc.spans.push((start as u32, self.pos as u32));
+            self.doc.b.slots.push(slot);
+            if self.spans {
+                self.doc.b.spans.push((start as u32, self.pos as u32));
+            }
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -352,7 +347,7 @@ impl Parser<'_> {
             },
             Some(b'[') => {
                 self.pos += 1;
-                let start = self.doc.atoms.len();
+                let start = self.doc.b.atoms.len();
                 self.ws();
                 if self.peek() == Some(b']') {
                     self.pos += 1;
@@ -360,7 +355,7 @@ impl Parser<'_> {
                     loop {
                         self.ws();
                         let atom = self.atom()?;
-                        self.doc.atoms.push(atom);
+                        self.doc.b.atoms.push(atom);
                         self.ws();
                         match self.peek() {
                             Some(b',') => self.pos += 1,
@@ -374,12 +369,12 @@ impl Parser<'_> {
                 }
                 Ok(Slot::Array {
                     start: start as u32,
-                    len: (self.doc.atoms.len() - start) as u32,
+                    len: (self.doc.b.atoms.len() - start) as u32,
                 })
             }
             Some(b'{') => {
                 self.pos += 1;
-                let start = self.doc.entries.len();
+                let start = self.doc.b.entries.len();
                 self.ws();
                 if self.peek() == Some(b'}') {
                     self.pos += 1;
@@ -394,7 +389,7 @@ impl Parser<'_> {
                         self.eat(b':', "`:`")?;
                         self.ws();
                         let value = self.atom()?;
-                        self.doc.entries.push((key, value));
+                        self.doc.b.entries.push((key, value));
                         self.ws();
                         match self.peek() {
                             Some(b',') => self.pos += 1,
@@ -408,7 +403,7 @@ impl Parser<'_> {
                 }
                 Ok(Slot::Object {
                     start: start as u32,
-                    len: (self.doc.entries.len() - start) as u32,
+                    len: (self.doc.b.entries.len() - start) as u32,
                 })
             }
             _ => Err(self.unexpected("a JSON value")),
@@ -416,8 +411,19 @@ impl Parser<'_> {
     }
 
     /// An element inside a slot: flat values only.
-    #[inline]
+    #[inline(always)]
     fn atom(&mut self) -> Result<Atom, Error> {
+        // Nearly always a slot index.
+        if let Some(b'0'..=b'9') = self.peek() {
+            if let Some(n) = self.small_int() {
+                return Ok(Atom::Int(n));
+            }
+        }
+        self.atom_slow()
+    }
+
+    #[inline(never)]
+    fn atom_slow(&mut self) -> Result<Atom, Error> {
         match self.peek() {
             Some(b'"') => self.string().map(Atom::Str),
             Some(b'-' | b'0'..=b'9') => {
@@ -539,17 +545,17 @@ impl Parser<'_> {
             None => return Err(self.unexpected("`\"`")),
         }
         // Escapes: copy into `strings`, unescaping.
-        let out_start = self.doc.strings.len();
+        let out_start = self.doc.b.strings.len();
         let mut run = start;
         loop {
             self.pos = plain_run_end(self.bytes, self.pos);
-            self.doc.strings.push_str(&self.doc.text[run..self.pos]);
+            self.doc.b.strings.push_str(&self.doc.text[run..self.pos]);
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
                     return Ok(Str {
                         start: out_start as u32,
-                        len: (self.doc.strings.len() - out_start) as u32,
+                        len: (self.doc.b.strings.len() - out_start) as u32,
                         owned: true,
                     });
                 }
@@ -584,13 +590,13 @@ impl Parser<'_> {
                             };
                             // Surrogates were excluded above, so this is a char.
                             let c = char::from_u32(code).unwrap_or('\u{fffd}');
-                            self.doc.strings.push(c);
+                            self.doc.b.strings.push(c);
                             run = self.pos;
                             continue;
                         }
                         _ => return Err(self.unexpected("an escape character")),
                     };
-                    self.doc.strings.push(c);
+                    self.doc.b.strings.push(c);
                     self.pos += 1;
                     run = self.pos;
                 }
@@ -634,8 +640,8 @@ impl Parser<'_> {
 /// recover a key from already-written output.
 pub(crate) fn unquote(quoted: &str) -> String {
     let text = format!("[{quoted}]");
-    match Doc::parse(&text) {
-        Ok(doc) => match doc.slots.first() {
+    match Doc::parse(&text, false) {
+        Ok(doc) => match doc.slots().first() {
             Some(Slot::Str(s)) => doc.str(*s).to_owned(),
             _ => quoted.to_owned(),
         },
@@ -648,7 +654,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> String {
-        match Doc::parse(text) {
+        match Doc::parse(text, true) {
             Ok(_) => panic!("{text:?} parsed"),
             Err(e) => e.to_string(),
         }
@@ -658,30 +664,32 @@ mod tests {
     fn parses_every_slot_shape() {
         let text = r#" [ {"a":1,"b\n":-3} , [2,3,-2], null,true,false, 1.5, -0, 18446744073709551615,
             "x\"\u00e9\ud83d\ude00y", ["Date","2020-01-01T00:00:00.000Z"], [], {} ] "#;
-        let doc = Doc::parse(text).unwrap();
+        let doc = Doc::parse(text, true).unwrap();
         assert_eq!(doc.root, 0);
-        assert_eq!(doc.slots.len(), 12);
-        let Slot::Object { start, len } = doc.slots[0] else {
+        assert_eq!(doc.slots().len(), 12);
+        let Slot::Object { start, len } = doc.slots()[0] else {
             panic!()
         };
         let e = doc.entries(start, len);
         assert_eq!(doc.str(e[1].0), "b\n");
         assert!(matches!(e[1].1, Atom::Int(-3)));
-        assert!(matches!(doc.slots[5], Slot::Float(f) if f == 1.5));
-        assert!(matches!(doc.slots[6], Slot::Float(f) if f == 0.0 && f.is_sign_negative()));
-        assert!(matches!(doc.slots[7], Slot::UInt(u64::MAX)));
-        let Slot::Str(s) = doc.slots[8] else { panic!() };
+        assert!(matches!(doc.slots()[5], Slot::Float(f) if f == 1.5));
+        assert!(matches!(doc.slots()[6], Slot::Float(f) if f == 0.0 && f.is_sign_negative()));
+        assert!(matches!(doc.slots()[7], Slot::UInt(u64::MAX)));
+        let Slot::Str(s) = doc.slots()[8] else {
+            panic!()
+        };
         assert_eq!(doc.str(s), "x\"é😀y");
-        assert_eq!(doc.tag(doc.slots[9]), Some("Date"));
+        assert_eq!(doc.tag(doc.slots()[9]), Some("Date"));
         assert_eq!(doc.slot_text(2), "null");
         assert_eq!(doc.slot_text(0), r#"{"a":1,"b\n":-3}"#);
-        assert!(matches!(doc.slots[10], Slot::Array { len: 0, .. }));
+        assert!(matches!(doc.slots()[10], Slot::Array { len: 0, .. }));
     }
 
     #[test]
     fn bare_sentinels() {
         for s in ["-1", "-3", "-4", "-5", "-6", " -3 "] {
-            assert!(Doc::parse(s).unwrap().root < 0, "{s}");
+            assert!(Doc::parse(s, true).unwrap().root < 0, "{s}");
         }
         for s in ["-2", "0", "1", "-7", "-3.0", "1e2"] {
             assert!(err(s).contains("sentinel"), "{s}");
@@ -723,14 +731,15 @@ mod tests {
     fn numbers() {
         let doc = Doc::parse(
             "[0,-9223372036854775808,9223372036854775808,1e400,-1e400,99999999999999999999999]",
+            true,
         )
         .unwrap();
-        assert!(matches!(doc.slots[0], Slot::Int(0)));
-        assert!(matches!(doc.slots[1], Slot::Int(i64::MIN)));
-        assert!(matches!(doc.slots[2], Slot::UInt(9223372036854775808)));
-        assert!(matches!(doc.slots[3], Slot::Float(f) if f == f64::INFINITY));
-        assert!(matches!(doc.slots[4], Slot::Float(f) if f == f64::NEG_INFINITY));
-        assert!(matches!(doc.slots[5], Slot::Float(f) if f == 1e23));
+        assert!(matches!(doc.slots()[0], Slot::Int(0)));
+        assert!(matches!(doc.slots()[1], Slot::Int(i64::MIN)));
+        assert!(matches!(doc.slots()[2], Slot::UInt(9223372036854775808)));
+        assert!(matches!(doc.slots()[3], Slot::Float(f) if f == f64::INFINITY));
+        assert!(matches!(doc.slots()[4], Slot::Float(f) if f == f64::NEG_INFINITY));
+        assert!(matches!(doc.slots()[5], Slot::Float(f) if f == 1e23));
     }
 
     proptest::proptest! {

@@ -66,9 +66,18 @@ fn next_special(bytes: &[u8], mut pos: usize) -> usize {
 /// which `<`, U+2028 and U+2029 are also escaped, so the text can sit inside
 /// a `<script>` element. Everything else outside ASCII is written as is.
 pub(crate) fn write_quoted(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    // Short strings with nothing to escape (most props strings): no
+    // bookkeeping of flushed runs.
+    if bytes.len() < 8 && bytes.iter().all(|&b| ESCAPE[b as usize] == 0) {
+        out.reserve(bytes.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     out.reserve(s.len() + 2);
     out.push('"');
-    let bytes = s.as_bytes();
     let mut flushed = 0;
     let mut i = 0;
     loop {

@@ -167,7 +167,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 
 /// Reads devalue text into a `T`, within `limits`.
 pub fn from_str_with_limits<T: DeserializeOwned>(text: &str, limits: &Limits) -> Result<T, Error> {
-    let doc = doc::Doc::parse(text)?;
+    let doc = doc::Doc::parse(text, false)?;
     let result = de::deserialize(&doc, limits, text.len());
     doc.recycle();
     result

@@ -14,7 +14,7 @@ use super::escape::{self, write_index};
 use super::ser::{Index, Writer};
 
 pub(crate) fn normalize(text: &str, max_depth: usize) -> Result<String, Error> {
-    let doc = Doc::parse(text)?;
+    let doc = Doc::parse(text, true)?;
     if doc.root < 0 {
         return Ok(text.to_owned());
     }
@@ -37,7 +37,7 @@ fn emit(doc: &Doc<'_>, w: &mut Writer, i: Index) -> Result<Index, Error> {
     }
     let n = i as usize;
     let slot = *doc
-        .slots
+        .slots()
         .get(n)
         .ok_or_else(|| Error::new("internal: index out of range while normalising"))?;
     match slot {

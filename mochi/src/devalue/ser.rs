@@ -2,9 +2,11 @@
 //!
 //! devalue numbers slots in the order `stringify` first meets values (a
 //! container takes its index before its children), and equal primitives
-//! share one slot. The writer keeps finished slot texts in one arena, a
-//! reusable scratch buffer per open container, and a hash table from a
-//! primitive's JSON text to its slot, so there is no allocation per value.
+//! share one slot. The writer keeps finished slot texts in one arena (the
+//! root container's text apart, as it goes first in the output), a
+//! reusable scratch buffer per open container, and a map from a
+//! primitive's JSON text to its slot (a linear scan while there are only a
+//! few, then a hash table), so there is no allocation per value.
 //!
 //! One thing a single pass cannot know in advance: JavaScript enumerates an
 //! object's array-index keys (`"0"`, `"17"`) before its other keys, and
@@ -36,12 +38,22 @@ pub(crate) const SPARSE: Index = -7;
 /// Past this many elements a container's duplicate check uses a hash set.
 const LINEAR_SEEN: usize = 32;
 
+/// Up to this many distinct primitives are de-duplicated by a linear scan;
+/// past it, by the hash table.
+const FEW_PRIMITIVES: usize = 4;
+
 pub(crate) struct Writer {
     /// Finished slot texts, in the order they were finished.
     arena: String,
     /// Byte range of each slot's text in `arena` (by slot index).
     slots: Vec<(usize, usize)>,
-    /// Interned primitives, by the hash of their slot text.
+    /// Text length and slot of each primitive while there are at most
+    /// [`FEW_PRIMITIVES`], searched linearly (unless `hashed`).
+    few: Vec<(u32, u32)>,
+    /// All primitives are in `table`: there were more than a few, or the
+    /// root container announced more than a few elements.
+    hashed: bool,
+    /// Interned primitives after those, by the hash of their slot text.
     table: Interner,
     hasher: RandomState,
     /// Scratch buffers for open containers.
@@ -53,6 +65,9 @@ pub(crate) struct Writer {
     /// Some object needs JavaScript key order or lost a duplicate key.
     pub(crate) reorder: bool,
     keys: KeyCache,
+    /// The text of slot 0 when it is a container (not in `arena`).
+    root: String,
+    root_set: bool,
 }
 
 /// Quoted struct field names (`"name":`), cached by the address of their
@@ -66,6 +81,9 @@ struct KeyCache {
 
 const KEY_CACHE_SIZE: usize = 512;
 
+/// Flag in a cache entry's end offset: the key is a plain name.
+const PLAIN: u32 = 1 << 31;
+
 impl KeyCache {
     fn new() -> Self {
         KeyCache {
@@ -74,15 +92,17 @@ impl KeyCache {
         }
     }
 
-    /// Appends `"key":`.
-    #[inline]
-    fn push(&mut self, out: &mut String, key: &'static str) {
+    /// Appends `"key":`; true if `key` is a plain name: it neither starts
+    /// with a digit (so cannot be an array index) nor is `__proto__`.
+    #[inline(always)]
+    fn push(&mut self, out: &mut String, key: &'static str) -> bool {
         let (addr, len) = (key.as_ptr() as usize, key.len());
         let set = ((addr ^ len.rotate_right(16)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) & !1;
         for way in [set, set + 1] {
             let (a, l, start, end) = self.entries[way];
             if a == addr && l == len {
-                let (start, end) = (start as usize, end as usize);
+                let plain = end & PLAIN != 0;
+                let (start, end) = (start as usize, (end & !PLAIN) as usize);
                 // Texts are stored padded to at least 16 bytes: copying a
                 // fixed size is a couple of moves, not a memcpy call.
                 if end - start <= 16 {
@@ -90,18 +110,18 @@ impl KeyCache {
                         let keep = out.len() + (end - start);
                         out.push_str(padded);
                         out.truncate(keep);
-                        return;
+                        return plain;
                     }
                 }
                 out.push_str(&self.text[start..end]);
-                return;
+                return plain;
             }
         }
-        self.miss(out, key, set);
+        self.miss(out, key, set)
     }
 
     #[cold]
-    fn miss(&mut self, out: &mut String, key: &'static str, set: usize) {
+    fn miss(&mut self, out: &mut String, key: &'static str, set: usize) -> bool {
         let at = out.len();
         escape::write_quoted(out, key);
         out.push(':');
@@ -117,7 +137,15 @@ impl KeyCache {
         while self.text.len() < start + 16 {
             self.text.push(' ');
         }
-        self.entries[set] = (key.as_ptr() as usize, key.len(), start as u32, end as u32);
+        let plain = !key.as_bytes().first().is_some_and(u8::is_ascii_digit) && key != "__proto__";
+        let flag = if plain { PLAIN } else { 0 };
+        self.entries[set] = (
+            key.as_ptr() as usize,
+            key.len(),
+            start as u32,
+            end as u32 | flag,
+        );
+        plain
     }
 }
 
@@ -126,6 +154,8 @@ impl Writer {
         Writer {
             arena: String::with_capacity(256),
             slots: Vec::with_capacity(16),
+            few: Vec::with_capacity(FEW_PRIMITIVES),
+            hashed: false,
             table: Interner::new(),
             hasher: RandomState::default(),
             pool: Vec::new(),
@@ -134,6 +164,8 @@ impl Writer {
             max_depth,
             reorder: false,
             keys: KeyCache::new(),
+            root: String::new(),
+            root_set: false,
         }
     }
 
@@ -164,12 +196,37 @@ impl Writer {
         f(&mut self.arena);
         let end = self.arena.len();
         let text = &self.arena[start..];
-        let hash = self.hasher.hash_one(text.as_bytes());
         let (arena, slots) = (&self.arena, &self.slots);
-        let found = self.table.find_or_insert(hash, slots.len(), |i| {
-            let (s, e) = slots[i];
-            &arena[s..e] == text
-        });
+        let found = if !self.hashed && self.few.len() < FEW_PRIMITIVES {
+            // The first few primitives are searched linearly, by length
+            // first: no hashing, and no table to clear, for small values.
+            let len = end - start;
+            let mut found = None;
+            for &(l, i) in &self.few {
+                if l as usize == len {
+                    let (s, e) = slots[i as usize];
+                    if arena.as_bytes()[s..e] == *text.as_bytes() {
+                        found = Some(i as usize);
+                        break;
+                    }
+                }
+            }
+            if found.is_none() {
+                self.few.push((len as u32, slots.len() as u32));
+            }
+            found
+        } else {
+            if !self.hashed {
+                self.spill_few();
+            }
+            let (arena, slots) = (&self.arena, &self.slots);
+            let text = &arena.as_bytes()[start..];
+            let hash = self.hasher.hash_one(text);
+            self.table.find_or_insert(hash, slots.len(), |i| {
+                let (s, e) = slots[i];
+                arena.as_bytes()[s..e] == *text
+            })
+        };
         match found {
             Some(i) => {
                 self.arena.truncate(start);
@@ -181,6 +238,28 @@ impl Writer {
                 self.arena.push(',');
                 i as Index
             }
+        }
+    }
+
+    /// Moves the primitives of the linear phase into the hash table (which
+    /// is then used until the next reset).
+    #[inline(never)]
+    fn spill_few(&mut self) {
+        for &(_, i) in &self.few {
+            let (s, e) = self.slots[i as usize];
+            let hash = self.hasher.hash_one(&self.arena.as_bytes()[s..e]);
+            self.table.find_or_insert(hash, i as usize, |_| false);
+        }
+        self.few.clear();
+        self.hashed = true;
+    }
+
+    /// A root container announcing more than a few elements will likely
+    /// hold more than a few primitives: hash from the start.
+    #[inline]
+    fn expect(&mut self, len: usize) {
+        if len > FEW_PRIMITIVES && self.slots.is_empty() {
+            self.hashed = true;
         }
     }
 
@@ -276,12 +355,22 @@ impl Writer {
         if root < 0 {
             return itoa::Buffer::new().format(root).to_owned();
         }
-        let mut out = String::with_capacity(self.arena.len() + 1);
+        let mut out = String::with_capacity(self.arena.len() + self.root.len() + 2);
         out.push('[');
+        let mut slots = &self.slots[..];
+        if self.root_set {
+            out.push_str(&self.root);
+            slots = &slots[1..];
+            if slots.is_empty() {
+                out.push(']');
+                return out;
+            }
+            out.push(',');
+        }
         // Slots whose texts follow each other in the arena (with their
         // commas) are copied as one run.
         let (mut run_start, mut run_end) = (0, 0);
-        for &(s, e) in &self.slots {
+        for &(s, e) in slots {
             if s == run_end {
                 run_end = e + 1;
             } else {
@@ -289,8 +378,8 @@ impl Writer {
                 (run_start, run_end) = (s, e + 1);
             }
         }
-        out.push_str(&self.arena[run_start..run_end]);
-        out.pop(); // the last comma
+        // Without the last comma.
+        out.push_str(&self.arena[run_start..run_end - 1]);
         out.push(']');
         out
     }
@@ -299,7 +388,11 @@ impl Writer {
     fn reset(&mut self) {
         self.arena.clear();
         self.slots.clear();
+        self.root.clear();
+        self.root_set = false;
         self.table.clear();
+        self.few.clear();
+        self.hashed = false;
         self.seen.clear();
         self.depth = 0;
         self.reorder = false;
@@ -317,7 +410,10 @@ impl Writer {
         w.max_depth = max_depth;
         let r = f(&mut w);
         // Keep only modest buffers around between calls.
-        if w.arena.capacity() <= 1 << 16 && w.slots.capacity() <= 1 << 12 {
+        if w.arena.capacity() <= 1 << 16
+            && w.slots.capacity() <= 1 << 12
+            && w.root.capacity() <= 1 << 16
+        {
             w.reset();
             CACHED.with(|c| c.set(Some(w)));
         }
@@ -404,7 +500,10 @@ impl Interner {
 /// key hash): a linear scan of a shared stack while small, a hash set after.
 pub(crate) struct Seen {
     start: usize,
-    set: Option<std::collections::HashSet<u64, RandomState>>,
+    // Boxed: keeps `Compound`, which is moved on every container open,
+    // small; the set itself is rare (large Sets and maps only).
+    #[allow(clippy::box_collection)]
+    set: Option<Box<std::collections::HashSet<u64, RandomState>>>,
 }
 
 impl Seen {
@@ -427,7 +526,7 @@ impl Seen {
         if w.seen.len() - self.start > LINEAR_SEEN {
             let mut set = std::collections::HashSet::with_hasher(RandomState::default());
             set.extend(w.seen.drain(self.start..));
-            self.set = Some(set);
+            self.set = Some(Box::new(set));
         }
         true
     }
@@ -455,15 +554,18 @@ impl<'a> ser::Serializer for &'a mut Writer {
     }
 
     fn serialize_i8(self, v: i8) -> Result<Index, Error> {
-        Ok(self.int_primitive(v.into()))
+        // Always a safe integer.
+        Ok(self.primitive(|out| escape::write_int(out, v.into())))
     }
 
     fn serialize_i16(self, v: i16) -> Result<Index, Error> {
-        Ok(self.int_primitive(v.into()))
+        // Always a safe integer.
+        Ok(self.primitive(|out| escape::write_int(out, v.into())))
     }
 
     fn serialize_i32(self, v: i32) -> Result<Index, Error> {
-        Ok(self.int_primitive(v.into()))
+        // Always a safe integer.
+        Ok(self.primitive(|out| escape::write_int(out, v.into())))
     }
 
     fn serialize_i64(self, v: i64) -> Result<Index, Error> {
@@ -475,15 +577,18 @@ impl<'a> ser::Serializer for &'a mut Writer {
     }
 
     fn serialize_u8(self, v: u8) -> Result<Index, Error> {
-        Ok(self.uint_primitive(v.into()))
+        // Always a safe integer.
+        Ok(self.primitive(|out| escape::write_int(out, v.into())))
     }
 
     fn serialize_u16(self, v: u16) -> Result<Index, Error> {
-        Ok(self.uint_primitive(v.into()))
+        // Always a safe integer.
+        Ok(self.primitive(|out| escape::write_int(out, v.into())))
     }
 
     fn serialize_u32(self, v: u32) -> Result<Index, Error> {
-        Ok(self.uint_primitive(v.into()))
+        // Always a safe integer.
+        Ok(self.primitive(|out| escape::write_int(out, v.into())))
     }
 
     fn serialize_u64(self, v: u64) -> Result<Index, Error> {
@@ -591,19 +696,22 @@ impl<'a> ser::Serializer for &'a mut Writer {
         Ok(outer)
     }
 
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a>, Error> {
+        self.expect(len.unwrap_or(0));
         Compound::open(self, Kind::Array)
     }
 
-    fn serialize_tuple(self, _len: usize) -> Result<Compound<'a>, Error> {
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
+        self.expect(len);
         Compound::open(self, Kind::Array)
     }
 
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
-        _len: usize,
+        len: usize,
     ) -> Result<Compound<'a>, Error> {
+        self.expect(len);
         Compound::open(self, Kind::Array)
     }
 
@@ -617,11 +725,13 @@ impl<'a> ser::Serializer for &'a mut Writer {
         Compound::open_variant(self, variant, Kind::Array)
     }
 
-    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>, Error> {
+        self.expect(len.unwrap_or(0));
         Compound::open(self, Kind::MapUndecided)
     }
 
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a>, Error> {
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>, Error> {
+        self.expect(len);
         Compound::open(self, Kind::Object)
     }
 
@@ -788,7 +898,12 @@ impl<'a> Compound<'a> {
     }
 
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        if key.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        // The key is written first (the value's text goes elsewhere); the
+        // cache knows whether it needs checking.
+        self.sep();
+        if self.w.keys.push(&mut self.buf, key) {
+            self.named_key_seen = true;
+        } else if key.as_bytes().first().is_some_and(u8::is_ascii_digit) {
             let index = escape::array_index(key);
             self.note_key(index);
         } else {
@@ -798,8 +913,6 @@ impl<'a> Compound<'a> {
         let i = value
             .serialize(&mut *self.w)
             .map_err(|e| self.wrap(e.within_field(key)))?;
-        self.sep();
-        self.w.keys.push(&mut self.buf, key);
         write_index(&mut self.buf, i);
         self.count += 1;
         Ok(())
@@ -891,7 +1004,13 @@ impl<'a> Compound<'a> {
             Kind::Object | Kind::MapObject | Kind::MapUndecided => '}',
         });
         let w = self.w;
-        w.set_slot(self.index, &self.buf);
+        if self.index == 0 {
+            // The root container's text goes straight to the output.
+            std::mem::swap(&mut w.root, &mut self.buf);
+            w.root_set = true;
+        } else {
+            w.set_slot(self.index, &self.buf);
+        }
         w.give_buf(self.buf);
         if let Some(seen) = self.seen {
             seen.release(w);
