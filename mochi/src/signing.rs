@@ -424,6 +424,18 @@ mod tests {
         Keys::new(Key([7; 32]), Vec::new())
     }
 
+    proptest::proptest! {
+        /// Whatever a request carries, verify answers without panicking, and
+        /// only a token this key made verifies.
+        #[test]
+        fn verify_never_panics(token in ".{0,200}", tail in "[A-Za-z0-9_-]{0,40}") {
+            let k = keys();
+            proptest::prop_assert!(k.verify("X", &token).is_err());
+            let forged = format!("{tail}.{}", &token.chars().take(22).collect::<String>());
+            proptest::prop_assert!(k.verify("X", &forged).is_err());
+        }
+    }
+
     #[test]
     fn round_trip() {
         let k = keys();
