@@ -33,6 +33,11 @@ impl std::error::Error for IslandError {}
 
 /// What an island function may return: `Markup` or `Result<Markup, E>` for
 /// any displayable `E`.
+#[diagnostic::on_unimplemented(
+    message = "a server island returns `maud::Markup` or `Result<Markup, E>` with `E: Display`, not `{Self}`",
+    label = "this return type cannot be an island's answer",
+    note = "render with `maud::html!`, and map errors to something displayable"
+)]
 pub trait IntoIslandResult {
     /// Converts the function's return value.
     fn into_island_result(self) -> Result<maud::Markup, IslandError>;
