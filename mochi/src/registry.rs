@@ -42,6 +42,24 @@ pub enum Hydrate {
 }
 
 impl Hydrate {
+    /// When the element scrolls into view.
+    pub const fn visible() -> Hydrate {
+        Hydrate::Visible { root_margin: None }
+    }
+
+    /// When the element comes within `margin` (CSS, e.g. `"200px"`) of the
+    /// viewport.
+    pub fn visible_within(margin: impl Into<Cow<'static, str>>) -> Hydrate {
+        Hydrate::Visible {
+            root_margin: Some(margin.into()),
+        }
+    }
+
+    /// When `query` (e.g. `"(max-width: 600px)"`) matches.
+    pub fn media(query: impl Into<Cow<'static, str>>) -> Hydrate {
+        Hydrate::Media(query.into())
+    }
+
     /// The value of the `hydrate-on` attribute.
     pub fn trigger(&self) -> &'static str {
         match self {

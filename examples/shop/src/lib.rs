@@ -114,7 +114,7 @@ async fn index() -> HttpResponse {
                 (recommendations(42)
                     .fallback(html! { p { "Loading recommendations…" } })
                     .root_margin("100px"))
-                (counter(100, "Visible".into()).hydrate(mochi::Hydrate::Visible { root_margin: None }))
+                (counter(100, "Visible".into()).hydrate(mochi::Hydrate::visible()))
             }
         },
     )
