@@ -161,14 +161,17 @@ const TOKEN_CACHE_ENTRIES: usize = 256;
 struct TokenCache {
     keys: u64,
     /// `"{name}\0{text}"` → token.
-    tokens: HashMap<Box<str>, Arc<str>>,
+    /// foldhash, not SipHash: the table is capped at a few hundred entries,
+    /// so colliding keys cannot cost more than a scan of those, and SipHash
+    /// was a fifth of a cached lookup.
+    tokens: HashMap<Box<str>, Arc<str>, foldhash::fast::RandomState>,
     scratch: String,
 }
 
 thread_local! {
     static TOKENS: RefCell<TokenCache> = RefCell::new(TokenCache {
         keys: u64::MAX,
-        tokens: HashMap::new(),
+        tokens: HashMap::with_hasher(foldhash::fast::RandomState::default()),
         scratch: String::new(),
     });
 }
