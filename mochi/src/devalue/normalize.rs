@@ -31,6 +31,26 @@ fn index(atom: &Atom) -> Result<Index, Error> {
     }
 }
 
+/// Emits an array (`prefix` = `[`) or a Set (`prefix` = `["Set"`): the
+/// prefix, then the normalised index of every atom, comma-separated.
+fn emit_list(doc: &Doc<'_>, w: &mut Writer, prefix: &str, atoms: &[Atom]) -> Result<Index, Error> {
+    // The container's slot comes before its children's, as in stringify.
+    let out = w.alloc();
+    let mut buf = w.take_buf();
+    buf.push_str(prefix);
+    for atom in atoms {
+        let child = emit(doc, w, index(atom)?)?;
+        if !buf.ends_with('[') {
+            buf.push(',');
+        }
+        write_index(&mut buf, child);
+    }
+    buf.push(']');
+    w.set_slot(out, &buf);
+    w.give_buf(buf);
+    Ok(out)
+}
+
 fn emit(doc: &Doc<'_>, w: &mut Writer, i: Index) -> Result<Index, Error> {
     if i < 0 {
         return Ok(i);
@@ -86,37 +106,9 @@ fn emit(doc: &Doc<'_>, w: &mut Writer, i: Index) -> Result<Index, Error> {
         Slot::Array { start, len } => {
             let atoms = doc.atoms(start, len);
             match doc.tag(slot) {
-                None => {
-                    let out = w.alloc();
-                    let mut buf = w.take_buf();
-                    buf.push('[');
-                    for (k, atom) in atoms.iter().enumerate() {
-                        let child = emit(doc, w, index(atom)?)?;
-                        if k > 0 {
-                            buf.push(',');
-                        }
-                        write_index(&mut buf, child);
-                    }
-                    buf.push(']');
-                    w.set_slot(out, &buf);
-                    w.give_buf(buf);
-                    Ok(out)
-                }
+                None => emit_list(doc, w, "[", atoms),
                 Some("BigInt") => Ok(w.raw_primitive(doc.slot_text(n))),
-                Some("Set") => {
-                    let out = w.alloc();
-                    let mut buf = w.take_buf();
-                    buf.push_str("[\"Set\"");
-                    for atom in &atoms[1..] {
-                        let child = emit(doc, w, index(atom)?)?;
-                        buf.push(',');
-                        write_index(&mut buf, child);
-                    }
-                    buf.push(']');
-                    w.set_slot(out, &buf);
-                    w.give_buf(buf);
-                    Ok(out)
-                }
+                Some("Set") => emit_list(doc, w, "[\"Set\"", &atoms[1..]),
                 Some("Map") => {
                     let out = w.alloc();
                     // Keys are slot indices: equal primitives share one.
