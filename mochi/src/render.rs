@@ -443,29 +443,14 @@ pub fn runtime_script() -> Markup {
     })
 }
 
-/// HTML-escapes `text` for an attribute value or text node.
+/// HTML-escapes `text` for a double-quoted attribute value or a text node,
+/// exactly as maud's own splices do.
 pub(crate) fn escape_into(out: &mut String, text: &str) {
-    // Names, ids and URLs almost never need escaping: one scan, one copy.
-    if !text
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
-    {
+    // Names, ids and URLs almost never need escaping: one scan, one copy
+    // (maud's escaper pushes byte by byte).
+    if !text.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'"')) {
         out.push_str(text);
         return;
     }
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(rep);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
+    let _ = maud::Escaper::new(out).write_str(text);
 }
