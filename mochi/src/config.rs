@@ -16,6 +16,8 @@ pub(crate) struct Config {
     pub(crate) prefix: String,
     pub(crate) max_url: usize,
     pub(crate) runtime_url: String,
+    /// `<script type="module" src="{runtime_url}"></script>`, made once.
+    pub(crate) runtime_tag: String,
 }
 
 impl Config {
@@ -25,6 +27,7 @@ impl Config {
             keys,
             prefix,
             max_url,
+            runtime_tag: crate::render::runtime_tag(&runtime_url),
             runtime_url,
         }
     }

@@ -12,12 +12,24 @@ use std::sync::Arc;
 use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::http::{Method, Uri};
 use actix_web::HttpRequest;
+use compact_str::CompactString;
 
 use crate::config::Config;
 
 tokio::task_local! {
     static SCOPE: Rc<Scope>;
 }
+
+macro_rules! page_ids {
+    ($($n:literal)*) => { [$(CompactString::const_new(concat!("i", $n))),*] };
+}
+
+/// `i0` … `i63`.
+static PAGE_IDS: [CompactString; 64] = page_ids!(
+    0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60
+    61 62 63
+);
 
 /// Where a props block is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,26 +64,22 @@ impl PageState {
     }
 
     /// The next island id of this page: `i0`, `i1`, … (or `{prefix}i0`).
-    pub(crate) fn next_island_id(&self) -> String {
+    pub(crate) fn next_island_id(&self) -> CompactString {
         let n = self.next_island.get();
         self.next_island.set(n + 1);
         self.islands_rendered.set(self.islands_rendered.get() + 1);
-        // By hand: `format!` is a tenth of a server island's render cost.
-        let mut digits = [0u8; 10];
-        let mut at = digits.len();
-        let mut rest = n;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
+        // A page's first ids are static strings: no formatting, no copy.
+        if self.prefix.is_empty() {
+            if let Some(id) = PAGE_IDS.get(n as usize) {
+                return id.clone();
             }
         }
-        let mut id = String::with_capacity(self.prefix.len() + 1 + digits.len() - at);
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(n);
+        let mut id = CompactString::with_capacity(self.prefix.len() + 1 + digits.len());
         id.push_str(&self.prefix);
         id.push('i');
-        id.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+        id.push_str(digits);
         id
     }
 

@@ -143,7 +143,7 @@ async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpRespon
     // A deferred + hydrated island's answer is a hydrated island of its own:
     // its Rust code sees the id its client module will get.
     let own_id = match def.client {
-        Some(_) => page.next_island_id(),
+        Some(_) => page.next_island_id().into_string(),
         None => island_id.to_owned(),
     };
     // Its props block goes before it, even if its body renders islands

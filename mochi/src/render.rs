@@ -9,12 +9,14 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use compact_str::CompactString;
 use maud::{Markup, PreEscaped, Render};
 use serde::Serialize;
 
 use crate::config::SIGNED_PROPS_WARN_LEN;
 use crate::context::{self, with_scope, PageState};
 use crate::devalue;
+use crate::props_key;
 use crate::registry::{Hydrate, IslandDef};
 use crate::signing::Keys;
 
@@ -22,25 +24,51 @@ use crate::signing::Keys;
 /// `<mochi-server-island>`; the browser fetches the real HTML later.
 ///
 /// Made by calling a `#[island(defer)]` function; configure it with the
-/// builder methods, then splice it into `html!`.
+/// builder methods, then splice it into `html!`. `F` is the fallback's
+/// type: it is kept as given and rendered straight into the page, so a
+/// fallback costs no copy.
 #[derive(Debug)]
 #[must_use = "an island does nothing until it is rendered into a page"]
-pub struct ServerIsland {
+pub struct ServerIsland<F = NoFallback> {
     def: &'static IslandDef,
-    id: String,
+    id: CompactString,
     /// Shared with the per-thread token cache.
     token: Option<Arc<str>>,
-    fallback: Option<Markup>,
+    fallback: F,
     visible: bool,
     root_margin: Option<Cow<'static, str>>,
     retries: Option<u32>,
 }
 
-impl ServerIsland {
+/// The fallback of a [`ServerIsland`] that was given none: nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoFallback;
+
+impl Render for NoFallback {
+    fn render_to(&self, _: &mut String) {}
+}
+
+impl<F> ServerIsland<F> {
     /// HTML shown until the island's answer arrives (and kept if it fails).
-    pub fn fallback(mut self, fallback: impl Render) -> Self {
-        self.fallback = Some(fallback.render());
-        self
+    pub fn fallback<G: Render>(self, fallback: G) -> ServerIsland<G> {
+        let ServerIsland {
+            def,
+            id,
+            token,
+            fallback: _,
+            visible,
+            root_margin,
+            retries,
+        } = self;
+        ServerIsland {
+            def,
+            id,
+            token,
+            fallback,
+            visible,
+            root_margin,
+            retries,
+        }
     }
 
     /// Fetch only once the element scrolls into view.
@@ -75,12 +103,15 @@ impl ServerIsland {
     }
 }
 
-impl Render for ServerIsland {
+impl<F: Render> Render for ServerIsland<F> {
     fn render_to(&self, out: &mut String) {
+        // Island names are identifiers and ids are `[A-Za-z0-9_-]` (the
+        // endpoint checks the prefix it is given): nothing to escape.
+        debug_assert!(!needs_escape(self.def.name) && !needs_escape(&self.id));
         out.push_str("<mochi-server-island component-name=\"");
-        escape_into(out, self.def.name);
+        out.push_str(self.def.name);
         out.push_str("\" island-id=\"");
-        escape_into(out, &self.id);
+        out.push_str(&self.id);
         out.push('"');
         if let Some(token) = &self.token {
             // base64url and `.`: nothing to escape.
@@ -103,9 +134,7 @@ impl Render for ServerIsland {
             let _ = write!(out, " retries=\"{n}\"");
         }
         out.push('>');
-        if let Some(fallback) = &self.fallback {
-            out.push_str(&fallback.0);
-        }
+        self.fallback.render_to(out);
         out.push_str("</mochi-server-island>");
     }
 }
@@ -114,17 +143,7 @@ impl Render for ServerIsland {
 pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) -> ServerIsland {
     let signed = with_scope(|scope| {
         let id = scope.page.next_island_id();
-        let token = match devalue::to_string(props) {
-            Ok(text) => Some(cached_token(&scope.config.keys, def, &text)),
-            Err(e) => {
-                log::error!(
-                    "mochi: props of island `{}` do not serialize: {e}",
-                    def.name
-                );
-                None
-            }
-        };
-        (id, token)
+        (id, token_for(&scope.config.keys, def, props))
     });
     let (id, token) = signed.unwrap_or_else(|| {
         log::error!(
@@ -133,83 +152,100 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
              and will not load",
             def.name
         );
-        (String::from("i?"), None)
+        (CompactString::const_new("i?"), None)
     });
     ServerIsland {
         def,
         id,
         token,
-        fallback: None,
+        fallback: NoFallback,
         visible: false,
         root_margin: None,
         retries: None,
     }
 }
 
-/// Props texts longer than this are signed every time, not cached.
-const TOKEN_CACHE_MAX_TEXT: usize = 256;
 /// Entries per thread; a full cache is emptied and starts over.
 const TOKEN_CACHE_ENTRIES: usize = 256;
+/// Longer tokens are not cached, so the cache's memory stays small.
+const TOKEN_CACHE_MAX_TOKEN: usize = 1024;
 
-/// Tokens this thread signed recently, by island name and props text.
+/// Tokens this thread signed recently, by island and props.
 ///
 /// Tokens are deterministic, so a page that renders the same island with
-/// the same props on every request (the common case) need not run HMAC
-/// every time: on the bench page signing was two thirds of mochi's render
-/// cost. Per thread, so no locks; bounded in entries and text length, so
-/// memory stays flat whatever the props; tied to one set of keys.
+/// the same props on every request (the common case: personal data comes
+/// from the island's own request, not its props) need not encode and sign
+/// them every time. The key is recorded from the props' `Serialize` impl by
+/// [`props_key`], which costs a fraction of a devalue encoding. Per thread,
+/// so no locks; bounded in entries, key length and token length, so memory
+/// stays flat whatever the props; tied to one set of keys.
 struct TokenCache {
     keys: u64,
-    /// `"{name}\0{text}"` → token.
+    /// Island definition address ‖ props key → token.
     /// foldhash, not SipHash: the table is capped at a few hundred entries,
     /// so colliding keys cannot cost more than a scan of those, and SipHash
     /// was a fifth of a cached lookup.
-    tokens: HashMap<Box<str>, Arc<str>, foldhash::fast::RandomState>,
-    scratch: String,
+    tokens: HashMap<Box<[u8]>, Arc<str>, foldhash::fast::RandomState>,
 }
 
 thread_local! {
     static TOKENS: RefCell<TokenCache> = RefCell::new(TokenCache {
         keys: u64::MAX,
         tokens: HashMap::with_hasher(foldhash::fast::RandomState::default()),
-        scratch: String::new(),
     });
 }
 
-/// The token for `text` under `def`, from this thread's cache if possible.
-fn cached_token(keys: &Keys, def: &IslandDef, text: &str) -> Arc<str> {
-    if text.len() > TOKEN_CACHE_MAX_TEXT {
-        return sign_props(keys, def, text).into();
-    }
-    TOKENS.with(|cache| {
+/// The token for `props` under `def`, from this thread's cache if possible;
+/// `None` if the props do not serialize (logged).
+fn token_for<P: Serialize + ?Sized>(
+    keys: &Keys,
+    def: &'static IslandDef,
+    props: &P,
+) -> Option<Arc<str>> {
+    // Recorded before the cache is borrowed: it runs the props' own code.
+    let def_addr = (def as *const IslandDef as usize).to_ne_bytes();
+    let Ok(key) = props_key::Key::of(&def_addr, props) else {
+        return sign_props(keys, def, props).map(Arc::from);
+    };
+    let hit = TOKENS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let TokenCache {
-            keys: cached_keys,
-            tokens,
-            scratch,
-        } = &mut *cache;
-        if *cached_keys != keys.id() {
-            tokens.clear();
-            *cached_keys = keys.id();
+        if cache.keys != keys.id() {
+            cache.tokens.clear();
+            cache.keys = keys.id();
         }
-        // Island names are identifiers: `\0` cannot occur in one.
-        scratch.clear();
-        scratch.push_str(def.name);
-        scratch.push('\0');
-        scratch.push_str(text);
-        if let Some(token) = tokens.get(scratch.as_str()) {
-            return token.clone();
-        }
-        let token: Arc<str> = sign_props(keys, def, text).into();
-        if tokens.len() >= TOKEN_CACHE_ENTRIES {
-            tokens.clear();
-        }
-        tokens.insert(scratch.as_str().into(), token.clone());
-        token
-    })
+        cache.tokens.get(key.as_bytes()).cloned()
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let token: Arc<str> = sign_props(keys, def, props)?.into();
+    if token.len() <= TOKEN_CACHE_MAX_TOKEN {
+        TOKENS.with(|cache| {
+            let tokens = &mut cache.borrow_mut().tokens;
+            if tokens.len() >= TOKEN_CACHE_ENTRIES {
+                tokens.clear();
+            }
+            tokens.insert(key.as_bytes().into(), token.clone());
+        });
+    }
+    Some(token)
 }
 
-fn sign_props(keys: &Keys, def: &IslandDef, text: &str) -> String {
+/// Encodes and signs `props`; `None` (logged) if they do not serialize.
+fn sign_props<P: Serialize + ?Sized>(keys: &Keys, def: &IslandDef, props: &P) -> Option<String> {
+    match devalue::to_string(props) {
+        Ok(text) => Some(sign_text(keys, def, &text)),
+        Err(e) => {
+            log::error!(
+                "mochi: props of island `{}` do not serialize: {e}",
+                def.name
+            );
+            None
+        }
+    }
+}
+
+fn sign_text(keys: &Keys, def: &IslandDef, text: &str) -> String {
     let token = keys.sign_encoded(def.name, &URL_SAFE_NO_PAD.encode(text));
     if token.len() > SIGNED_PROPS_WARN_LEN {
         log::warn!(
@@ -229,7 +265,7 @@ fn sign_props(keys: &Keys, def: &IslandDef, text: &str) -> String {
 #[must_use = "an island does nothing until it is rendered into a page"]
 pub struct HydratedIsland {
     def: &'static IslandDef,
-    id: String,
+    id: CompactString,
     props: Option<String>,
     html: Markup,
     hydrate: Hydrate,
@@ -370,7 +406,7 @@ pub(crate) fn hydrated_island<P: Serialize>(
                     "mochi: island `{}` rendered outside a mochi request: it will not hydrate",
                     def.name
                 );
-                (String::from("i?"), None)
+                (CompactString::const_new("i?"), None)
             });
     let reserved = text.as_deref().and_then(|text| {
         with_scope(|scope| scope.page.props_reserve(text).then_some(()))
@@ -423,24 +459,26 @@ pub(crate) fn wrap_hydrated(
 /// The `<script type="module">` tag loading the client runtime. Put it in
 /// the `<head>` of every page that renders islands.
 pub fn runtime_script() -> Markup {
-    fn tag(url: &str) -> Markup {
-        let mut out = String::with_capacity(url.len() + 40);
-        out.push_str("<script type=\"module\" src=\"");
-        escape_into(&mut out, url);
-        out.push_str("\"></script>");
-        PreEscaped(out)
-    }
     with_scope(|scope| {
         scope.page.runtime_rendered.set(true);
-        tag(&scope.config.runtime_url)
+        PreEscaped(scope.config.runtime_tag.clone())
     })
     .unwrap_or_else(|| {
-        tag(&format!(
+        PreEscaped(runtime_tag(&format!(
             "{}/runtime-{}.js",
             crate::config::DEFAULT_ASSET_PREFIX,
             crate::assets::runtime_hash()
-        ))
+        )))
     })
+}
+
+/// The script tag loading the runtime from `url`.
+pub(crate) fn runtime_tag(url: &str) -> String {
+    let mut out = String::with_capacity(url.len() + 40);
+    out.push_str("<script type=\"module\" src=\"");
+    escape_into(&mut out, url);
+    out.push_str("\"></script>");
+    out
 }
 
 /// HTML-escapes `text` for a double-quoted attribute value or a text node,
@@ -448,9 +486,13 @@ pub fn runtime_script() -> Markup {
 pub(crate) fn escape_into(out: &mut String, text: &str) {
     // Names, ids and URLs almost never need escaping: one scan, one copy
     // (maud's escaper pushes byte by byte).
-    if !text.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'"')) {
+    if !needs_escape(text) {
         out.push_str(text);
         return;
     }
     let _ = maud::Escaper::new(out).write_str(text);
+}
+
+fn needs_escape(text: &str) -> bool {
+    text.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'"'))
 }

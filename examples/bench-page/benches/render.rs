@@ -234,7 +234,36 @@ fn paired(pair: &mut Pair, rounds: usize, slice: Duration) {
     );
 }
 
+/// `RENDER_BENCH_LOOP=<pair>:<side>:<n>` runs one side of the first pair
+/// whose name contains `<pair>` n times and exits, for instruction counts
+/// under `valgrind --tool=callgrind` (e.g. `page:mochi:2000`).
+fn fixed_loop(spec: &str) {
+    let mut parts = spec.split(':');
+    let (Some(name), Some(side), Some(n), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        panic!("RENDER_BENCH_LOOP is <pair>:<mochi|plain>:<n>, got {spec:?}");
+    };
+    let n: u64 = n.parse().expect("a count");
+    let mut pair = pairs()
+        .into_iter()
+        .find(|p| p.name.contains(name))
+        .expect("a pair with that name");
+    let f = match side {
+        "mochi" => &mut pair.mochi,
+        "plain" => &mut pair.plain,
+        _ => panic!("side is mochi or plain"),
+    };
+    for _ in 0..n {
+        f();
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("RENDER_BENCH_LOOP") {
+        fixed_loop(&spec);
+        return;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
     let mut c = Criterion::default()

@@ -69,7 +69,7 @@ mod nested {
 }
 
 fn main() {
-    let islands: [ServerIsland; 8] = [
+    let islands: [ServerIsland; 7] = [
         ui_cow("x".into()),
         Shop::ui_shop_cart(2),
         ui_user_avatar(64, "me".into()),
@@ -77,9 +77,10 @@ fn main() {
             .defer_on_visible()
             .root_margin("200px"),
         ui_fallible(false).retries(3),
-        ui_no_props().fallback(html! { "…" }),
         ui_mut_param(1, Vec::new(), (0, None)),
         nested::ui_nested(1),
     ];
-    let _ = islands;
+    // A fallback is kept as given: its type is part of the island's.
+    let with_fallback: ServerIsland<Markup> = ui_no_props().fallback(html! { "…" });
+    let _ = (islands, with_fallback);
 }
