@@ -4,12 +4,12 @@
 //! component code reaches the request without it being threaded through
 //! every function, exactly like `getRequestContext()` in the original.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::http::header::{self, HeaderMap, HeaderName};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, Uri};
 use actix_web::HttpRequest;
 use compact_str::CompactString;
@@ -47,7 +47,7 @@ enum BlockState {
 pub(crate) struct PageState {
     /// Prepended to island and props ids: empty on a page, `"{island-id}-"`
     /// inside a server island's answer, so ids never collide.
-    pub(crate) prefix: String,
+    pub(crate) prefix: CompactString,
     next_island: Cell<u32>,
     /// devalue text → props block number and whether it is written.
     props: RefCell<HashMap<Box<str>, (u32, BlockState)>>,
@@ -56,7 +56,7 @@ pub(crate) struct PageState {
 }
 
 impl PageState {
-    pub(crate) fn with_prefix(prefix: String) -> PageState {
+    pub(crate) fn with_prefix(prefix: CompactString) -> PageState {
         PageState {
             prefix,
             ..PageState::default()
@@ -135,7 +135,7 @@ pub(crate) struct Scope {
 }
 
 pub(crate) struct IslandRequest {
-    pub(crate) id: String,
+    pub(crate) id: CompactString,
 }
 
 impl Scope {
@@ -192,7 +192,7 @@ pub fn island_id() -> Option<String> {
     if let Some(id) = CURRENT_ISLAND.with(|s| s.borrow().last().cloned()) {
         return Some(id);
     }
-    with_scope(|s| s.island.as_ref().map(|i| i.id.clone())).flatten()
+    with_scope(|s| s.island.as_ref().map(|i| i.id.to_string())).flatten()
 }
 
 /// What a page render can see of its request.
@@ -204,7 +204,12 @@ pub fn island_id() -> Option<String> {
 pub(crate) struct RequestHead {
     pub(crate) method: Method,
     pub(crate) uri: Uri,
-    pub(crate) headers: HeaderMap,
+    /// The headers as the request had them. Copying these pairs costs a
+    /// fraction of cloning the request's `HeaderMap` (a hash table whose
+    /// buckets hold small vectors), and most pages never look at them: the
+    /// map is built the first time one is asked for.
+    header_list: Vec<(HeaderName, HeaderValue)>,
+    headers: OnceCell<HeaderMap>,
     /// The app's `secure` and `host` settings: the page URL's last resorts.
     secure: bool,
     config_host: String,
@@ -216,10 +221,26 @@ impl RequestHead {
         RequestHead {
             method: req.method().clone(),
             uri: req.uri().clone(),
-            headers: req.headers().clone(),
+            header_list: req
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+            headers: OnceCell::new(),
             secure: config.secure(),
             config_host: config.host().to_owned(),
         }
+    }
+
+    /// The request headers.
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        self.headers.get_or_init(|| {
+            let mut map = HeaderMap::with_capacity(self.header_list.len());
+            for (name, value) in &self.header_list {
+                map.append(name.clone(), value.clone());
+            }
+            map
+        })
     }
 
     /// The page's absolute URL, with the scheme and host found as actix's
@@ -231,7 +252,7 @@ impl RequestHead {
     /// CPU time, and few pages ask.
     pub(crate) fn full_url(&self) -> String {
         let first = |name: &HeaderName| -> Option<&str> {
-            let value = self.headers.get(name)?.to_str().ok()?;
+            let value = self.headers().get(name)?.to_str().ok()?;
             Some(value.split(',').next()?.trim())
         };
         let unquote = |v: &'_ str| -> String {
@@ -242,7 +263,7 @@ impl RequestHead {
         };
         let (mut scheme, mut host) = (None, None);
         let forwarded = self
-            .headers
+            .headers()
             .get_all(header::FORWARDED)
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
@@ -264,7 +285,7 @@ impl RequestHead {
         let host = host
             .as_deref()
             .or_else(|| first(&header::X_FORWARDED_HOST))
-            .or_else(|| self.headers.get(header::HOST)?.to_str().ok())
+            .or_else(|| self.headers().get(header::HOST)?.to_str().ok())
             .or_else(|| self.uri.authority().map(|a| a.as_str()))
             .unwrap_or(&self.config_host);
         format!("{scheme}://{host}{}", self.uri)
@@ -324,7 +345,7 @@ impl RequestContext {
     /// All request headers.
     pub fn headers(&self) -> &HeaderMap {
         match &self.source {
-            Source::Page(head) => &head.headers,
+            Source::Page(head) => head.headers(),
             Source::Island(req) => req.headers(),
         }
     }
@@ -415,6 +436,28 @@ mod tests {
     use actix_web::test::TestRequest;
 
     use super::RequestHead;
+
+    /// The copied head has every header value, repeated names in order.
+    #[test]
+    fn head_keeps_all_headers() {
+        let req = TestRequest::get()
+            .uri("/p")
+            .append_header(("cookie", "a=1"))
+            .append_header(("x-custom", "x"))
+            .append_header(("cookie", "b=2"))
+            .to_srv_request();
+        let head = RequestHead::of(&req);
+        let copied = head.headers();
+        assert_eq!(copied.len(), req.headers().len());
+        for (name, _) in req.headers().iter() {
+            assert!(
+                copied.get_all(name).eq(req.headers().get_all(name)),
+                "{name}"
+            );
+        }
+        let cookies: Vec<_> = copied.get_all("cookie").collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+    }
 
     /// The lazily computed page URL is the one actix's `ConnectionInfo` gives.
     #[test]

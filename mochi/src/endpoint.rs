@@ -9,12 +9,14 @@ use std::sync::Arc;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
+use compact_str::CompactString;
 use futures_util::FutureExt as _;
 
 use crate::config::Config;
 use crate::context::{self, IslandRequest, PageState, Scope, ScopeRequest};
 use crate::registry::{self, Registry};
 use crate::signing::TokenError;
+use crate::token_cache::{self, Unverified};
 
 const NO_STORE: &str = "no-store";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -124,27 +126,32 @@ async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpRespon
         Ok(q) => q,
         Err(why) => return error(StatusCode::BAD_REQUEST, "bad request", Some(why.into())),
     };
-    let payload = match config.keys.verify(def.name, query.token) {
-        Ok(payload) => payload,
-        Err(e @ TokenError::Malformed(_)) => {
+    let text = match token_cache::verified_text(&config.keys, def, query.token) {
+        Ok(text) => text,
+        Err(Unverified::Token(e @ TokenError::Malformed(_))) => {
             return error(StatusCode::BAD_REQUEST, "bad request", Some(e.to_string()))
         }
-        Err(TokenError::BadSignature) => return error(StatusCode::FORBIDDEN, "forbidden", None),
-    };
-    let Ok(text) = String::from_utf8(payload) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad request",
-            Some("props are not UTF-8".into()),
-        );
+        Err(Unverified::Token(TokenError::BadSignature)) => {
+            return error(StatusCode::FORBIDDEN, "forbidden", None)
+        }
+        Err(Unverified::NotText) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad request",
+                Some("props are not UTF-8".into()),
+            )
+        }
     };
     let island_id = query.island_id.unwrap_or("x");
-    let page = PageState::with_prefix([island_id, "-"].concat());
+    let mut prefix = CompactString::with_capacity(island_id.len() + 1);
+    prefix.push_str(island_id);
+    prefix.push('-');
+    let page = PageState::with_prefix(prefix);
     // A deferred + hydrated island's answer is a hydrated island of its own:
     // its Rust code sees the id its client module will get.
     let own_id = match def.client {
-        Some(_) => page.next_island_id().into_string(),
-        None => island_id.to_owned(),
+        Some(_) => page.next_island_id(),
+        None => island_id.into(),
     };
     // Its props block goes before it, even if its body renders islands
     // with the same props.

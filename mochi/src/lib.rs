@@ -75,6 +75,7 @@ pub mod registry;
 mod render;
 mod setup;
 pub mod signing;
+mod token_cache;
 
 #[doc(hidden)]
 pub mod __private;

@@ -2,23 +2,17 @@
 //! props and a fallback, or `<mochi-island>` with its props block.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use compact_str::CompactString;
 use maud::{Markup, PreEscaped, Render};
 use serde::Serialize;
 
-use crate::config::SIGNED_PROPS_WARN_LEN;
 use crate::context::{self, with_scope, PageState};
 use crate::devalue;
-use crate::props_key;
 use crate::registry::{Hydrate, IslandDef};
-use crate::signing::Keys;
+use crate::token_cache;
 
 /// A server island at its call site: renders its fallback inside
 /// `<mochi-server-island>`; the browser fetches the real HTML later.
@@ -143,7 +137,7 @@ impl<F: Render> Render for ServerIsland<F> {
 pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) -> ServerIsland {
     let signed = with_scope(|scope| {
         let id = scope.page.next_island_id();
-        (id, token_for(&scope.config.keys, def, props))
+        (id, token_cache::token_for(&scope.config.keys, def, props))
     });
     let (id, token) = signed.unwrap_or_else(|| {
         log::error!(
@@ -163,99 +157,6 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
         root_margin: None,
         retries: None,
     }
-}
-
-/// Entries per thread; a full cache is emptied and starts over.
-const TOKEN_CACHE_ENTRIES: usize = 256;
-/// Longer tokens are not cached, so the cache's memory stays small.
-const TOKEN_CACHE_MAX_TOKEN: usize = 1024;
-
-/// Tokens this thread signed recently, by island and props.
-///
-/// Tokens are deterministic, so a page that renders the same island with
-/// the same props on every request (the common case: personal data comes
-/// from the island's own request, not its props) need not encode and sign
-/// them every time. The key is recorded from the props' `Serialize` impl by
-/// [`props_key`], which costs a fraction of a devalue encoding. Per thread,
-/// so no locks; bounded in entries, key length and token length, so memory
-/// stays flat whatever the props; tied to one set of keys.
-struct TokenCache {
-    keys: u64,
-    /// Island definition address ‖ props key → token.
-    /// foldhash, not SipHash: the table is capped at a few hundred entries,
-    /// so colliding keys cannot cost more than a scan of those, and SipHash
-    /// was a fifth of a cached lookup.
-    tokens: HashMap<Box<[u8]>, Arc<str>, foldhash::fast::RandomState>,
-}
-
-thread_local! {
-    static TOKENS: RefCell<TokenCache> = RefCell::new(TokenCache {
-        keys: u64::MAX,
-        tokens: HashMap::with_hasher(foldhash::fast::RandomState::default()),
-    });
-}
-
-/// The token for `props` under `def`, from this thread's cache if possible;
-/// `None` if the props do not serialize (logged).
-fn token_for<P: Serialize + ?Sized>(
-    keys: &Keys,
-    def: &'static IslandDef,
-    props: &P,
-) -> Option<Arc<str>> {
-    // Recorded before the cache is borrowed: it runs the props' own code.
-    let def_addr = (def as *const IslandDef as usize).to_ne_bytes();
-    let Ok(key) = props_key::Key::of(&def_addr, props) else {
-        return sign_props(keys, def, props).map(Arc::from);
-    };
-    let hit = TOKENS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.keys != keys.id() {
-            cache.tokens.clear();
-            cache.keys = keys.id();
-        }
-        cache.tokens.get(key.as_bytes()).cloned()
-    });
-    if hit.is_some() {
-        return hit;
-    }
-    let token: Arc<str> = sign_props(keys, def, props)?.into();
-    if token.len() <= TOKEN_CACHE_MAX_TOKEN {
-        TOKENS.with(|cache| {
-            let tokens = &mut cache.borrow_mut().tokens;
-            if tokens.len() >= TOKEN_CACHE_ENTRIES {
-                tokens.clear();
-            }
-            tokens.insert(key.as_bytes().into(), token.clone());
-        });
-    }
-    Some(token)
-}
-
-/// Encodes and signs `props`; `None` (logged) if they do not serialize.
-fn sign_props<P: Serialize + ?Sized>(keys: &Keys, def: &IslandDef, props: &P) -> Option<String> {
-    match devalue::to_string(props) {
-        Ok(text) => Some(sign_text(keys, def, &text)),
-        Err(e) => {
-            log::error!(
-                "mochi: props of island `{}` do not serialize: {e}",
-                def.name
-            );
-            None
-        }
-    }
-}
-
-fn sign_text(keys: &Keys, def: &IslandDef, text: &str) -> String {
-    let token = keys.sign_encoded(def.name, &URL_SAFE_NO_PAD.encode(text));
-    if token.len() > SIGNED_PROPS_WARN_LEN {
-        log::warn!(
-            "mochi: signed props of island `{}` are {} bytes (over ~{SIGNED_PROPS_WARN_LEN}); \
-             proxies and CDNs may cut URLs that long: pass less data, e.g. an id to look up",
-            def.name,
-            token.len()
-        );
-    }
-    token
 }
 
 /// A hydrated island at its call site: its HTML, rendered now, inside

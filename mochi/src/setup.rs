@@ -202,10 +202,11 @@ where
         let config = self.config.clone();
         if let Some(rest) = req.path().strip_prefix(config.prefix.as_str()) {
             if rest.starts_with('/') {
-                let rest = rest.to_owned();
+                let prefix_len = config.prefix.len();
                 let (http, _) = req.into_parts();
                 return Box::pin(async move {
-                    let res = crate::endpoint::handle(config, http.clone(), &rest).await;
+                    let rest = &http.path()[prefix_len..];
+                    let res = crate::endpoint::handle(config, http.clone(), rest).await;
                     Ok(ServiceResponse::new(http, res).map_into_right_body())
                 });
             }

@@ -1,0 +1,285 @@
+//! Per-thread caches of props tokens, in both directions: the token a page
+//! render signs for given props, and the props text an island request's
+//! token carries once it has verified.
+//!
+//! Both map deterministic functions of their key, so a hit gives exactly
+//! what the work would have. Both are per thread (no locks), bounded in
+//! entries and entry size (memory stays flat whatever requests carry), and
+//! tied to one set of keys (a key change empties them).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::config::SIGNED_PROPS_WARN_LEN;
+use crate::devalue;
+use crate::props_key;
+use crate::registry::IslandDef;
+use crate::signing::{Keys, TokenError};
+
+/// Entries per thread and cache; a full cache is emptied and starts over.
+const ENTRIES: usize = 256;
+/// Longer tokens are not cached, so each cache stays within a few hundred
+/// KiB per thread.
+const MAX_TOKEN: usize = 1024;
+
+/// foldhash, not SipHash: the tables are capped at a few hundred entries,
+/// so colliding keys cannot cost more than a scan of those, and SipHash was
+/// a fifth of a cached lookup.
+type Table<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+fn insert_bounded<K: Hash + Eq, V>(table: &mut Table<K, V>, key: K, value: V) {
+    if table.len() >= ENTRIES {
+        table.clear();
+    }
+    table.insert(key, value);
+}
+
+/// Tokens this thread signed recently, by island and props.
+///
+/// Tokens are deterministic, so a page that renders the same island with
+/// the same props on every request (the common case: personal data comes
+/// from the island's own request, not its props) need not encode and sign
+/// them every time. The key is recorded from the props' `Serialize` impl by
+/// [`crate::props_key`], which costs a fraction of a devalue encoding. Per thread,
+/// so no locks; bounded in entries, key length and token length, so memory
+/// stays flat whatever the props; tied to one set of keys.
+struct TokenCache {
+    keys: u64,
+    /// Island definition address ‖ props key → token.
+    tokens: Table<Box<[u8]>, Arc<str>>,
+}
+
+thread_local! {
+    static TOKENS: RefCell<TokenCache> = RefCell::new(TokenCache {
+        keys: u64::MAX,
+        tokens: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+    });
+}
+
+/// The token for `props` under `def`, from this thread's cache if possible;
+/// `None` if the props do not serialize (logged).
+pub(crate) fn token_for<P: Serialize + ?Sized>(
+    keys: &Keys,
+    def: &'static IslandDef,
+    props: &P,
+) -> Option<Arc<str>> {
+    // Recorded before the cache is borrowed: it runs the props' own code.
+    let def_addr = (def as *const IslandDef as usize).to_ne_bytes();
+    let Ok(key) = props_key::Key::of(&def_addr, props) else {
+        return sign_props(keys, def, props).map(Arc::from);
+    };
+    let hit = TOKENS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.keys != keys.id() {
+            cache.tokens.clear();
+            cache.keys = keys.id();
+        }
+        cache.tokens.get(key.as_bytes()).cloned()
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let token: Arc<str> = sign_props(keys, def, props)?.into();
+    if token.len() <= MAX_TOKEN {
+        TOKENS.with(|cache| {
+            let tokens = &mut cache.borrow_mut().tokens;
+            insert_bounded(tokens, key.as_bytes().into(), token.clone());
+        });
+    }
+    Some(token)
+}
+
+/// Encodes and signs `props`; `None` (logged) if they do not serialize.
+fn sign_props<P: Serialize + ?Sized>(keys: &Keys, def: &IslandDef, props: &P) -> Option<String> {
+    match devalue::to_string(props) {
+        Ok(text) => Some(sign_text(keys, def, &text)),
+        Err(e) => {
+            log::error!(
+                "mochi: props of island `{}` do not serialize: {e}",
+                def.name
+            );
+            None
+        }
+    }
+}
+
+fn sign_text(keys: &Keys, def: &IslandDef, text: &str) -> String {
+    let token = keys.sign_encoded(def.name, &URL_SAFE_NO_PAD.encode(text));
+    if token.len() > SIGNED_PROPS_WARN_LEN {
+        log::warn!(
+            "mochi: signed props of island `{}` are {} bytes (over ~{SIGNED_PROPS_WARN_LEN}); \
+             proxies and CDNs may cut URLs that long: pass less data, e.g. an id to look up",
+            def.name,
+            token.len()
+        );
+    }
+    token
+}
+
+/// Props texts of tokens this thread verified recently.
+///
+/// Pages are cached and shared, so many visitors send the very same token:
+/// a hit skips the HMAC, the base64 decoding and the UTF-8 check. Only
+/// tokens that verified are ever stored, under the island they verified
+/// for, so a hit is as good as a verification: a forged or altered token
+/// is never in the table, and the keys it was checked with are these keys.
+struct VerifiedCache {
+    keys: u64,
+    /// Token → the island definition's address it verified for, and its
+    /// props text.
+    texts: Table<Box<str>, (usize, Rc<str>)>,
+}
+
+thread_local! {
+    static VERIFIED: RefCell<VerifiedCache> = RefCell::new(VerifiedCache {
+        keys: u64::MAX,
+        texts: Table::with_hasher(foldhash::fast::RandomState::default()),
+    });
+}
+
+/// Why a token's props cannot be used.
+#[derive(Debug)]
+pub(crate) enum Unverified {
+    /// The token is malformed or its tag does not verify.
+    Token(TokenError),
+    /// The token verifies, but its payload is not UTF-8 text.
+    NotText,
+}
+
+/// The props text `token` carries for `def`, if it verifies.
+pub(crate) fn verified_text(
+    keys: &Keys,
+    def: &'static IslandDef,
+    token: &str,
+) -> Result<Rc<str>, Unverified> {
+    if token.len() > MAX_TOKEN {
+        return text_of(keys, def, token);
+    }
+    let def_addr = def as *const IslandDef as usize;
+    let hit = VERIFIED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.keys != keys.id() {
+            cache.texts.clear();
+            cache.keys = keys.id();
+        }
+        match cache.texts.get(token) {
+            Some((addr, text)) if *addr == def_addr => Some(text.clone()),
+            _ => None,
+        }
+    });
+    if let Some(text) = hit {
+        return Ok(text);
+    }
+    let text = text_of(keys, def, token)?;
+    VERIFIED.with(|cache| {
+        let texts = &mut cache.borrow_mut().texts;
+        insert_bounded(texts, token.into(), (def_addr, text.clone()));
+    });
+    Ok(text)
+}
+
+fn text_of(keys: &Keys, def: &IslandDef, token: &str) -> Result<Rc<str>, Unverified> {
+    let payload = keys.verify(def.name, token).map_err(Unverified::Token)?;
+    let text = String::from_utf8(payload).map_err(|_| Unverified::NotText)?;
+    Ok(text.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{token_for, verified_text, Unverified};
+    use crate::registry::{Hydrate, IslandDef};
+    use crate::signing::{Key, Keys, TokenError};
+
+    fn def(name: &'static str) -> &'static IslandDef {
+        Box::leak(Box::new(IslandDef {
+            name,
+            module_path: "tests",
+            file: "src/token_cache.rs",
+            line: 1,
+            endpoint: None,
+            client: None,
+            hydrate: Hydrate::Load,
+            cache_control: None,
+            has_props: true,
+        }))
+    }
+
+    #[derive(serde::Serialize)]
+    struct Props {
+        n: u32,
+    }
+
+    /// A cached verification is only ever a hit for the same token, the
+    /// same island and the same keys.
+    #[test]
+    fn verified_cache_never_widens_what_verifies() {
+        let (a, b) = (def("A"), def("B"));
+        let keys = Keys::new(Key::generate(), Vec::new());
+        let token = token_for(&keys, a, &Props { n: 7 }).expect("signs");
+        for _ in 0..2 {
+            let text = verified_text(&keys, a, &token).expect("verifies");
+            assert_eq!(&*text, r#"[{"n":1},7]"#);
+        }
+        // The same token for another island.
+        assert!(matches!(
+            verified_text(&keys, b, &token),
+            Err(Unverified::Token(TokenError::BadSignature))
+        ));
+        // And again for the first, after the miss for the second.
+        assert!(verified_text(&keys, a, &token).is_ok());
+        // Every single-character change of the cached token.
+        for i in 0..token.len() {
+            let mut bytes = token.as_bytes().to_vec();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let altered = String::from_utf8(bytes).expect("ASCII");
+            assert!(verified_text(&keys, a, &altered).is_err(), "{altered}");
+        }
+        // Other keys (a rotation without the old key as a fallback).
+        let other = Keys::new(Key::generate(), Vec::new());
+        assert!(matches!(
+            verified_text(&other, a, &token),
+            Err(Unverified::Token(TokenError::BadSignature))
+        ));
+        // And back: the cache followed the keys, it did not keep a verdict.
+        assert!(verified_text(&keys, a, &token).is_ok());
+    }
+
+    /// Cached tokens are the tokens signing gives, whatever the cache did
+    /// before (hits, misses, other islands, other keys).
+    #[test]
+    fn signed_cache_gives_what_signing_gives() {
+        let (a, b) = (def("A"), def("B"));
+        let keys = Keys::new(Key::generate(), Vec::new());
+        let fresh = |d: &IslandDef, k: &Keys, n: u32| {
+            use base64::Engine as _;
+            let text = crate::devalue::to_string(&Props { n }).expect("encodes");
+            k.sign_encoded(
+                d.name,
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text),
+            )
+        };
+        for round in 0..3 {
+            for n in [0, 1, 300, 7] {
+                for d in [a, b] {
+                    let token = token_for(&keys, d, &Props { n }).expect("signs");
+                    assert_eq!(&*token, fresh(d, &keys, n), "round {round}");
+                }
+            }
+        }
+        let other = Keys::new(Key::generate(), Vec::new());
+        let token = token_for(&other, a, &Props { n: 7 }).expect("signs");
+        assert_eq!(&*token, fresh(a, &other, 7));
+        // More distinct props than the cache holds.
+        for n in 0..600 {
+            let token = token_for(&keys, a, &Props { n }).expect("signs");
+            assert_eq!(&*token, fresh(a, &keys, n));
+        }
+    }
+}
