@@ -9,13 +9,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 
 use crate::config::SIGNED_PROPS_WARN_LEN;
 use crate::devalue;
@@ -130,17 +131,33 @@ fn sign_text(keys: &Keys, def: &IslandDef, text: &str) -> String {
 /// tokens that verified are ever stored, under the island they verified
 /// for, so a hit is as good as a verification: a forged or altered token
 /// is never in the table, and the keys it was checked with are these keys.
+///
+/// A lookup must not become a timing oracle for the valid tokens it holds
+/// (a page rendered for one visitor may carry props meant for them alone).
+/// So the table is keyed by a SipHash of the token under a random key, which
+/// a request cannot steer, and a hit is confirmed by comparing the whole
+/// token in constant time: what a lookup's timing depends on is that
+/// hash, never how many leading bytes of a stored token a guess got right.
 struct VerifiedCache {
     keys: u64,
-    /// Token → the island definition's address it verified for, and its
-    /// props text.
-    texts: Table<Box<str>, (usize, Rc<str>)>,
+    /// Keyed hash of the token → the token and what it verified to.
+    texts: Table<u64, Verified>,
+    /// SipHash-1-3 with this thread's random keys.
+    hasher: std::collections::hash_map::RandomState,
+}
+
+struct Verified {
+    token: Box<str>,
+    /// The island definition's address.
+    def: usize,
+    text: Rc<str>,
 }
 
 thread_local! {
     static VERIFIED: RefCell<VerifiedCache> = RefCell::new(VerifiedCache {
         keys: u64::MAX,
         texts: Table::with_hasher(foldhash::fast::RandomState::default()),
+        hasher: std::collections::hash_map::RandomState::new(),
     });
 }
 
@@ -163,24 +180,33 @@ pub(crate) fn verified_text(
         return text_of(keys, def, token);
     }
     let def_addr = def as *const IslandDef as usize;
-    let hit = VERIFIED.with(|cache| {
+    let (hash, hit) = VERIFIED.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.keys != keys.id() {
             cache.texts.clear();
             cache.keys = keys.id();
         }
-        match cache.texts.get(token) {
-            Some((addr, text)) if *addr == def_addr => Some(text.clone()),
-            _ => None,
-        }
+        let hash = cache.hasher.hash_one(token);
+        let hit = cache.texts.get(&hash).and_then(|entry| {
+            // Lengths are public (the token is in the URL); the bytes are
+            // compared without an early exit.
+            let same = entry.token.len() == token.len()
+                && bool::from(entry.token.as_bytes().ct_eq(token.as_bytes()));
+            (same && entry.def == def_addr).then(|| entry.text.clone())
+        });
+        (hash, hit)
     });
     if let Some(text) = hit {
         return Ok(text);
     }
     let text = text_of(keys, def, token)?;
     VERIFIED.with(|cache| {
-        let texts = &mut cache.borrow_mut().texts;
-        insert_bounded(texts, token.into(), (def_addr, text.clone()));
+        let entry = Verified {
+            token: token.into(),
+            def: def_addr,
+            text: text.clone(),
+        };
+        insert_bounded(&mut cache.borrow_mut().texts, hash, entry);
     });
     Ok(text)
 }

@@ -282,7 +282,19 @@ fn main() {
     if !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--profile-time") {
         return;
     }
-    println!("\nmochi/plain, alternating slices (median of 41 per-slice ratios):");
+    // `PAIRED_ROUNDS` and `PAIRED_SLICE_MS` trade run time for steadiness.
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let rounds = env("PAIRED_ROUNDS", 201) as usize;
+    let slice = Duration::from_millis(env("PAIRED_SLICE_MS", 10));
+    println!(
+        "\nmochi/plain, alternating {} ms slices (median of {rounds} per-slice ratios):",
+        slice.as_millis()
+    );
     for mut pair in pairs() {
         // Criterion's filter is a regex; alternatives (`token|page`) are
         // all this understands of it.
@@ -290,7 +302,7 @@ fn main() {
             .as_deref()
             .is_none_or(|f| f.split('|').any(|f| pair.name.contains(f)));
         if wanted {
-            paired(&mut pair, 41, Duration::from_millis(50));
+            paired(&mut pair, rounds, slice);
         }
     }
 }
