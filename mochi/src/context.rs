@@ -204,40 +204,55 @@ pub fn island_id() -> Option<String> {
 pub(crate) struct RequestHead {
     pub(crate) method: Method,
     pub(crate) uri: Uri,
-    /// The headers as the request had them. Copying these pairs costs a
-    /// fraction of cloning the request's `HeaderMap` (a hash table whose
-    /// buckets hold small vectors), and most pages never look at them: the
-    /// map is built the first time one is asked for.
-    header_list: Vec<(HeaderName, HeaderValue)>,
+    /// The headers as the request had them, copied into one buffer: each
+    /// entry is the name's and the value's lengths (`u32`, native order),
+    /// then their bytes. Cloning the request's `HeaderMap` (a hash table
+    /// whose buckets hold small vectors of reference-counted values) cost
+    /// several times more, and most pages never look at a header: the map
+    /// is built the first time one is asked for.
+    header_bytes: Vec<u8>,
     headers: OnceCell<HeaderMap>,
     /// The app's `secure` and `host` settings: the page URL's last resorts.
     secure: bool,
-    config_host: String,
+    config_host: CompactString,
 }
 
 impl RequestHead {
     pub(crate) fn of(req: &actix_web::dev::ServiceRequest) -> RequestHead {
         let config = req.app_config();
+        // One pass over the map (its iterator is not cheap); most heads fit.
+        let mut header_bytes = Vec::with_capacity(512);
+        for (name, value) in req.headers() {
+            let (name, value) = (name.as_str().as_bytes(), value.as_bytes());
+            // actix caps a request's head far below 4 GiB.
+            header_bytes.extend_from_slice(&(name.len() as u32).to_ne_bytes());
+            header_bytes.extend_from_slice(&(value.len() as u32).to_ne_bytes());
+            header_bytes.extend_from_slice(name);
+            header_bytes.extend_from_slice(value);
+        }
         RequestHead {
             method: req.method().clone(),
             uri: req.uri().clone(),
-            header_list: req
-                .headers()
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect(),
+            header_bytes,
             headers: OnceCell::new(),
             secure: config.secure(),
-            config_host: config.host().to_owned(),
+            config_host: config.host().into(),
         }
     }
 
     /// The request headers.
     pub(crate) fn headers(&self) -> &HeaderMap {
         self.headers.get_or_init(|| {
-            let mut map = HeaderMap::with_capacity(self.header_list.len());
-            for (name, value) in &self.header_list {
-                map.append(name.clone(), value.clone());
+            let mut map = HeaderMap::new();
+            let mut rest = self.header_bytes.as_slice();
+            while let Some((name, value, tail)) = next_header(rest) {
+                // Both came from a valid header, so both parse again.
+                if let (Ok(name), Ok(value)) =
+                    (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+                {
+                    map.append(name, value);
+                }
+                rest = tail;
             }
             map
         })
@@ -290,6 +305,18 @@ impl RequestHead {
             .unwrap_or(&self.config_host);
         format!("{scheme}://{host}{}", self.uri)
     }
+}
+
+/// Splits the first entry of [`RequestHead::header_bytes`] off `bytes`:
+/// name, value and the rest.
+fn next_header(bytes: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let len = |b: &[u8]| -> Option<usize> { Some(u32::from_ne_bytes(b.try_into().ok()?) as usize) };
+    let name_len = len(bytes.get(0..4)?)?;
+    let value_len = len(bytes.get(4..8)?)?;
+    let rest = bytes.get(8..)?;
+    let (name, rest) = rest.split_at_checked(name_len)?;
+    let (value, rest) = rest.split_at_checked(value_len)?;
+    Some((name, value, rest))
 }
 
 /// The request a scope belongs to.
