@@ -31,14 +31,4 @@ impl Config {
             runtime_url,
         }
     }
-
-    pub(crate) fn client_url(&self, def: &crate::registry::IslandDef) -> Option<String> {
-        let module = def.client?;
-        Some(format!(
-            "{}/client/{}-{}.js",
-            self.prefix,
-            def.name,
-            module.hash()
-        ))
-    }
 }

@@ -50,7 +50,9 @@ pub(crate) struct PageState {
     pub(crate) prefix: CompactString,
     next_island: Cell<u32>,
     /// devalue text → props block number and whether it is written.
-    props: RefCell<HashMap<Box<str>, (u32, BlockState)>>,
+    /// foldhash: the table holds one page's props, so even texts chosen to
+    /// collide cost no more than a scan of that page's islands.
+    props: RefCell<HashMap<Box<str>, (u32, BlockState), foldhash::fast::RandomState>>,
     pub(crate) islands_rendered: Cell<u32>,
     pub(crate) runtime_rendered: Cell<bool>,
 }
@@ -170,18 +172,18 @@ pub(crate) fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> Option<R> {
 
 thread_local! {
     /// Ids of the hydrated islands whose Rust body is running right now.
-    static CURRENT_ISLAND: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static CURRENT_ISLAND: RefCell<Vec<CompactString>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with `id` as the current island id.
-pub(crate) fn with_island_id<R>(id: &str, f: impl FnOnce() -> R) -> R {
+pub(crate) fn with_island_id<R>(id: &CompactString, f: impl FnOnce() -> R) -> R {
     struct Pop;
     impl Drop for Pop {
         fn drop(&mut self) {
             CURRENT_ISLAND.with(|s| s.borrow_mut().pop());
         }
     }
-    CURRENT_ISLAND.with(|s| s.borrow_mut().push(id.to_owned()));
+    CURRENT_ISLAND.with(|s| s.borrow_mut().push(id.clone()));
     let _pop = Pop;
     f()
 }
@@ -189,7 +191,7 @@ pub(crate) fn with_island_id<R>(id: &str, f: impl FnOnce() -> R) -> R {
 /// The id of the island being rendered: unique within the page and stable
 /// for a given render. `None` outside an island.
 pub fn island_id() -> Option<String> {
-    if let Some(id) = CURRENT_ISLAND.with(|s| s.borrow().last().cloned()) {
+    if let Some(id) = CURRENT_ISLAND.with(|s| s.borrow().last().map(|id| id.to_string())) {
         return Some(id);
     }
     with_scope(|s| s.island.as_ref().map(|i| i.id.to_string())).flatten()

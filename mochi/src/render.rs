@@ -10,7 +10,6 @@ use maud::{Markup, PreEscaped, Render};
 use serde::Serialize;
 
 use crate::context::{self, with_scope, PageState};
-use crate::devalue;
 use crate::registry::{Hydrate, IslandDef};
 use crate::token_cache;
 
@@ -167,10 +166,12 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
 pub struct HydratedIsland {
     def: &'static IslandDef,
     id: CompactString,
-    props: Option<String>,
+    /// The props' devalue text, shared with the per-thread props cache.
+    props: Option<Arc<str>>,
     html: Markup,
     hydrate: Hydrate,
-    client_url: Option<String>,
+    /// Rendered inside a mochi scope, so the element names its module.
+    in_scope: bool,
 }
 
 impl HydratedIsland {
@@ -188,35 +189,55 @@ impl HydratedIsland {
 
 impl Render for HydratedIsland {
     fn render_to(&self, out: &mut String) {
-        let props_id = self
-            .props
-            .as_deref()
-            .and_then(|text| with_scope(|scope| write_props_block(out, &scope.page, text)));
-        write_hydrated(
-            out,
-            self.def,
-            &self.id,
-            props_id.as_deref(),
-            self.client_url.as_deref(),
-            &self.hydrate,
-            &self.html.0,
-        );
+        let written = with_scope(|scope| {
+            let block = self
+                .props
+                .as_deref()
+                .map(|text| write_props_block(out, &scope.page, text));
+            let element = Element {
+                def: self.def,
+                id: &self.id,
+                props_block: block.map(|n| (scope.page.prefix.as_str(), n)),
+                asset_prefix: self.in_scope.then_some(scope.config.prefix.as_str()),
+                hydrate: &self.hydrate,
+            };
+            element.write(out, &self.html.0);
+        });
+        if written.is_none() {
+            // Outside any scope: the markup alone, with no props or module.
+            let element = Element {
+                def: self.def,
+                id: &self.id,
+                props_block: None,
+                asset_prefix: None,
+                hydrate: &self.hydrate,
+            };
+            element.write(out, &self.html.0);
+        }
     }
 }
 
 /// Writes the props block for `text` unless the page has it already; returns
-/// its id.
-fn write_props_block(out: &mut String, page: &PageState, text: &str) -> String {
+/// its number.
+fn write_props_block(out: &mut String, page: &PageState, text: &str) -> u32 {
     let (n, new) = page.props_block(text);
-    let id = format!("mochi-props-{}{n}", page.prefix);
     if new {
         out.push_str("<script type=\"application/json\" id=\"");
-        out.push_str(&id);
+        push_props_id(out, &page.prefix, n);
         out.push_str("\">");
         push_script_safe(out, text);
         out.push_str("</script>");
     }
-    id
+    n
+}
+
+/// `mochi-props-{prefix}{n}`: the prefix is an island id plus `-`, so
+/// nothing needs escaping.
+fn push_props_id(out: &mut String, prefix: &str, n: u32) {
+    debug_assert!(!needs_escape(prefix));
+    out.push_str("mochi-props-");
+    out.push_str(prefix);
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// devalue text never holds a raw `<` (it writes `\u003C`), so it cannot end
@@ -232,51 +253,63 @@ fn push_script_safe(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
-fn write_hydrated(
-    out: &mut String,
-    def: &IslandDef,
-    id: &str,
-    props_id: Option<&str>,
-    client_url: Option<&str>,
-    hydrate: &Hydrate,
-    html: &str,
-) {
-    out.push_str("<mochi-island component-name=\"");
-    escape_into(out, def.name);
-    out.push_str("\" island-id=\"");
-    escape_into(out, id);
-    out.push('"');
-    if let Some(props_id) = props_id {
-        out.push_str(" props-ref=\"");
-        escape_into(out, props_id);
+/// A `<mochi-island>` element's attributes.
+struct Element<'a> {
+    def: &'a IslandDef,
+    id: &'a str,
+    /// The page's id prefix and the props block's number.
+    props_block: Option<(&'a str, u32)>,
+    /// Where mochi serves assets, for the client module's URL.
+    asset_prefix: Option<&'a str>,
+    hydrate: &'a Hydrate,
+}
+
+impl Element<'_> {
+    fn write(&self, out: &mut String, html: &str) {
+        // Names are identifiers and ids `[A-Za-z0-9_-]`: nothing to escape.
+        debug_assert!(!needs_escape(self.def.name) && !needs_escape(self.id));
+        out.push_str("<mochi-island component-name=\"");
+        out.push_str(self.def.name);
+        out.push_str("\" island-id=\"");
+        out.push_str(self.id);
         out.push('"');
-    }
-    if let Some(url) = client_url {
-        out.push_str(" client=\"");
-        escape_into(out, url);
-        out.push('"');
-    }
-    out.push_str(" hydrate-on=\"");
-    out.push_str(hydrate.trigger());
-    out.push('"');
-    match hydrate {
-        Hydrate::Visible {
-            root_margin: Some(margin),
-        } => {
-            out.push_str(" root-margin=\"");
-            escape_into(out, margin);
+        if let Some((prefix, n)) = self.props_block {
+            out.push_str(" props-ref=\"");
+            push_props_id(out, prefix, n);
             out.push('"');
         }
-        Hydrate::Media(query) => {
-            out.push_str(" media=\"");
-            escape_into(out, query);
-            out.push('"');
+        if let (Some(assets), Some(module)) = (self.asset_prefix, self.def.client) {
+            // `{assets}/client/{Name}-{hash}.js`, where the endpoint serves it.
+            out.push_str(" client=\"");
+            escape_into(out, assets);
+            out.push_str("/client/");
+            out.push_str(self.def.name);
+            out.push('-');
+            out.push_str(module.hash());
+            out.push_str(".js\"");
         }
-        _ => {}
+        out.push_str(" hydrate-on=\"");
+        out.push_str(self.hydrate.trigger());
+        out.push('"');
+        match self.hydrate {
+            Hydrate::Visible {
+                root_margin: Some(margin),
+            } => {
+                out.push_str(" root-margin=\"");
+                escape_into(out, margin);
+                out.push('"');
+            }
+            Hydrate::Media(query) => {
+                out.push_str(" media=\"");
+                escape_into(out, query);
+                out.push('"');
+            }
+            _ => {}
+        }
+        out.push('>');
+        out.push_str(html);
+        out.push_str("</mochi-island>");
     }
-    out.push('>');
-    out.push_str(html);
-    out.push_str("</mochi-island>");
 }
 
 /// Builds a hydrated island call: runs the component now, with its island id
@@ -287,28 +320,19 @@ pub(crate) fn hydrated_island<P: Serialize>(
     render: impl FnOnce(P) -> Markup,
 ) -> HydratedIsland {
     let text = if def.has_props {
-        match devalue::to_string(&props) {
-            Ok(text) => Some(text),
-            Err(e) => {
-                log::error!(
-                    "mochi: props of island `{}` do not serialize: {e}",
-                    def.name
-                );
-                None
-            }
-        }
+        token_cache::props_text(def, &props)
     } else {
         None
     };
-    let (id, client_url) =
-        with_scope(|scope| (scope.page.next_island_id(), scope.config.client_url(def)))
-            .unwrap_or_else(|| {
-                log::error!(
-                    "mochi: island `{}` rendered outside a mochi request: it will not hydrate",
-                    def.name
-                );
-                (CompactString::const_new("i?"), None)
-            });
+    let id = with_scope(|scope| scope.page.next_island_id());
+    let in_scope = id.is_some();
+    let id = id.unwrap_or_else(|| {
+        log::error!(
+            "mochi: island `{}` rendered outside a mochi request: it will not hydrate",
+            def.name
+        );
+        CompactString::const_new("i?")
+    });
     let reserved = text.as_deref().and_then(|text| {
         with_scope(|scope| scope.page.props_reserve(text).then_some(()))
             .flatten()
@@ -324,7 +348,7 @@ pub(crate) fn hydrated_island<P: Serialize>(
         props: text,
         html,
         hydrate: def.hydrate.clone(),
-        client_url,
+        in_scope,
     }
 }
 
@@ -339,19 +363,17 @@ pub(crate) fn wrap_hydrated(
 ) -> Markup {
     with_scope(|scope| {
         let mut out = String::with_capacity(html.0.len() + props_text.len() + 256);
-        let props_id = def
+        let block = def
             .has_props
             .then(|| write_props_block(&mut out, &scope.page, props_text));
-        let client_url = scope.config.client_url(def);
-        write_hydrated(
-            &mut out,
+        let element = Element {
             def,
             id,
-            props_id.as_deref(),
-            client_url.as_deref(),
-            &def.hydrate,
-            &html.0,
-        );
+            props_block: block.map(|n| (scope.page.prefix.as_str(), n)),
+            asset_prefix: Some(scope.config.prefix.as_str()),
+            hydrate: &def.hydrate,
+        };
+        element.write(&mut out, &html.0);
         PreEscaped(out)
     })
     .unwrap_or(html)

@@ -97,10 +97,48 @@ pub(crate) fn token_for<P: Serialize + ?Sized>(
     Some(token)
 }
 
-/// Encodes and signs `props`; `None` (logged) if they do not serialize.
-fn sign_props<P: Serialize + ?Sized>(keys: &Keys, def: &IslandDef, props: &P) -> Option<String> {
+/// devalue texts of hydrated islands' props, by island and props key: a
+/// page that renders the same props on every request need not encode them
+/// every time (the text is what the props table de-duplicates and writes).
+struct TextCache {
+    /// Island definition address ‖ props key → devalue text.
+    texts: Table<Box<[u8]>, Arc<str>>,
+}
+
+thread_local! {
+    static TEXTS: RefCell<TextCache> = RefCell::new(TextCache {
+        texts: Table::with_hasher(foldhash::fast::RandomState::default()),
+    });
+}
+
+/// The devalue text of `props`, from this thread's cache if possible;
+/// `None` (logged) if they do not serialize.
+pub(crate) fn props_text<P: Serialize + ?Sized>(
+    def: &'static IslandDef,
+    props: &P,
+) -> Option<Arc<str>> {
+    let def_addr = (def as *const IslandDef as usize).to_ne_bytes();
+    let Ok(key) = props_key::Key::of(&def_addr, props) else {
+        return encode(def, props).map(Arc::from);
+    };
+    let hit = TEXTS.with(|cache| cache.borrow().texts.get(key.as_bytes()).cloned());
+    if hit.is_some() {
+        return hit;
+    }
+    let text: Arc<str> = encode(def, props)?.into();
+    if text.len() <= MAX_TOKEN {
+        TEXTS.with(|cache| {
+            let texts = &mut cache.borrow_mut().texts;
+            insert_bounded(texts, key.as_bytes().into(), text.clone());
+        });
+    }
+    Some(text)
+}
+
+/// The devalue text of `props`; `None` (logged) if they do not serialize.
+fn encode<P: Serialize + ?Sized>(def: &IslandDef, props: &P) -> Option<String> {
     match devalue::to_string(props) {
-        Ok(text) => Some(sign_text(keys, def, &text)),
+        Ok(text) => Some(text),
         Err(e) => {
             log::error!(
                 "mochi: props of island `{}` do not serialize: {e}",
@@ -109,6 +147,11 @@ fn sign_props<P: Serialize + ?Sized>(keys: &Keys, def: &IslandDef, props: &P) ->
             None
         }
     }
+}
+
+/// Encodes and signs `props`; `None` (logged) if they do not serialize.
+fn sign_props<P: Serialize + ?Sized>(keys: &Keys, def: &IslandDef, props: &P) -> Option<String> {
+    encode(def, props).map(|text| sign_text(keys, def, &text))
 }
 
 fn sign_text(keys: &Keys, def: &IslandDef, text: &str) -> String {
