@@ -5,6 +5,7 @@ actix-web + maud baseline, in one run, interleaved.
     python3 bench/load.py            # load rounds, then the soak
     python3 bench/load.py load       # only the load rounds
     python3 bench/load.py soak       # only the soak (~1M island requests)
+    python3 bench/load.py load --only page,cold   # some targets only
     python3 bench/load.py --help     # rounds, durations, connections, cores
 
 What it does:
@@ -29,6 +30,12 @@ What it does:
    over the three islands) against a fresh mochi process, sampling VmRSS
    every few seconds, and says whether it stayed flat.
 
+A last target, `island CartCount (cold)`, defeats mochi's per-thread cache
+of verified tokens: wrk cycles through COLD_TOKENS distinct `CartCount`
+tokens (`count` 0, 1, 2, ...), signed by this script with the same key and
+mochi's token format, so every mochi request pays the full HMAC
+verification and base64 decoding; the plain side gets the same URLs.
+
 Every request carries `Cookie: user=ada`; the plain fragment requests carry
 the same `?p=…&i=…` query as the mochi ones (ignored), so both sides parse
 requests of the same size. Loopback only; every run is bounded in time.
@@ -36,6 +43,8 @@ requests of the same size. Loopback only; every run is bounded in time.
 
 import argparse
 import base64
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -53,6 +62,12 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COOKIE = "user=ada"
 ISLANDS = ["Avatar", "CartCount", "Greeting"]
+# More distinct tokens than mochi's verified-token cache holds per thread
+# (256), so the cold target never hits it.
+COLD_TOKENS = 4096
+# mochi's token format (mochi/src/signing.rs): base64url(devalue text) "."
+# base64url(first 16 bytes of HMAC-SHA256(key, DOMAIN 0 name 0 payload))).
+DOMAIN = b"mochi/island-props/v1"
 
 # The issue's goals for the ratios mochi/plain.
 GOALS = {
@@ -171,8 +186,49 @@ def visible_text(html):
     return re.sub(r"<[^>]*>", "", html)
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign(key, name, text):
+    """A mochi props token for island `name` and devalue `text`."""
+    payload = b64url(text.encode())
+    raw_key = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    msg = DOMAIN + b"\0" + name.encode() + b"\0" + payload.encode()
+    return payload + "." + b64url(hmac.new(raw_key, msg, hashlib.sha256).digest()[:16])
+
+
+def round_robin_script(paths):
+    """A wrk script cycling through `paths` (deleted by the caller)."""
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(WRK_ROUND_ROBIN % ", ".join(f'"{p}"' for p in paths))
+    script.close()
+    return script.name
+
+
+def cold_target(mochi, plain, key):
+    """(name, mochi_url, plain_url, mochi_script, plain_script) for
+    COLD_TOKENS distinct CartCount tokens, checked to be accepted."""
+    text = '[{"count":1,"label":2},%d,"items"]'
+    queries = [
+        f"?p={sign(key, 'CartCount', text % n)}&i=i1" for n in range(COLD_TOKENS)
+    ]
+    for n in (0, 7, COLD_TOKENS - 1):
+        status, body = fetch(mochi.url(f"/_mochi/island/CartCount{queries[n]}"))
+        if status != 200 or body != f'<span class="cart">{n} items</span>':
+            raise SystemExit(f"cold token {n} was not accepted: {status} {body!r}")
+    return (
+        "island CartCount (cold)",
+        mochi.url("/"),
+        plain.url("/"),
+        round_robin_script([f"/_mochi/island/CartCount{q}" for q in queries]),
+        round_robin_script([f"/plain/island/CartCount{q}" for q in queries]),
+    )
+
+
 def targets(mochi, plain):
-    """[(name, mochi_url, plain_url)], checked to answer the same."""
+    """[(name, mochi_url, plain_url, None, None)], checked to answer the
+    same."""
     status, page = fetch(mochi.url("/"))
     assert status == 200, status
     islands = re.findall(
@@ -188,14 +244,14 @@ def targets(mochi, plain):
     _, plain_page = fetch(plain.url("/plain/"))
     if visible_text(page) != visible_text(plain_page):
         raise SystemExit("the two pages differ in visible text")
-    out = [("page", mochi.url("/"), plain.url("/plain/"))]
+    out = [("page", mochi.url("/"), plain.url("/plain/"), None, None)]
     for name, island_id, token in islands:
         query = f"?p={token}&i={island_id}"
         m = mochi.url(f"/_mochi/island/{name}{query}")
         p = plain.url(f"/plain/island/{name}{query}")
         if fetch(m) != fetch(p):
             raise SystemExit(f"{name}: mochi and plain fragments differ")
-        out.append((f"island {name}", m, p))
+        out.append((f"island {name}", m, p, None, None))
     log(
         f"pages: mochi {len(page)} bytes, plain {len(plain_page)} bytes; "
         "fragments identical"
@@ -236,10 +292,10 @@ def wrk(url, seconds, args, script=None):
     return result
 
 
-def run_one(server, url, seconds, args):
+def run_one(server, url, seconds, args, script=None):
     server.reset_peak()
     cpu = server.cpu_seconds()
-    r = wrk(url, seconds, args)
+    r = wrk(url, seconds, args, script)
     r["rss"] = server.status("VmHWM")
     # Server CPU time per request: unlike req/s, it hardly moves when other
     # processes take turns on the server's core.
@@ -250,6 +306,7 @@ def run_one(server, url, seconds, args):
 def load(args, binary, key):
     mochi = Server(binary, "mochi", args.server_core, key)
     plain = Server(binary, "plain", args.server_core, key)
+    ts = []
     try:
         log(
             f"servers: mochi pid {mochi.pid}, plain pid {plain.pid}, core "
@@ -258,23 +315,25 @@ def load(args, binary, key):
         )
         log(f"idle RSS: mochi {mochi.status('VmRSS')} KiB, plain {plain.status('VmRSS')} KiB")
         log(f"load average at start: {open('/proc/loadavg').read().strip()}")
-        ts = targets(mochi, plain)
+        ts = targets(mochi, plain) + [cold_target(mochi, plain, key)]
+        if args.only:
+            ts = [t for t in ts if any(word in t[0] for word in args.only.split(","))]
         log(f"warm-up: {args.warmup} s per target and side")
-        for _, m, p in ts:
-            wrk(m, args.warmup, args)
-            wrk(p, args.warmup, args)
-        results = {(name, side): [] for name, _, _ in ts for side in ("mochi", "plain")}
+        for _, m, p, ms, ps in ts:
+            wrk(m, args.warmup, args, ms)
+            wrk(p, args.warmup, args, ps)
+        results = {(t[0], side): [] for t in ts for side in ("mochi", "plain")}
         for rnd in range(args.rounds):
             log(f"round {rnd + 1}/{args.rounds}")
-            for name, m, p in ts:
-                order = [("mochi", mochi, m), ("plain", plain, p)]
+            for name, m, p, ms, ps in ts:
+                order = [("mochi", mochi, m, ms), ("plain", plain, p, ps)]
                 if rnd % 2:
                     order.reverse()
-                for side, server, url in order:
-                    r = run_one(server, url, args.duration, args)
+                for side, server, url, script in order:
+                    r = run_one(server, url, args.duration, args, script)
                     results[(name, side)].append(r)
                     log(
-                        f"  {name:<18} {side:<5} {r['rps']:>10.0f} req/s  "
+                        f"  {name:<24} {side:<5} {r['rps']:>10.0f} req/s  "
                         f"p50 {r['p50']:.3f} ms  p99 {r['p99']:.3f} ms  "
                         f"CPU {r['cpu_us']:.1f} us/req  peak RSS {r['rss']} KiB"
                     )
@@ -286,6 +345,10 @@ def load(args, binary, key):
         )
         log(f"load average at end: {open('/proc/loadavg').read().strip()}")
     finally:
+        for t in ts:
+            for script in t[3:]:
+                if script:
+                    os.unlink(script)
         mochi.stop()
         plain.stop()
 
@@ -300,17 +363,17 @@ def report(ts, results, args):
         f"(ratios: median of per-round mochi/plain)"
     )
     header = (
-        f"{'target':<18} {'side':<5} {'req/s':>10} {'p50 ms':>8} "
+        f"{'target':<24} {'side':<5} {'req/s':>10} {'p50 ms':>8} "
         f"{'p99 ms':>8} {'CPU us/req':>10} {'peak RSS KiB':>13}"
     )
     log(header)
     log("-" * len(header))
     ratios = []
-    for name, _, _ in ts:
+    for name, *_ in ts:
         for side in ("mochi", "plain"):
             rs = results[(name, side)]
             log(
-                f"{name:<18} {side:<5} {med([r['rps'] for r in rs]):>10.0f} "
+                f"{name:<24} {side:<5} {med([r['rps'] for r in rs]):>10.0f} "
                 f"{med([r['p50'] for r in rs]):>8.3f} {med([r['p99'] for r in rs]):>8.3f} "
                 f"{med([r['cpu_us'] for r in rs]):>10.2f} {med([r['rss'] for r in rs]):>13.0f}"
             )
@@ -324,7 +387,7 @@ def report(ts, results, args):
         )
     log("\nmochi/plain")
     header = (
-        f"{'target':<18} {'req/s':>7} {'(min-max)':>13} {'p50':>7} {'p99':>7} "
+        f"{'target':<24} {'req/s':>7} {'(min-max)':>13} {'p50':>7} {'p99':>7} "
         f"{'RSS':>7} {'1/CPU':>7}  goals: req/s >= {GOALS['req/s']}, RSS <= {GOALS['rss']}"
     )
     log(header)
@@ -332,7 +395,7 @@ def report(ts, results, args):
     for name, rps, p50, p99, rss, cpu, lo, hi in ratios:
         ok = rps >= GOALS["req/s"] and rss <= GOALS["rss"]
         log(
-            f"{name:<18} {rps:>7.3f} {f'({lo:.2f}-{hi:.2f})':>13} {p50:>7.3f} "
+            f"{name:<24} {rps:>7.3f} {f'({lo:.2f}-{hi:.2f})':>13} {p50:>7.3f} "
             f"{p99:>7.3f} {rss:>7.3f} {cpu:>7.3f}  {'met' if ok else 'MISSED'}"
         )
     log(
@@ -358,10 +421,8 @@ def soak(args, binary, key):
     stop = threading.Event()
     try:
         ts = targets(mochi, plain)
-        paths = [m.split(f":{mochi.port}", 1)[1] for name, m, _ in ts if name != "page"]
-        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(WRK_ROUND_ROBIN % ", ".join(f'"{p}"' for p in paths))
-        script.close()
+        paths = [t[1].split(f":{mochi.port}", 1)[1] for t in ts if t[0] != "page"]
+        script = round_robin_script(paths)
         start = time.time()
 
         def sample():
@@ -378,7 +439,7 @@ def soak(args, binary, key):
             f"endpoints (mochi pid {mochi.pid}), VmRSS every {args.sample_every} s"
         )
         while total < args.soak_requests and time.time() < deadline:
-            r = wrk(mochi.url("/"), args.soak_chunk, args, script=script.name)
+            r = wrk(mochi.url("/"), args.soak_chunk, args, script=script)
             total += r["requests"]
             chunks += 1
             log(
@@ -387,7 +448,7 @@ def soak(args, binary, key):
             )
         stop.set()
         sampler.join()
-        os.unlink(script.name)
+        os.unlink(script)
         rss = [kib for _, kib in samples]
         # The first chunk is the warm-up: allocator arenas, connection buffers.
         settled = [kib for t, kib in samples if t >= args.soak_chunk] or rss
@@ -423,6 +484,9 @@ def main():
     ap.add_argument("--soak-max-seconds", type=int, default=180)
     ap.add_argument("--sample-every", type=float, default=2.0)
     ap.add_argument("--no-build", action="store_true", help="use the built binary")
+    ap.add_argument(
+        "--only", help="load rounds for these targets only (comma-separated words of names)"
+    )
     args = ap.parse_args()
     for tool in ("wrk", "taskset", "cargo"):
         if not shutil.which(tool):
