@@ -323,52 +323,32 @@ impl ser::Serializer for &mut Key {
     }
 }
 
-/// Elements, tuple fields and map keys and values: each is a value, and
-/// each value starts with its own tag, so no separator is needed.
-impl ser::SerializeSeq for &mut Key {
-    type Ok = ();
-    type Error = NoKey;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), NoKey> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), NoKey> {
-        self.tag(tag::END)
-    }
+/// Elements and tuple fields: each is a value, and each value starts with
+/// its own tag, so no separator is needed; the container's end tag closes
+/// the list.
+macro_rules! values_then_end {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for &mut Key {
+            type Ok = ();
+            type Error = NoKey;
+            fn $method<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), NoKey> {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), NoKey> {
+                self.tag(tag::END)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Key {
-    type Ok = ();
-    type Error = NoKey;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), NoKey> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), NoKey> {
-        self.tag(tag::END)
-    }
-}
+values_then_end!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
-impl ser::SerializeTupleStruct for &mut Key {
-    type Ok = ();
-    type Error = NoKey;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), NoKey> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), NoKey> {
-        self.tag(tag::END)
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Key {
-    type Ok = ();
-    type Error = NoKey;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), NoKey> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), NoKey> {
-        self.tag(tag::END)
-    }
-}
-
+/// Map keys and values: values, as above.
 impl ser::SerializeMap for &mut Key {
     type Ok = ();
     type Error = NoKey;
@@ -383,47 +363,33 @@ impl ser::SerializeMap for &mut Key {
     }
 }
 
-impl ser::SerializeStruct for &mut Key {
-    type Ok = ();
-    type Error = NoKey;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), NoKey> {
-        self.tag(tag::FIELD)?;
-        self.name(key)?;
-        value.serialize(&mut **self)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), NoKey> {
-        self.tag(tag::SKIPPED_FIELD)?;
-        self.name(key)
-    }
-    fn end(self) -> Result<(), NoKey> {
-        self.tag(tag::END)
-    }
+/// Named fields: the name, then the value; a skipped field leaves its name.
+macro_rules! named_fields {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for &mut Key {
+            type Ok = ();
+            type Error = NoKey;
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), NoKey> {
+                self.tag(tag::FIELD)?;
+                self.name(key)?;
+                value.serialize(&mut **self)
+            }
+            fn skip_field(&mut self, key: &'static str) -> Result<(), NoKey> {
+                self.tag(tag::SKIPPED_FIELD)?;
+                self.name(key)
+            }
+            fn end(self) -> Result<(), NoKey> {
+                self.tag(tag::END)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for &mut Key {
-    type Ok = ();
-    type Error = NoKey;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), NoKey> {
-        self.tag(tag::FIELD)?;
-        self.name(key)?;
-        value.serialize(&mut **self)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), NoKey> {
-        self.tag(tag::SKIPPED_FIELD)?;
-        self.name(key)
-    }
-    fn end(self) -> Result<(), NoKey> {
-        self.tag(tag::END)
-    }
-}
+named_fields!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {
