@@ -76,22 +76,25 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
     };
 
     let (endpoint_fn, endpoint) = if island.defer {
-        let call = match asyncness {
-            Some(_) => quote!(__mochi_render(#(#fields),*).await),
-            None => quote!(__mochi_render(#(#fields),*)),
-        };
         let ret = return_type(output);
+        // The return type as a type argument: if it is not `Markup` or
+        // `Result<Markup, E: Display>`, the error points at it. A sync
+        // island renders during the call, with no future to box and poll.
+        let render = match asyncness {
+            Some(_) => quote! {
+                #p::endpoint_future::<#ret, _>(async move {
+                    __mochi_render(#(#fields),*).await
+                })
+            },
+            None => quote!(#p::endpoint_ready::<#ret>(__mochi_render(#(#fields),*))),
+        };
         (
             quote! {
                 fn __mochi_endpoint(
                     text: &str,
-                ) -> ::core::result::Result<#p::IslandFuture, ::mochi::devalue::Error> {
+                ) -> ::core::result::Result<#p::IslandRender, ::mochi::devalue::Error> {
                     let __MochiProps { #(#fields),* } = ::mochi::devalue::from_str(text)?;
-                    // The return type as a type argument: if it is not `Markup`
-                    // or `Result<Markup, E: Display>`, the error points at it.
-                    ::core::result::Result::Ok(#p::endpoint_future::<#ret, _>(async move {
-                        #call
-                    }))
+                    ::core::result::Result::Ok(#render)
                 }
             },
             quote!(::core::option::Option::Some(__mochi_endpoint as #p::EndpointFn)),

@@ -8,7 +8,7 @@ pub use serde;
 
 pub use crate::error::IntoIslandResult;
 pub use crate::registry::{
-    ClientModule, EndpointFn, Hydrate, IslandDef, IslandFuture, Registration,
+    ClientModule, EndpointFn, Hydrate, IslandDef, IslandFuture, IslandRender, Registration,
 };
 
 use crate::render::{HydratedIsland, ServerIsland};
@@ -27,11 +27,16 @@ pub fn hydrated_island<P: serde::Serialize>(
     crate::render::hydrated_island(def, props, render)
 }
 
-/// Boxes an island's render for the endpoint.
-pub fn endpoint_future<R, F>(future: F) -> IslandFuture
+/// Boxes an async island's render for the endpoint.
+pub fn endpoint_future<R, F>(future: F) -> IslandRender
 where
     F: std::future::Future<Output = R> + 'static,
     R: IntoIslandResult,
 {
-    Box::pin(async move { future.await.into_island_result() })
+    IslandRender::Pending(Box::pin(async move { future.await.into_island_result() }))
+}
+
+/// A sync island's answer for the endpoint.
+pub fn endpoint_ready<R: IntoIslandResult>(rendered: R) -> IslandRender {
+    IslandRender::Ready(rendered.into_island_result())
 }

@@ -11,10 +11,12 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use compact_str::CompactString;
 use futures_util::FutureExt as _;
+use maud::Markup;
 
 use crate::config::Config;
 use crate::context::{self, IslandRequest, PageState, Scope, ScopeRequest};
-use crate::registry::{self, Registry};
+use crate::error::IslandError;
+use crate::registry::{self, IslandRender, Registry};
 use crate::signing::TokenError;
 use crate::token_cache::{self, Unverified};
 
@@ -160,11 +162,35 @@ async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpRespon
         island: Some(IslandRequest { id: own_id.clone() }),
         ..Scope::new(config, Some(ScopeRequest::Island(req)), page)
     });
+    // After the component: close the props reservation and, for a
+    // `defer` + `client` island, wrap the answer to hydrate (inside the
+    // scope: both read its page state).
+    let finish = |markup: Result<Markup, IslandError>| {
+        if reserved {
+            context::with_scope(|scope| scope.page.props_built(&text));
+        }
+        markup.map(|m| match def.client {
+            Some(_) => crate::render::wrap_hydrated(def, &own_id, &text, m),
+            None => m,
+        })
+    };
     let started = context::run_sync(scope.clone(), || {
-        std::panic::catch_unwind(AssertUnwindSafe(|| endpoint(&text)))
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            endpoint(&text).map(|render| match render {
+                IslandRender::Ready(markup) => IslandRender::Ready(finish(markup)),
+                pending => pending,
+            })
+        }))
     });
-    let future = match started {
-        Ok(Ok(future)) => future,
+    let rendered = match started {
+        Ok(Ok(IslandRender::Ready(markup))) => Ok(markup),
+        Ok(Ok(IslandRender::Pending(future))) => {
+            context::run(scope, async {
+                let markup = AssertUnwindSafe(future).catch_unwind().await;
+                markup.map(finish)
+            })
+            .await
+        }
         Ok(Err(e)) => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -174,19 +200,6 @@ async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpRespon
         }
         Err(_) => return panicked(def.name),
     };
-    let rendered = context::run(scope, async {
-        let markup = AssertUnwindSafe(future).catch_unwind().await;
-        if reserved {
-            context::with_scope(|scope| scope.page.props_built(&text));
-        }
-        markup.map(|m| {
-            m.map(|m| match def.client {
-                Some(_) => crate::render::wrap_hydrated(def, &own_id, &text, m),
-                None => m,
-            })
-        })
-    })
-    .await;
     match rendered {
         Ok(Ok(markup)) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))

@@ -15,14 +15,33 @@ use maud::Markup;
 use crate::devalue;
 use crate::error::IslandError;
 
-/// The future an island's endpoint renders.
+/// The future an async island's endpoint renders.
 pub type IslandFuture = Pin<Box<dyn Future<Output = Result<Markup, IslandError>>>>;
 
-/// Decodes verified devalue props text and starts the island's render.
+/// What an island's endpoint function gives back.
+pub enum IslandRender {
+    /// A sync island's answer, rendered during the call: no future to box
+    /// and poll.
+    Ready(Result<Markup, IslandError>),
+    /// An async island's render, still to run.
+    Pending(IslandFuture),
+}
+
+impl fmt::Debug for IslandRender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IslandRender::Ready(r) => f.debug_tuple("Ready").field(r).finish(),
+            IslandRender::Pending(_) => f.write_str("Pending(..)"),
+        }
+    }
+}
+
+/// Decodes verified devalue props text and renders the island (sync) or
+/// starts its render (async).
 ///
 /// Decoding happens before the component is called, so props that do not fit
 /// the parameters never reach it.
-pub type EndpointFn = fn(&str) -> Result<IslandFuture, devalue::Error>;
+pub type EndpointFn = fn(&str) -> Result<IslandRender, devalue::Error>;
 
 /// When a hydrated island's client module runs.
 #[derive(Debug, Clone, PartialEq, Eq)]

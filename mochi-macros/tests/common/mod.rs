@@ -51,8 +51,11 @@ pub(crate) fn def(name: &str) -> &'static mochi::registry::IslandDef {
 /// endpoint does after verifying the signature.
 pub(crate) fn answer(name: &str, text: &str) -> Result<String, String> {
     let endpoint = def(name).endpoint.expect("a server island has an endpoint");
-    let future = endpoint(text).map_err(|e| format!("decode: {e}"))?;
-    block_on(future)
+    let rendered = match endpoint(text).map_err(|e| format!("decode: {e}"))? {
+        mochi::__private::IslandRender::Ready(rendered) => rendered,
+        mochi::__private::IslandRender::Pending(future) => block_on(future),
+    };
+    rendered
         .map(|m| m.into_string())
         .map_err(|e| format!("render: {e}"))
 }
