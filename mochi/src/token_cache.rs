@@ -1,11 +1,12 @@
-//! Per-thread caches of props tokens, in both directions: the token a page
-//! render signs for given props, and the props text an island request's
-//! token carries once it has verified.
+//! Per-thread caches of the props work that repeats from request to
+//! request: the token a page render signs for given props, the props text
+//! an island request's token carries once it has verified, and the devalue
+//! text of a hydrated island's props.
 //!
-//! Both map deterministic functions of their key, so a hit gives exactly
-//! what the work would have. Both are per thread (no locks), bounded in
-//! entries and entry size (memory stays flat whatever requests carry), and
-//! tied to one set of keys (a key change empties them).
+//! Each maps a deterministic function of its key, so a hit gives exactly
+//! what the work would have. All are per thread (no locks) and bounded in
+//! entries and entry size (memory stays flat whatever requests carry); the
+//! two token caches are tied to one set of keys (a key change empties them).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
