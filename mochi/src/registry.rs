@@ -198,7 +198,9 @@ impl std::error::Error for DuplicateIsland {}
 /// The islands of this binary, by name.
 #[derive(Debug)]
 pub struct Registry {
-    by_name: HashMap<&'static str, &'static IslandDef>,
+    /// foldhash: the table is fixed at startup, so names a request makes up
+    /// can only miss, never grow or degrade it.
+    by_name: HashMap<&'static str, &'static IslandDef, foldhash::fast::RandomState>,
 }
 
 impl Registry {
@@ -217,7 +219,8 @@ impl Registry {
     pub fn build(
         defs: impl IntoIterator<Item = &'static IslandDef>,
     ) -> Result<Registry, DuplicateIsland> {
-        let mut by_name: HashMap<&'static str, &'static IslandDef> = HashMap::new();
+        let mut by_name: HashMap<&'static str, &'static IslandDef, _> =
+            HashMap::with_hasher(foldhash::fast::RandomState::default());
         for def in defs {
             if let Some(prev) = by_name.insert(def.name, def) {
                 // Report in a stable order whatever order the linker chose.
