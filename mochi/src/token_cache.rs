@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::thread::LocalKey;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -43,26 +44,72 @@ fn insert_bounded<K: Hash + Eq, V>(table: &mut Table<K, V>, key: K, value: V) {
     table.insert(key, value);
 }
 
-/// Tokens this thread signed recently, by island and props.
+/// A per-thread table of what props turned into, by island and props key.
 ///
-/// Tokens are deterministic, so a page that renders the same island with
-/// the same props on every request (the common case: personal data comes
-/// from the island's own request, not its props) need not encode and sign
-/// them every time. The key is recorded from the props' `Serialize` impl by
-/// [`crate::props_key`], which costs a fraction of a devalue encoding. Per thread,
-/// so no locks; bounded in entries, key length and token length, so memory
-/// stays flat whatever the props; tied to one set of keys.
-struct TokenCache {
-    keys: u64,
-    /// Island definition address ‖ props key → token.
-    tokens: Table<Box<[u8]>, Arc<str>>,
+/// The key is recorded from the props' `Serialize` impl by
+/// [`crate::props_key`], which costs a fraction of a devalue encoding.
+/// Bounded in entries, key length and value length, so memory stays flat
+/// whatever the props.
+struct PropsCache {
+    /// What the values depend on besides the props (the signing keys' id
+    /// for tokens); a different one empties the table.
+    generation: u64,
+    /// Island definition address ‖ props key → value.
+    values: Table<Box<[u8]>, Arc<str>>,
+}
+
+impl PropsCache {
+    fn new() -> RefCell<PropsCache> {
+        RefCell::new(PropsCache {
+            generation: u64::MAX,
+            values: Table::with_hasher(foldhash::fast::RandomState::default()),
+        })
+    }
 }
 
 thread_local! {
-    static TOKENS: RefCell<TokenCache> = RefCell::new(TokenCache {
-        keys: u64::MAX,
-        tokens: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+    /// Tokens this thread signed recently. Tokens are deterministic, so a
+    /// page that renders the same island with the same props on every
+    /// request (the common case: personal data comes from the island's own
+    /// request, not its props) need not encode and sign them every time.
+    static TOKENS: RefCell<PropsCache> = PropsCache::new();
+    /// devalue texts of hydrated islands' props: the text is what the props
+    /// table de-duplicates and writes, and it repeats as tokens do.
+    static TEXTS: RefCell<PropsCache> = PropsCache::new();
+}
+
+/// `make()` for `props` under `def`, from `cache` if this thread has it.
+fn cached<P: Serialize + ?Sized>(
+    cache: &'static LocalKey<RefCell<PropsCache>>,
+    generation: u64,
+    def: &'static IslandDef,
+    props: &P,
+    make: impl FnOnce() -> Option<String>,
+) -> Option<Arc<str>> {
+    // Recorded before the cache is borrowed: it runs the props' own code.
+    let def_addr = (def as *const IslandDef as usize).to_ne_bytes();
+    let Ok(key) = props_key::Key::of(&def_addr, props) else {
+        return make().map(Arc::from);
+    };
+    let hit = cache.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.generation != generation {
+            cache.values.clear();
+            cache.generation = generation;
+        }
+        cache.values.get(key.as_bytes()).cloned()
     });
+    if hit.is_some() {
+        return hit;
+    }
+    let value: Arc<str> = make()?.into();
+    if value.len() <= MAX_TOKEN {
+        cache.with(|cache| {
+            let values = &mut cache.borrow_mut().values;
+            insert_bounded(values, key.as_bytes().into(), value.clone());
+        });
+    }
+    Some(value)
 }
 
 /// The token for `props` under `def`, from this thread's cache if possible;
@@ -72,44 +119,9 @@ pub(crate) fn token_for<P: Serialize + ?Sized>(
     def: &'static IslandDef,
     props: &P,
 ) -> Option<Arc<str>> {
-    // Recorded before the cache is borrowed: it runs the props' own code.
-    let def_addr = (def as *const IslandDef as usize).to_ne_bytes();
-    let Ok(key) = props_key::Key::of(&def_addr, props) else {
-        return sign_props(keys, def, props).map(Arc::from);
-    };
-    let hit = TOKENS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.keys != keys.id() {
-            cache.tokens.clear();
-            cache.keys = keys.id();
-        }
-        cache.tokens.get(key.as_bytes()).cloned()
-    });
-    if hit.is_some() {
-        return hit;
-    }
-    let token: Arc<str> = sign_props(keys, def, props)?.into();
-    if token.len() <= MAX_TOKEN {
-        TOKENS.with(|cache| {
-            let tokens = &mut cache.borrow_mut().tokens;
-            insert_bounded(tokens, key.as_bytes().into(), token.clone());
-        });
-    }
-    Some(token)
-}
-
-/// devalue texts of hydrated islands' props, by island and props key: a
-/// page that renders the same props on every request need not encode them
-/// every time (the text is what the props table de-duplicates and writes).
-struct TextCache {
-    /// Island definition address ‖ props key → devalue text.
-    texts: Table<Box<[u8]>, Arc<str>>,
-}
-
-thread_local! {
-    static TEXTS: RefCell<TextCache> = RefCell::new(TextCache {
-        texts: Table::with_hasher(foldhash::fast::RandomState::default()),
-    });
+    cached(&TOKENS, keys.id(), def, props, || {
+        sign_props(keys, def, props)
+    })
 }
 
 /// The devalue text of `props`, from this thread's cache if possible;
@@ -118,22 +130,7 @@ pub(crate) fn props_text<P: Serialize + ?Sized>(
     def: &'static IslandDef,
     props: &P,
 ) -> Option<Arc<str>> {
-    let def_addr = (def as *const IslandDef as usize).to_ne_bytes();
-    let Ok(key) = props_key::Key::of(&def_addr, props) else {
-        return encode(def, props).map(Arc::from);
-    };
-    let hit = TEXTS.with(|cache| cache.borrow().texts.get(key.as_bytes()).cloned());
-    if hit.is_some() {
-        return hit;
-    }
-    let text: Arc<str> = encode(def, props)?.into();
-    if text.len() <= MAX_TOKEN {
-        TEXTS.with(|cache| {
-            let texts = &mut cache.borrow_mut().texts;
-            insert_bounded(texts, key.as_bytes().into(), text.clone());
-        });
-    }
-    Some(text)
+    cached(&TEXTS, 0, def, props, || encode(def, props))
 }
 
 /// The devalue text of `props`; `None` (logged) if they do not serialize.
