@@ -107,9 +107,19 @@ impl Key {
         self.put(&len.to_ne_bytes())
     }
 
+    /// An enum variant's event: tag, enum name, index, variant name.
     #[inline]
-    fn index(&mut self, n: u32) -> Result<(), NoKey> {
-        self.put(&n.to_le_bytes())
+    fn variant(
+        &mut self,
+        tag: u8,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+    ) -> Result<(), NoKey> {
+        self.tag(tag)?;
+        self.name(name)?;
+        self.put(&index.to_le_bytes())?;
+        self.name(variant)
     }
 
     /// A container's length hint (`u32::MAX` for none; a longer container
@@ -239,10 +249,7 @@ impl ser::Serializer for &mut Key {
         index: u32,
         variant: &'static str,
     ) -> Result<(), NoKey> {
-        self.tag(tag::UNIT_VARIANT)?;
-        self.name(name)?;
-        self.index(index)?;
-        self.name(variant)
+        self.variant(tag::UNIT_VARIANT, name, index, variant)
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
@@ -260,10 +267,7 @@ impl ser::Serializer for &mut Key {
         variant: &'static str,
         value: &T,
     ) -> Result<(), NoKey> {
-        self.tag(tag::NEWTYPE_VARIANT)?;
-        self.name(name)?;
-        self.index(index)?;
-        self.name(variant)?;
+        self.variant(tag::NEWTYPE_VARIANT, name, index, variant)?;
         value.serialize(self)
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Self, NoKey> {
@@ -289,10 +293,7 @@ impl ser::Serializer for &mut Key {
         variant: &'static str,
         len: usize,
     ) -> Result<Self, NoKey> {
-        self.tag(tag::TUPLE_VARIANT)?;
-        self.name(name)?;
-        self.index(index)?;
-        self.name(variant)?;
+        self.variant(tag::TUPLE_VARIANT, name, index, variant)?;
         self.len(Some(len))?;
         Ok(self)
     }
@@ -314,10 +315,7 @@ impl ser::Serializer for &mut Key {
         variant: &'static str,
         len: usize,
     ) -> Result<Self, NoKey> {
-        self.tag(tag::STRUCT_VARIANT)?;
-        self.name(name)?;
-        self.index(index)?;
-        self.name(variant)?;
+        self.variant(tag::STRUCT_VARIANT, name, index, variant)?;
         self.len(Some(len))?;
         Ok(self)
     }
