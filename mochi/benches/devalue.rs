@@ -6,6 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, Criterion};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -86,47 +87,34 @@ fn props() -> ProductProps {
     }
 }
 
+/// Encode and decode of `value`, devalue against serde_json, as group `name`.
+fn codec_group<T>(c: &mut Criterion, name: &str, value: &T)
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let dv_text = mochi::devalue::to_string(value).unwrap();
+    let json_text = serde_json::to_string(value).unwrap();
+    assert_eq!(&mochi::devalue::from_str::<T>(&dv_text).unwrap(), value);
+
+    let mut group = c.benchmark_group(name);
+    group.bench_function("encode/devalue", |b| {
+        b.iter(|| mochi::devalue::to_string(black_box(value)).unwrap())
+    });
+    group.bench_function("encode/serde_json", |b| {
+        b.iter(|| serde_json::to_string(black_box(value)).unwrap())
+    });
+    group.bench_function("decode/devalue", |b| {
+        b.iter(|| mochi::devalue::from_str::<T>(black_box(&dv_text)).unwrap())
+    });
+    group.bench_function("decode/serde_json", |b| {
+        b.iter(|| serde_json::from_str::<T>(black_box(&json_text)).unwrap())
+    });
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
-    let value = props();
-    let dv_text = mochi::devalue::to_string(&value).unwrap();
-    let json_text = serde_json::to_string(&value).unwrap();
-    assert_eq!(
-        mochi::devalue::from_str::<ProductProps>(&dv_text).unwrap(),
-        value
-    );
-
-    let mut group = c.benchmark_group("props");
-    group.bench_function("encode/devalue", |b| {
-        b.iter(|| mochi::devalue::to_string(black_box(&value)).unwrap())
-    });
-    group.bench_function("encode/serde_json", |b| {
-        b.iter(|| serde_json::to_string(black_box(&value)).unwrap())
-    });
-    group.bench_function("decode/devalue", |b| {
-        b.iter(|| mochi::devalue::from_str::<ProductProps>(black_box(&dv_text)).unwrap())
-    });
-    group.bench_function("decode/serde_json", |b| {
-        b.iter(|| serde_json::from_str::<ProductProps>(black_box(&json_text)).unwrap())
-    });
-    group.finish();
-
-    let small = tiny();
-    let small_dv = mochi::devalue::to_string(&small).unwrap();
-    let small_json = serde_json::to_string(&small).unwrap();
-    let mut group = c.benchmark_group("tiny");
-    group.bench_function("encode/devalue", |b| {
-        b.iter(|| mochi::devalue::to_string(black_box(&small)).unwrap())
-    });
-    group.bench_function("encode/serde_json", |b| {
-        b.iter(|| serde_json::to_string(black_box(&small)).unwrap())
-    });
-    group.bench_function("decode/devalue", |b| {
-        b.iter(|| mochi::devalue::from_str::<TinyProps>(black_box(&small_dv)).unwrap())
-    });
-    group.bench_function("decode/serde_json", |b| {
-        b.iter(|| serde_json::from_str::<TinyProps>(black_box(&small_json)).unwrap())
-    });
-    group.finish();
+    codec_group(c, "props", &props());
+    codec_group(c, "tiny", &tiny());
 }
 
 criterion_group!(benches, bench);
