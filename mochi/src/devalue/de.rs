@@ -495,14 +495,6 @@ impl<'a, 'd> Val<'a, 'd> {
     }
 }
 
-macro_rules! forward_to_any {
-    ($($method:ident)*) => {
-        $(fn $method<V: Visitor<'d>>(self, visitor: V) -> Result<V::Value, Error> {
-            self.deserialize_any(visitor)
-        })*
-    };
-}
-
 impl<'d> de::Deserializer<'d> for Val<'_, 'd> {
     type Error = Error;
 
@@ -551,23 +543,6 @@ impl<'d> de::Deserializer<'d> for Val<'_, 'd> {
         self.seq(visitor)
     }
 
-    fn deserialize_struct<V: Visitor<'d>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'d>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_any(visitor)
-    }
-
     fn deserialize_enum<V: Visitor<'d>>(
         self,
         _name: &'static str,
@@ -610,12 +585,10 @@ impl<'d> de::Deserializer<'d> for Val<'_, 'd> {
         visitor.visit_unit()
     }
 
-    forward_to_any! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
-        deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_str
-        deserialize_string deserialize_bytes deserialize_byte_buf deserialize_unit
-        deserialize_map deserialize_identifier
+    serde::forward_to_deserialize_any! {
+        <W: Visitor<'d>>
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf unit unit_struct map struct identifier
     }
 }
 
