@@ -98,14 +98,7 @@ impl<F> ServerIsland<F> {
 
 impl<F: Render> Render for ServerIsland<F> {
     fn render_to(&self, out: &mut String) {
-        // Island names are identifiers and ids are `[A-Za-z0-9_-]` (the
-        // endpoint checks the prefix it is given): nothing to escape.
-        debug_assert!(!needs_escape(self.def.name) && !needs_escape(&self.id));
-        out.push_str("<mochi-server-island component-name=\"");
-        out.push_str(self.def.name);
-        out.push_str("\" island-id=\"");
-        out.push_str(&self.id);
-        out.push('"');
+        open_tag(out, "<mochi-server-island", self.def, &self.id);
         if let Some(token) = &self.token {
             // base64url and `.`: nothing to escape.
             debug_assert!(token
@@ -240,6 +233,20 @@ fn push_props_id(out: &mut String, prefix: &str, n: u32) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 
+/// `{start} component-name="{name}" island-id="{id}"`, the attributes
+/// every island element opens with.
+fn open_tag(out: &mut String, start: &str, def: &IslandDef, id: &str) {
+    // Island names are identifiers and ids are `[A-Za-z0-9_-]` (the
+    // endpoint checks the prefix it is given): nothing to escape.
+    debug_assert!(!needs_escape(def.name) && !needs_escape(id));
+    out.push_str(start);
+    out.push_str(" component-name=\"");
+    out.push_str(def.name);
+    out.push_str("\" island-id=\"");
+    out.push_str(id);
+    out.push('"');
+}
+
 /// devalue text never holds a raw `<` (it writes `\u003C`), so it cannot end
 /// the script element or open a comment; this keeps that true even for text
 /// that did not come from our encoder.
@@ -266,13 +273,7 @@ struct Element<'a> {
 
 impl Element<'_> {
     fn write(&self, out: &mut String, html: &str) {
-        // Names are identifiers and ids `[A-Za-z0-9_-]`: nothing to escape.
-        debug_assert!(!needs_escape(self.def.name) && !needs_escape(self.id));
-        out.push_str("<mochi-island component-name=\"");
-        out.push_str(self.def.name);
-        out.push_str("\" island-id=\"");
-        out.push_str(self.id);
-        out.push('"');
+        open_tag(out, "<mochi-island", self.def, self.id);
         if let Some((prefix, n)) = self.props_block {
             out.push_str(" props-ref=\"");
             push_props_id(out, prefix, n);
@@ -324,22 +325,23 @@ pub(crate) fn hydrated_island<P: Serialize>(
     } else {
         None
     };
-    let id = with_scope(|scope| scope.page.next_island_id());
-    let in_scope = id.is_some();
-    let id = id.unwrap_or_else(|| {
+    // The id, and the props block reserved before the body renders (see
+    // `PageState::props_reserve`), in one visit to the scope.
+    let scoped = with_scope(|scope| {
+        let id = scope.page.next_island_id();
+        let reserved = text.as_deref().is_some_and(|t| scope.page.props_reserve(t));
+        (id, reserved)
+    });
+    let in_scope = scoped.is_some();
+    let (id, reserved) = scoped.unwrap_or_else(|| {
         log::error!(
             "mochi: island `{}` rendered outside a mochi request: it will not hydrate",
             def.name
         );
-        CompactString::const_new("i?")
-    });
-    let reserved = text.as_deref().and_then(|text| {
-        with_scope(|scope| scope.page.props_reserve(text).then_some(()))
-            .flatten()
-            .map(|()| text)
+        (CompactString::const_new("i?"), false)
     });
     let html = context::with_island_id(&id, || render(props));
-    if let Some(text) = reserved {
+    if let (true, Some(text)) = (reserved, text.as_deref()) {
         with_scope(|scope| scope.page.props_built(text));
     }
     HydratedIsland {
