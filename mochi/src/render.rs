@@ -98,7 +98,12 @@ impl<F> ServerIsland<F> {
 
 impl<F: Render> Render for ServerIsland<F> {
     fn render_to(&self, out: &mut String) {
-        open_tag(out, "<mochi-server-island", self.def, &self.id);
+        open_tag(
+            out,
+            "<mochi-server-island component-name=\"",
+            self.def,
+            &self.id,
+        );
         if let Some(token) = &self.token {
             // base64url and `.`: nothing to escape.
             debug_assert!(token
@@ -233,14 +238,15 @@ fn push_props_id(out: &mut String, prefix: &str, n: u32) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 
-/// `{start} component-name="{name}" island-id="{id}"`, the attributes
-/// every island element opens with.
+/// `{start}{name}" island-id="{id}"`: every island element opens with its
+/// name and id (`start` is the tag up to the name's opening quote, one
+/// literal so it is one copy).
+#[inline]
 fn open_tag(out: &mut String, start: &str, def: &IslandDef, id: &str) {
     // Island names are identifiers and ids are `[A-Za-z0-9_-]` (the
     // endpoint checks the prefix it is given): nothing to escape.
     debug_assert!(!needs_escape(def.name) && !needs_escape(id));
     out.push_str(start);
-    out.push_str(" component-name=\"");
     out.push_str(def.name);
     out.push_str("\" island-id=\"");
     out.push_str(id);
@@ -273,7 +279,7 @@ struct Element<'a> {
 
 impl Element<'_> {
     fn write(&self, out: &mut String, html: &str) {
-        open_tag(out, "<mochi-island", self.def, self.id);
+        open_tag(out, "<mochi-island component-name=\"", self.def, self.id);
         if let Some((prefix, n)) = self.props_block {
             out.push_str(" props-ref=\"");
             push_props_id(out, prefix, n);
