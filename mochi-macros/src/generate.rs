@@ -79,20 +79,17 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
         let ret = return_type(output);
         // The return type as a type argument: if it is not `Markup` or
         // `Result<Markup, E: Display>`, the error points at it. A sync
-        // island renders during the call, with no future to box and poll.
-        let render = match asyncness {
-            Some(_) => quote! {
-                #p::endpoint_future::<#ret, _>(async move {
-                    __mochi_render(#(#fields),*).await
-                })
-            },
-            None => quote!(#p::endpoint_ready::<#ret>(__mochi_render(#(#fields),*))),
+        // island's body runs inside an `async` block too: one path for both.
+        let call = match asyncness {
+            Some(_) => quote!(__mochi_render(#(#fields),*).await),
+            None => quote!(__mochi_render(#(#fields),*)),
         };
+        let render = quote!(#p::endpoint_future::<#ret, _>(async move { #call }));
         (
             quote! {
                 fn __mochi_endpoint(
                     text: &str,
-                ) -> ::core::result::Result<#p::IslandRender, ::mochi::devalue::Error> {
+                ) -> ::core::result::Result<#p::IslandFuture, ::mochi::devalue::Error> {
                     let __MochiProps { #(#fields),* } = ::mochi::devalue::from_str(text)?;
                     ::core::result::Result::Ok(#render)
                 }
@@ -131,6 +128,12 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
     };
     let cache = match &island.cache {
         Some(c) => quote!(::core::option::Option::Some(#c)),
+        None => quote!(::core::option::Option::None),
+    };
+    let timeout = match island.timeout_ms {
+        Some(ms) => quote! {
+            ::core::option::Option::Some(::core::time::Duration::from_millis(#ms))
+        },
         None => quote!(::core::option::Option::None),
     };
 
@@ -174,6 +177,7 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
                 client: #client,
                 hydrate: #hydrate,
                 cache_control: #cache,
+                timeout: #timeout,
                 has_props: #has_props,
             };
             #p::inventory::submit! { #p::Registration(&__MOCHI_DEF) }

@@ -9,7 +9,7 @@ use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Type};
 
 use crate::parse::{attribute_span, RawOption};
 
-const OPTIONS: &str = "defer, client, hydrate, root_margin, media, name, cache";
+const OPTIONS: &str = "defer, client, hydrate, root_margin, media, name, cache, timeout";
 
 /// A validated island.
 pub(crate) struct Island {
@@ -23,6 +23,8 @@ pub(crate) struct Island {
     pub(crate) client: Option<LitStr>,
     pub(crate) hydrate: HydrateModel,
     pub(crate) cache: Option<LitStr>,
+    /// The island's own render deadline, in milliseconds.
+    pub(crate) timeout_ms: Option<u64>,
 }
 
 pub(crate) struct Param {
@@ -60,6 +62,7 @@ struct Options {
     media: Option<Given>,
     name: Option<Given>,
     cache: Option<Given>,
+    timeout: Option<Given>,
 }
 
 fn set<T>(slot: &mut Option<T>, value: T, error: impl FnOnce() -> syn::Error) -> syn::Result<()> {
@@ -94,6 +97,7 @@ impl Options {
                         "media" => &mut o.media,
                         "name" => &mut o.name,
                         "cache" => &mut o.cache,
+                        "timeout" => &mut o.timeout,
                         _ => return Err(unknown(&k)),
                     };
                     let given = Given { key: k, value };
@@ -116,7 +120,15 @@ impl Options {
 }
 
 /// The options that take a value.
-const VALUED: [&str; 6] = ["client", "hydrate", "root_margin", "media", "name", "cache"];
+const VALUED: [&str; 7] = [
+    "client",
+    "hydrate",
+    "root_margin",
+    "media",
+    "name",
+    "cache",
+    "timeout",
+];
 
 fn unknown(key: &Ident) -> syn::Error {
     let written = key.to_string();
@@ -220,6 +232,16 @@ impl Island {
             }
             check_cache_control(&cache.value)?;
         }
+        let timeout_ms = match &o.timeout {
+            Some(timeout) if !defer => {
+                return Err(timeout.error(
+                    "`timeout` is the deadline of a server island's answer, and only server \
+                     islands have one: add `defer`",
+                ))
+            }
+            Some(timeout) => Some(parse_timeout(&timeout.value)?),
+            None => None,
+        };
         let hydrate = hydrate_model(&o)?;
         // Last: a missing file is easier to act on once everything else is right.
         let client = match o.client {
@@ -238,6 +260,7 @@ impl Island {
             client,
             hydrate,
             cache: o.cache.map(|c| c.value),
+            timeout_ms,
         })
     }
 }
@@ -339,6 +362,29 @@ fn check_cache_control(lit: &LitStr) -> syn::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// `"250ms"`, `"2s"` or `"1m"`: a whole number and a unit, at least 1 ms
+/// and at most an hour.
+fn parse_timeout(lit: &LitStr) -> syn::Result<u64> {
+    let value = lit.value();
+    let digits = value.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = value.split_at(digits);
+    let scale = match unit {
+        "ms" => Some(1),
+        "s" => Some(1000),
+        "m" => Some(60_000),
+        _ => None,
+    };
+    let ms = scale.and_then(|scale| number.parse::<u64>().ok()?.checked_mul(scale));
+    match ms {
+        Some(ms @ 1..=3_600_000) => Ok(ms),
+        _ => Err(syn::Error::new(
+            lit.span(),
+            "`timeout` is a whole number of `ms`, `s` or `m`, from 1ms to 60m, e.g. \
+             `timeout = \"2s\"` or `timeout = \"500ms\"`",
+        )),
+    }
 }
 
 fn hydrate_model(o: &Options) -> syn::Result<HydrateModel> {
@@ -633,6 +679,28 @@ mod tests {
             "5.px",
         ] {
             assert!(check_root_margin(&lit(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn timeouts() {
+        use super::parse_timeout;
+        for (ok, ms) in [("1ms", 1), ("250ms", 250), ("2s", 2000), ("60m", 3_600_000)] {
+            assert_eq!(parse_timeout(&lit(ok)).unwrap(), ms, "{ok:?}");
+        }
+        for bad in [
+            "",
+            "2",
+            "s",
+            "0s",
+            "1.5s",
+            "2 s",
+            "-1s",
+            "61m",
+            "2h",
+            "99999999999999999999s",
+        ] {
+            assert!(parse_timeout(&lit(bad)).is_err(), "{bad:?}");
         }
     }
 

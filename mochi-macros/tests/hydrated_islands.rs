@@ -298,13 +298,17 @@ fn deferred_and_hydrated_renders_as_a_server_island() {
          signed-props=\"…\"></mochi-server-island>"
     );
     assert!(attr(&page, "signed-props").is_some());
-    assert_eq!(
-        answer("LiveCounter", r#"[{"count":1},5]"#).unwrap(),
-        "<button>5</button>"
+    // Answered as hydrated islands of their own, inside the requested id.
+    let live = answer("LiveCounter", r#"[{"count":1},5]"#).unwrap();
+    assert!(live.starts_with(r#"<script type="application/json" id="mochi-props-i0-0">[{"count":1},5]</script><mochi-island component-name="LiveCounter" island-id="i0-i0" props-ref="mochi-props-i0-0""#), "{live}");
+    assert!(
+        live.ends_with("><button>5</button></mochi-island>"),
+        "{live}"
     );
-    assert_eq!(
-        answer("LateCounter", r#"[{"count":1},6]"#).unwrap(),
-        "<button>6</button>"
+    let late = answer("LateCounter", r#"[{"count":1},6]"#).unwrap();
+    assert!(
+        late.ends_with("><button>6</button></mochi-island>"),
+        "{late}"
     );
 }
 

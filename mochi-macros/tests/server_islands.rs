@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{answer, attr, attrs, def, mochi, mochi_and_keys, render, without_signed_props};
+use common::{
+    answer, answer_of, attr, attrs, def, mochi, mochi_and_keys, render, without_signed_props,
+};
 use maud::{html, Markup};
 use mochi::island;
 use serde::{Deserialize, Serialize};
@@ -82,7 +84,7 @@ pub mod public {
 
 #[test]
 fn registers_every_server_island() {
-    let names: Vec<_> = mochi::islands().unwrap().iter().map(|d| d.name).collect();
+    let names: Vec<_> = mochi::islands().unwrap().iter().map(|d| d.name()).collect();
     assert_eq!(
         names,
         [
@@ -97,10 +99,16 @@ fn registers_every_server_island() {
         ]
     );
     for d in mochi::islands().unwrap() {
-        assert!(d.endpoint.is_some(), "{} has an endpoint", d.name);
-        assert!(d.client.is_none(), "{} has no client module", d.name);
-        assert!(d.file.ends_with("server_islands.rs"), "{}", d.file);
-        assert!(d.line > 0);
+        assert!(d.is_server_island(), "{} has an endpoint", d.name());
+        assert!(!d.is_hydrated(), "{} has no client module", d.name());
+        assert!(
+            d.location().contains("server_islands.rs:"),
+            "{}",
+            d.location()
+        );
+        let def = def(d.name());
+        assert!(def.file.ends_with("server_islands.rs"), "{}", def.file);
+        assert!(def.line > 0);
     }
 }
 
@@ -134,12 +142,11 @@ fn call_renders_fallback_inside_the_element() {
          </mochi-server-island></main>"
     );
     let token = attr(&page, "signed-props").unwrap();
-    let payload = keys
-        .verify("CartCount", token)
-        .expect("signed for CartCount");
+    let payload =
+        mochi::__private::verify(&keys, "CartCount", token).expect("signed for CartCount");
     assert_eq!(String::from_utf8(payload).unwrap(), r#"[{"items":1},3]"#);
     // Bound to the name: worthless for another island.
-    assert!(keys.verify("Greeting", token).is_err());
+    assert!(mochi::__private::verify(&keys, "Greeting", token).is_err());
 }
 
 #[test]
@@ -226,18 +233,12 @@ fn same_props_same_token() {
 
 #[test]
 fn props_round_trip_through_the_endpoint() {
-    let (mochi, keys) = mochi_and_keys();
-    let page = render(&mochi, || {
-        let filter = Filter {
-            tags: vec!["red".into(), "</script>".into()],
-            max_price: Some(30),
-        };
-        html! { (search_results("socks & shoes".into(), filter, None)) }
-    });
-    let token = attr(&page, "signed-props").unwrap();
-    let text = String::from_utf8(keys.verify("SearchResults", token).unwrap()).unwrap();
+    let filter = Filter {
+        tags: vec!["red".into(), "</script>".into()],
+        max_price: Some(30),
+    };
     assert_eq!(
-        answer("SearchResults", &text).unwrap(),
+        answer_of(|| search_results("socks & shoes".into(), filter, None)).unwrap(),
         "Results for socks &amp; shoes tagged red+&lt;/script&gt; under 30 page 1"
     );
 }
@@ -245,7 +246,7 @@ fn props_round_trip_through_the_endpoint() {
 #[test]
 fn endpoint_renders_sync_async_and_results() {
     assert_eq!(
-        answer("CartCount", r#"[{"items":1},3]"#).unwrap(),
+        answer_of(|| cart_count(3)).unwrap(),
         "<span class=\"cart\">3 items</span>"
     );
     assert_eq!(

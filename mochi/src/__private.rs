@@ -1,4 +1,5 @@
-//! What `#[island]` expands to. Not a public API: no stability promises.
+//! What `#[island]` expands to, and what mochi's own tests reach. Not a
+//! public API: no stability promises.
 
 pub use std::borrow::Cow;
 
@@ -8,10 +9,11 @@ pub use serde;
 
 pub use crate::error::IntoIslandResult;
 pub use crate::registry::{
-    ClientModule, EndpointFn, Hydrate, IslandDef, IslandFuture, IslandRender, Registration,
+    ClientModule, EndpointFn, Hydrate, IslandDef, IslandFuture, Registration,
 };
 
 use crate::render::{HydratedIsland, ServerIsland};
+use crate::signing::Keys;
 
 /// Builds the call-site value of a server island.
 pub fn server_island<P: serde::Serialize>(def: &'static IslandDef, props: &P) -> ServerIsland {
@@ -27,16 +29,55 @@ pub fn hydrated_island<P: serde::Serialize>(
     crate::render::hydrated_island(def, props, render)
 }
 
-/// Boxes an async island's render for the endpoint.
-pub fn endpoint_future<R, F>(future: F) -> IslandRender
+/// Boxes an island's render for the endpoint; a sync island's body is an
+/// `async` block with no `.await`, so both kinds take one path.
+pub fn endpoint_future<R, F>(future: F) -> IslandFuture
 where
     F: std::future::Future<Output = R> + 'static,
     R: IntoIslandResult,
 {
-    IslandRender::Pending(Box::pin(async move { future.await.into_island_result() }))
+    Box::pin(async move { future.await.into_island_result() })
 }
 
-/// A sync island's answer for the endpoint.
-pub fn endpoint_ready<R: IntoIslandResult>(rendered: R) -> IslandRender {
-    IslandRender::Ready(rendered.into_island_result())
+/// Signs any bytes as island `island`'s props: for tests that need tokens
+/// a page would never make.
+pub fn sign_raw(keys: &Keys, island: &str, payload: &[u8]) -> String {
+    keys.sign(island, payload)
+}
+
+/// Verifies a token as the endpoint does (fuzzing, tests).
+pub fn verify(
+    keys: &Keys,
+    island: &str,
+    token: &str,
+) -> Result<Vec<u8>, crate::signing::TokenError> {
+    keys.verify(island, token)
+}
+
+/// The endpoint's query parser, for fuzzing: `(token, island id)`.
+pub fn parse_island_query(query: &str) -> Result<(&str, Option<&str>), &'static str> {
+    crate::endpoint::parse_query(query).map(|q| (q.token, q.island_id))
+}
+
+/// The props-block writer, for fuzzing: `text` as it goes into a
+/// `<script type="application/json">` element.
+pub fn script_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    crate::render::push_script_safe(&mut out, text);
+    out
+}
+
+/// Whether `name` could be an island name.
+pub fn is_valid_name(name: &str) -> bool {
+    crate::registry::is_valid_name(name)
+}
+
+/// Signs props already in base64url, as a page render does (benchmarks).
+pub fn sign_encoded(keys: &Keys, island: &str, payload_b64: &str) -> String {
+    keys.sign_encoded(island, payload_b64)
+}
+
+/// The registered island called `name` (the macro's own tests).
+pub fn registered(name: &str) -> Option<&'static IslandDef> {
+    crate::registry::Registry::global().ok()?.get(name)
 }

@@ -1,5 +1,7 @@
 //! Settings shared by every worker: keys, asset prefix, limits.
 
+use std::time::Duration;
+
 use crate::signing::Keys;
 
 /// Default URL prefix of everything mochi serves.
@@ -9,26 +11,60 @@ pub const DEFAULT_MAX_URL: usize = 8 * 1024;
 /// Signed props longer than this draw a warning: such URLs risk being cut by
 /// proxies and CDNs.
 pub const SIGNED_PROPS_WARN_LEN: usize = 1800;
+/// Island URLs longer than this are sent as `POST` instead of `GET`.
+pub const DEFAULT_POST_THRESHOLD: usize = 2048;
+/// `POST` island bodies longer than this are answered 413 unread.
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+/// How long an island render may take before it is answered 504.
+pub const DEFAULT_ISLAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a page's own origin (`scheme://host`) is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The connection's scheme and a syntactically valid `Host` header.
+    Connection,
+    /// `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host` first (valid
+    /// values only), for apps behind a proxy that sets them.
+    TrustForwarded,
+    /// A configured public origin, whatever the headers say.
+    Fixed(String),
+}
 
 #[derive(Debug)]
 pub(crate) struct Config {
     pub(crate) keys: Keys,
     pub(crate) prefix: String,
     pub(crate) max_url: usize,
+    pub(crate) max_body: usize,
+    pub(crate) post_threshold: usize,
+    pub(crate) island_timeout: Duration,
+    pub(crate) origin: Origin,
+    pub(crate) allow_cross_site: bool,
     pub(crate) runtime_url: String,
     /// `<script type="module" src="{runtime_url}"></script>`, made once.
     pub(crate) runtime_tag: String,
 }
 
 impl Config {
-    pub(crate) fn new(keys: Keys, prefix: String, max_url: usize) -> Config {
+    /// The defaults, with `keys` and `prefix`.
+    pub(crate) fn new(keys: Keys, prefix: String) -> Config {
         let runtime_url = format!("{prefix}/runtime-{}.js", crate::assets::runtime_hash());
         Config {
             keys,
             prefix,
-            max_url,
+            max_url: DEFAULT_MAX_URL,
+            max_body: DEFAULT_MAX_BODY,
+            post_threshold: DEFAULT_POST_THRESHOLD,
+            island_timeout: DEFAULT_ISLAND_TIMEOUT,
+            origin: Origin::Connection,
+            allow_cross_site: false,
             runtime_tag: crate::render::runtime_tag(&runtime_url),
             runtime_url,
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn for_tests(keys: Keys) -> Config {
+        Config::new(keys, DEFAULT_ASSET_PREFIX.to_owned())
     }
 }

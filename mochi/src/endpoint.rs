@@ -6,35 +6,52 @@ use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
-use compact_str::CompactString;
-use futures_util::FutureExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
 use maud::Markup;
 
 use crate::config::Config;
-use crate::context::{self, IslandRequest, PageState, Scope, ScopeRequest};
+use crate::context::{self, Reads, RenderContext, SharedRequest};
 use crate::error::IslandError;
-use crate::registry::{self, IslandRender, Registry};
+use crate::registry::{self, IslandDef, Registry};
 use crate::signing::TokenError;
-use crate::token_cache::{self, Unverified};
 
 const NO_STORE: &str = "no-store";
+const PRIVATE: &str = "private, no-store";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Island ids from the client become id prefixes: keep them short and plain.
 const MAX_ISLAND_ID: usize = 64;
 
-/// Answers a request whose path is `{prefix}{rest}`.
-pub(crate) async fn handle(config: Arc<Config>, req: HttpRequest, rest: &str) -> HttpResponse {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return HttpResponse::MethodNotAllowed()
-            .insert_header((header::ALLOW, "GET, HEAD"))
-            .insert_header((header::CACHE_CONTROL, NO_STORE))
-            .body("method not allowed");
+/// Answers a request whose path is `{prefix}{rest}`; `mount` is the path
+/// of the actix scope mochi is mounted in.
+pub(crate) async fn handle(
+    config: Arc<Config>,
+    req: HttpRequest,
+    payload: Payload,
+    mount: &str,
+    rest: &str,
+) -> HttpResponse {
+    let island = rest.strip_prefix("/island/");
+    let method = req.method();
+    let allowed = method == Method::GET
+        || method == Method::HEAD
+        || (method == Method::POST && island.is_some());
+    if !allowed {
+        let allow = if island.is_some() {
+            "GET, HEAD, POST"
+        } else {
+            "GET, HEAD"
+        };
+        let mut res = error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        return res;
     }
-    if let Some(name) = rest.strip_prefix("/island/") {
-        return island(config, req, name).await;
+    if let Some(name) = island {
+        return self::island(config, req, payload, mount, name).await;
     }
     if rest == format!("/runtime-{}.js", crate::assets::runtime_hash()) {
         return javascript(crate::assets::runtime_source());
@@ -63,33 +80,50 @@ fn javascript(source: &'static str) -> HttpResponse {
         .body(source)
 }
 
+/// Why a request is refused: its status, the public word for it, and a
+/// detail that only debug builds send.
+struct Refusal(StatusCode, &'static str, Option<String>);
+
+impl Refusal {
+    fn answer(self) -> HttpResponse {
+        error(self.0, self.1, self.2)
+    }
+}
+
 /// An error answer; `detail` is only sent in debug builds.
 fn error(status: StatusCode, public: &'static str, detail: Option<String>) -> HttpResponse {
     let body = match detail {
         Some(detail) if cfg!(debug_assertions) => format!("{public}: {detail}"),
         _ => public.to_owned(),
     };
-    HttpResponse::build(status)
-        .insert_header((header::CACHE_CONTROL, NO_STORE))
-        .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(body)
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CACHE_CONTROL, NO_STORE))
+        .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"));
+    not_sniffed_or_framed(&mut res);
+    res.body(body)
+}
+
+/// Island answers are HTML meant for one page of this origin: never
+/// sniffed as something else, never framed by another site.
+fn not_sniffed_or_framed(res: &mut actix_web::HttpResponseBuilder) {
+    res.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'self'"))
+        .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"));
 }
 
 /// The query parameters the endpoint reads.
 #[derive(Debug, PartialEq, Eq)]
-struct IslandQuery<'q> {
-    token: &'q str,
-    island_id: Option<&'q str>,
+pub(crate) struct IslandQuery<'q> {
+    pub(crate) token: &'q str,
+    pub(crate) island_id: Option<&'q str>,
 }
 
-fn parse_query(query: &str) -> Result<IslandQuery<'_>, &'static str> {
+pub(crate) fn parse_query(query: &str) -> Result<IslandQuery<'_>, &'static str> {
     let mut token = None;
     let mut island_id = None;
-    // By byte offsets: `str::split` sets up a searcher per call, which cost
-    // more than the scan itself on a query this short (a third of the
-    // endpoint's own work). `&` and `=` are ASCII, so every piece starts
-    // and ends on a character boundary.
+    // By byte offsets: `str::split` sets up a searcher per call, which
+    // costs more than the scan itself on a query this short. `&` and `=`
+    // are ASCII, so every piece starts and ends on a character boundary.
     let bytes = query.as_bytes();
     let mut start = 0;
     while start < bytes.len() {
@@ -127,7 +161,13 @@ fn parse_query(query: &str) -> Result<IslandQuery<'_>, &'static str> {
     Ok(IslandQuery { token, island_id })
 }
 
-async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpResponse {
+async fn island(
+    config: Arc<Config>,
+    req: HttpRequest,
+    payload: Payload,
+    mount: &str,
+    name: &str,
+) -> HttpResponse {
     let uri_len = req.path().len() + req.query_string().len() + 1;
     if uri_len > config.max_url {
         return error(StatusCode::URI_TOO_LONG, "URI too long", None);
@@ -136,113 +176,230 @@ async fn island(config: Arc<Config>, req: HttpRequest, name: &str) -> HttpRespon
         Ok(registry) if registry::is_valid_name(name) => registry.get(name),
         _ => None,
     };
-    let Some((def, endpoint)) = def.and_then(|d| Some((d, d.endpoint?))) else {
+    let Some(def) = def.filter(|d| d.endpoint.is_some()) else {
         return error(StatusCode::NOT_FOUND, "no such island", None);
     };
-    let query = match parse_query(req.query_string()) {
+    if is_cross_site(&req) && !config.allow_cross_site {
+        return error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Some("cross-site island request (see `MochiBuilder::allow_cross_site`)".into()),
+        );
+    }
+    let post = req.method() == Method::POST;
+    let body = if post {
+        match read_form(&req, payload, config.max_body).await {
+            Ok(body) => body,
+            Err(refusal) => return refusal.answer(),
+        }
+    } else {
+        String::new()
+    };
+    let query = match parse_query(if post { &body } else { req.query_string() }) {
         Ok(q) => q,
         Err(why) => return error(StatusCode::BAD_REQUEST, "bad request", Some(why.into())),
     };
-    let text = match token_cache::verified_text(&config.keys, def, query.token) {
+    let text = match verified_text(&config, def, query.token) {
         Ok(text) => text,
-        Err(Unverified::Token(e @ TokenError::Malformed(_))) => {
-            return error(StatusCode::BAD_REQUEST, "bad request", Some(e.to_string()))
-        }
-        Err(Unverified::Token(TokenError::BadSignature)) => {
-            return error(StatusCode::FORBIDDEN, "forbidden", None)
-        }
-        Err(Unverified::NotText) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "bad request",
-                Some("props are not UTF-8".into()),
-            )
-        }
+        Err(refusal) => return refusal.answer(),
     };
-    let island_id = query.island_id.unwrap_or("x");
-    let mut prefix = CompactString::with_capacity(island_id.len() + 1);
-    prefix.push_str(island_id);
-    prefix.push('-');
-    let page = PageState::with_prefix(prefix);
-    // A deferred + hydrated island's answer is a hydrated island of its own:
-    // its Rust code sees the id its client module will get.
-    let own_id = match def.client {
-        Some(_) => page.next_island_id(),
-        None => island_id.into(),
-    };
-    // Its props block goes before it, even if its body renders islands
-    // with the same props.
-    let reserved = def.client.is_some() && def.has_props && page.props_reserve(&text);
-    let scope = Rc::new(Scope {
-        island: Some(IslandRequest { id: own_id.clone() }),
-        ..Scope::new(config, Some(ScopeRequest::Island(req)), page)
-    });
-    // After the component: close the props reservation and, for a
-    // `defer` + `client` island, wrap the answer to hydrate (inside the
-    // scope: both read its page state).
-    let finish = |markup: Result<Markup, IslandError>| {
-        if reserved {
-            context::with_scope(|scope| scope.page.props_built(&text));
-        }
-        markup.map(|m| match def.client {
-            Some(_) => crate::render::wrap_hydrated(def, &own_id, &text, m),
-            None => m,
-        })
-    };
-    let started = context::run_sync(scope.clone(), || {
-        std::panic::catch_unwind(AssertUnwindSafe(|| {
-            endpoint(&text).map(|render| match render {
-                IslandRender::Ready(markup) => IslandRender::Ready(finish(markup)),
-                pending => pending,
-            })
-        }))
-    });
-    let rendered = match started {
-        Ok(Ok(IslandRender::Ready(markup))) => Ok(markup),
-        Ok(Ok(IslandRender::Pending(future))) => {
-            context::run(scope, async {
-                let markup = AssertUnwindSafe(future).catch_unwind().await;
-                markup.map(finish)
-            })
-            .await
-        }
-        Ok(Err(e)) => {
+    let island_id = query.island_id.map(str::to_owned);
+    let request = Rc::new(SharedRequest::island(req, config.origin.clone()));
+    let cx = RenderContext::for_island(
+        config.clone(),
+        request.clone(),
+        island_id.as_deref(),
+        def.client.is_some(),
+    );
+    let cx = Rc::new(cx.mounted(mount));
+    let deadline = def.timeout.unwrap_or(config.island_timeout);
+    let rendered = tokio::time::timeout(deadline, render(cx, def, text)).await;
+    let answer = match rendered {
+        Ok(Rendered::Html(markup)) => markup,
+        Ok(Rendered::BadProps(e)) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "bad request",
                 Some(format!("props do not fit island `{}`: {e}", def.name)),
             )
         }
-        Err(_) => return panicked(def.name),
-    };
-    match rendered {
-        Ok(Ok(markup)) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .insert_header((
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(def.cache_control.unwrap_or("private, no-store")),
-            ))
-            .insert_header(("x-robots-tag", "noindex"))
-            .body(markup.0),
-        Ok(Err(e)) => {
+        Ok(Rendered::Failed(e)) => {
             log::error!("mochi: island `{}` failed: {e}", def.name);
-            error(
+            return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal server error",
                 Some(e.to_string()),
-            )
+            );
         }
-        Err(_) => panicked(def.name),
+        Ok(Rendered::Panicked) => {
+            log::error!("mochi: island `{}` panicked", def.name);
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal server error",
+                None,
+            );
+        }
+        Err(_) => {
+            log::error!(
+                "mochi: island `{}` passed its {deadline:?} deadline; its render was dropped",
+                def.name
+            );
+            return error(StatusCode::GATEWAY_TIMEOUT, "gateway timeout", None);
+        }
+    };
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header(("x-robots-tag", "noindex"));
+    not_sniffed_or_framed(&mut res);
+    cache_headers(&mut res, def, post, &request.reads());
+    res.body(answer.0)
+}
+
+/// What an island's render ended with.
+enum Rendered {
+    Html(Markup),
+    BadProps(crate::devalue::Error),
+    Failed(IslandError),
+    Panicked,
+}
+
+/// Decodes the props and renders the island inside `cx`: the one path of
+/// every island answer, sync or async, with one panic boundary.
+async fn render(cx: Rc<RenderContext>, def: &'static IslandDef, text: Rc<str>) -> Rendered {
+    let endpoint = def
+        .endpoint
+        .expect("only server islands reach the endpoint");
+    let body = async {
+        // A deferred + hydrated island's answer is a hydrated island of its
+        // own, whose props block is reserved before its body renders (see
+        // `PropsTable`).
+        let reserved = def.client.is_some() && def.has_props && cx.props.reserve(&text);
+        let future = match endpoint(&text) {
+            Ok(future) => future,
+            Err(e) => return Rendered::BadProps(e),
+        };
+        let markup = match future.await {
+            Ok(markup) => markup,
+            Err(e) => return Rendered::Failed(e),
+        };
+        if reserved {
+            cx.props.body_done(&text);
+        }
+        match (def.client, cx.current_island()) {
+            (Some(_), Some(id)) => {
+                Rendered::Html(crate::render::wrap_hydrated(&cx, def, &id, &text, markup))
+            }
+            _ => Rendered::Html(markup),
+        }
+    };
+    match context::run(cx.clone(), AssertUnwindSafe(body).catch_unwind()).await {
+        Ok(rendered) => rendered,
+        Err(_) => Rendered::Panicked,
     }
 }
 
-fn panicked(name: &str) -> HttpResponse {
-    log::error!("mochi: island `{name}` panicked");
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal server error",
-        None,
-    )
+/// The props text `token` carries for `def`.
+fn verified_text(config: &Config, def: &IslandDef, token: &str) -> Result<Rc<str>, Refusal> {
+    let bad = |why: String| Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why));
+    match config.keys.verify(def.name, token) {
+        Ok(payload) => match String::from_utf8(payload) {
+            Ok(text) => Ok(text.into()),
+            Err(_) => Err(bad("props are not UTF-8".into())),
+        },
+        Err(e @ TokenError::Malformed(_)) => Err(bad(e.to_string())),
+        Err(_) => Err(Refusal(StatusCode::FORBIDDEN, "forbidden", None)),
+    }
+}
+
+/// `Sec-Fetch-Site: cross-site`: a page of another site asked. Clients
+/// that send no `Sec-Fetch-*` headers are not refused (they are not
+/// browsers, or too old to send them, and cookies are the only thing a
+/// cross-site request could borrow).
+fn is_cross_site(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"))
+}
+
+/// A POST island body, `application/x-www-form-urlencoded`, read up to
+/// `cap` bytes; over it, 413 before anything is decoded.
+async fn read_form(req: &HttpRequest, mut payload: Payload, cap: usize) -> Result<String, Refusal> {
+    let too_large = || Refusal(StatusCode::PAYLOAD_TOO_LARGE, "payload too large", None);
+    let bad = |why: &str| Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why.into()));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > cap as u64) {
+        return Err(too_large());
+    }
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !form {
+        return Err(Refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported media type",
+            Some("an island POST is application/x-www-form-urlencoded".into()),
+        ));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| bad("the body could not be read"))?;
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| bad("body is not UTF-8"))
+}
+
+/// `Cache-Control` and `Vary` of a successful answer.
+///
+/// Answers are private unless the island opted into a cache. A POST answer
+/// never is: its token is in the body, where no cache keys. An opted-in
+/// answer varies on every header its render read (cookies: `Cookie`); one
+/// that read the whole header map cannot say what it varies on, so it is
+/// made private, with a warning.
+fn cache_headers(
+    res: &mut actix_web::HttpResponseBuilder,
+    def: &IslandDef,
+    post: bool,
+    reads: &Reads,
+) {
+    let cache = match def.cache_control {
+        Some(cache) if !post => cache,
+        _ => {
+            res.insert_header((header::CACHE_CONTROL, PRIVATE));
+            return;
+        }
+    };
+    if reads.all_headers {
+        crate::warn_once::warn_once("vary", def.name, || {
+            format!(
+                "mochi: island `{}` opted into `Cache-Control: {cache}` but read every request \
+                 header (`RequestContext::headers`), so no `Vary` can describe its answer: it \
+                 is sent `{PRIVATE}`. Read headers by name (`RequestContext::header`, \
+                 `cookie`) to keep it cacheable (said once per island)",
+                def.name
+            )
+        });
+        res.insert_header((header::CACHE_CONTROL, PRIVATE));
+        return;
+    }
+    res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)));
+    if !reads.names.is_empty() {
+        let vary: Vec<&str> = reads.names.iter().map(|n| n.as_str()).collect();
+        if let Ok(vary) = HeaderValue::from_str(&vary.join(", ")) {
+            res.insert_header((header::VARY, vary));
+        }
+    }
 }
 
 #[cfg(test)]

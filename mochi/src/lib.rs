@@ -57,12 +57,29 @@
 //! # }
 //! ```
 //!
+//! ## Fragments
+//!
+//! HTML that is spliced into a page already in the browser (htmx, Turbo
+//! Frames, `fetch` + `innerHTML`) is a *fragment*: render it inside
+//! [`fragment`] (requests carrying `HX-Request`, `Turbo-Frame` or
+//! `Sec-Fetch-Dest: empty` are fragments already) and its islands get ids
+//! that no other response uses.
+//!
+//! ## Testing
+//!
+//! [`testing::island_request`] gives the request a browser would make for
+//! a server island, to send through `actix_web::test`.
+//!
 //! ## Keys
 //!
 //! Props are signed with HMAC-SHA256 under `MOCHI_KEY` (base64url of 32
-//! bytes; `cargo run -p mochi -- generate-key` prints one). Signing is not
-//! encryption: **props are readable by anyone who sees the page**. Never put
-//! secrets in props; read them from the request context inside the island.
+//! random bytes; `head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d
+//! '=\n'` prints one). Signing is not encryption: **props are readable by
+//! anyone who sees the page**. Never put secrets in props; read them from
+//! the request context inside the island.
+//!
+//! The wire contract (elements, attributes, URLs, statuses, events) is in
+//! `docs/protocol.md` in the repository.
 
 mod assets;
 mod config;
@@ -70,21 +87,25 @@ mod context;
 pub mod devalue;
 mod endpoint;
 mod error;
-mod props_key;
-pub mod registry;
+mod registry;
 mod render;
 mod setup;
-pub mod signing;
+mod signing;
+pub mod testing;
 mod token_cache;
+mod warn_once;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use config::{DEFAULT_ASSET_PREFIX, DEFAULT_MAX_URL, SIGNED_PROPS_WARN_LEN};
-pub use context::{island_id, request_context, RequestContext};
+pub use config::{
+    DEFAULT_ASSET_PREFIX, DEFAULT_ISLAND_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_URL,
+    DEFAULT_POST_THRESHOLD, SIGNED_PROPS_WARN_LEN,
+};
+pub use context::{fragment, island_id, request_context, RequestContext};
 pub use error::{IntoIslandResult, IslandError};
 pub use mochi_macros::island;
-pub use registry::{islands, Hydrate};
+pub use registry::{islands, DuplicateIsland, Hydrate, IslandInfo};
 pub use render::{runtime_script, HydratedIsland, NoFallback, ServerIsland};
 pub use setup::{Mochi, MochiBuilder, MochiMiddleware, StartupError};
-pub use signing::{Key, Keys};
+pub use signing::{Key, KeyConfigError, KeyError, KeySource, Keys, TokenError};

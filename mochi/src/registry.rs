@@ -15,33 +15,15 @@ use maud::Markup;
 use crate::devalue;
 use crate::error::IslandError;
 
-/// The future an async island's endpoint renders.
+/// The future an island's endpoint renders: async islands' bodies, and
+/// sync islands' bodies wrapped so that both take one path.
 pub type IslandFuture = Pin<Box<dyn Future<Output = Result<Markup, IslandError>>>>;
 
-/// What an island's endpoint function gives back.
-pub enum IslandRender {
-    /// A sync island's answer, rendered during the call: no future to box
-    /// and poll.
-    Ready(Result<Markup, IslandError>),
-    /// An async island's render, still to run.
-    Pending(IslandFuture),
-}
-
-impl fmt::Debug for IslandRender {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IslandRender::Ready(r) => f.debug_tuple("Ready").field(r).finish(),
-            IslandRender::Pending(_) => f.write_str("Pending(..)"),
-        }
-    }
-}
-
-/// Decodes verified devalue props text and renders the island (sync) or
-/// starts its render (async).
+/// Decodes verified devalue props text and returns the island's render.
 ///
 /// Decoding happens before the component is called, so props that do not fit
 /// the parameters never reach it.
-pub type EndpointFn = fn(&str) -> Result<IslandRender, devalue::Error>;
+pub type EndpointFn = fn(&str) -> Result<IslandFuture, devalue::Error>;
 
 /// When a hydrated island's client module runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +134,8 @@ pub struct IslandDef {
     /// `Cache-Control` for a successful endpoint answer, if the island opts
     /// out of `private, no-store`.
     pub cache_control: Option<&'static str>,
+    /// The island's own render deadline (`timeout = "2s"`), if it has one.
+    pub timeout: Option<std::time::Duration>,
     /// Whether the function takes parameters at all.
     pub has_props: bool,
 }
@@ -197,7 +181,7 @@ impl std::error::Error for DuplicateIsland {}
 
 /// The islands of this binary, by name.
 #[derive(Debug)]
-pub struct Registry {
+pub(crate) struct Registry {
     /// foldhash: the table is fixed at startup, so names a request makes up
     /// can only miss, never grow or degrade it.
     by_name: HashMap<&'static str, &'static IslandDef, foldhash::fast::RandomState>,
@@ -205,7 +189,7 @@ pub struct Registry {
 
 impl Registry {
     /// The registry of this process, built on first use.
-    pub fn global() -> Result<&'static Registry, DuplicateIsland> {
+    pub(crate) fn global() -> Result<&'static Registry, DuplicateIsland> {
         static GLOBAL: OnceLock<Result<Registry, DuplicateIsland>> = OnceLock::new();
         GLOBAL
             .get_or_init(|| {
@@ -216,7 +200,7 @@ impl Registry {
     }
 
     /// Builds a registry from definitions, refusing duplicate names.
-    pub fn build(
+    pub(crate) fn build(
         defs: impl IntoIterator<Item = &'static IslandDef>,
     ) -> Result<Registry, DuplicateIsland> {
         let mut by_name: HashMap<&'static str, &'static IslandDef, _> =
@@ -239,27 +223,74 @@ impl Registry {
     }
 
     /// The island called `name`.
-    pub fn get(&self, name: &str) -> Option<&'static IslandDef> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'static IslandDef> {
         self.by_name.get(name).copied()
     }
 
     /// Every island, sorted by name.
-    pub fn islands(&self) -> Vec<&'static IslandDef> {
+    pub(crate) fn islands(&self) -> Vec<&'static IslandDef> {
         let mut all: Vec<_> = self.by_name.values().copied().collect();
         all.sort_by_key(|d| d.name);
         all
     }
 }
 
-/// Every island registered in this binary, sorted by name (for debugging and
-/// tooling). Errors if two share a name.
-pub fn islands() -> Result<Vec<&'static IslandDef>, DuplicateIsland> {
-    Registry::global().map(Registry::islands)
+/// Every island registered in this binary, sorted by name (for debugging
+/// and tooling). Errors if two share a name.
+///
+/// ```
+/// #[mochi::island(defer)]
+/// fn cart_badge() -> maud::Markup {
+///     maud::html! { "3" }
+/// }
+///
+/// let islands = mochi::islands().unwrap();
+/// let badge = islands.iter().find(|i| i.name() == "CartBadge").unwrap();
+/// assert!(badge.is_server_island() && !badge.is_hydrated());
+/// ```
+pub fn islands() -> Result<Vec<IslandInfo>, DuplicateIsland> {
+    Registry::global().map(|r| r.islands().into_iter().map(IslandInfo).collect())
+}
+
+/// What [`islands`] tells about one registered island.
+#[derive(Debug, Clone, Copy)]
+pub struct IslandInfo(&'static IslandDef);
+
+impl IslandInfo {
+    /// The endpoint name, e.g. `UserAvatar`.
+    pub fn name(&self) -> &'static str {
+        self.0.name
+    }
+
+    /// Where it is defined: `module::Name (file:line)`.
+    pub fn location(&self) -> String {
+        self.0.location()
+    }
+
+    /// Whether it is a server island (`defer`), fetched after the page.
+    pub fn is_server_island(&self) -> bool {
+        self.0.endpoint.is_some()
+    }
+
+    /// Whether it has a client module that hydrates it.
+    pub fn is_hydrated(&self) -> bool {
+        self.0.client.is_some()
+    }
+
+    /// The client module's path, relative to the crate that defines it.
+    pub fn client_module(&self) -> Option<&'static str> {
+        self.0.client.map(ClientModule::path)
+    }
+
+    /// `Cache-Control` of its answers, if it opted out of `private, no-store`.
+    pub fn cache_control(&self) -> Option<&'static str> {
+        self.0.cache_control
+    }
 }
 
 /// Whether `name` could be an island name: an ASCII letter, then letters,
 /// digits or `_`, at most 64 bytes. Anything else is answered 404 unread.
-pub fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     let b = name.as_bytes();
     !b.is_empty()
         && b.len() <= 64
@@ -281,6 +312,7 @@ mod tests {
             client: None,
             hydrate: Hydrate::Load,
             cache_control: None,
+            timeout: None,
             has_props: false,
         }))
     }

@@ -3,13 +3,14 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use compact_str::CompactString;
 use maud::{Markup, PreEscaped, Render};
 use serde::Serialize;
 
-use crate::context::{self, with_scope, PageState};
+use crate::context::{self, RenderContext};
 use crate::registry::{Hydrate, IslandDef};
 use crate::token_cache;
 
@@ -31,6 +32,8 @@ pub struct ServerIsland<F = NoFallback> {
     visible: bool,
     root_margin: Option<Cow<'static, str>>,
     retries: Option<u32>,
+    /// The island URL would pass the POST threshold.
+    post: bool,
 }
 
 /// The fallback of a [`ServerIsland`] that was given none: nothing.
@@ -52,6 +55,7 @@ impl<F> ServerIsland<F> {
             visible,
             root_margin,
             retries,
+            post,
         } = self;
         ServerIsland {
             def,
@@ -61,6 +65,7 @@ impl<F> ServerIsland<F> {
             visible,
             root_margin,
             retries,
+            post,
         }
     }
 
@@ -94,6 +99,17 @@ impl<F> ServerIsland<F> {
     pub fn signed_props(&self) -> Option<&str> {
         self.token.as_deref()
     }
+
+    /// The island's endpoint name, e.g. `CartBadge`.
+    pub fn name(&self) -> &'static str {
+        self.def.name
+    }
+
+    /// Whether the browser will load it by `POST` (its URL would pass the
+    /// POST threshold).
+    pub fn is_post(&self) -> bool {
+        self.post
+    }
 }
 
 impl<F: Render> Render for ServerIsland<F> {
@@ -124,6 +140,9 @@ impl<F: Render> Render for ServerIsland<F> {
         if let Some(n) = self.retries {
             let _ = write!(out, " retries=\"{n}\"");
         }
+        if self.post {
+            out.push_str(" transport=\"post\"");
+        }
         out.push('>');
         self.fallback.render_to(out);
         out.push_str("</mochi-server-island>");
@@ -132,44 +151,59 @@ impl<F: Render> Render for ServerIsland<F> {
 
 /// Builds a server island call (used by `#[island(defer)]`).
 pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) -> ServerIsland {
-    let signed = with_scope(|scope| {
-        let id = scope.page.next_island_id();
-        (id, token_cache::token_for(&scope.config.keys, def, props))
-    });
-    let (id, token) = signed.unwrap_or_else(|| {
+    let Some(cx) = context::current() else {
         log::error!(
             "mochi: island `{}` rendered outside a mochi request (wrap the App with the \
-             `mochi::Mochi` middleware, or use `mochi::render_page`): it cannot be signed \
+             `mochi::Mochi` middleware, or use `Mochi::render_page`): it cannot be signed \
              and will not load",
             def.name
         );
-        (CompactString::const_new("i?"), None)
-    });
+        return ServerIsland::unsigned(def, CompactString::const_new("i?"));
+    };
+    let id = cx.next_island_id();
+    let Some(text) = token_cache::encode(def, props) else {
+        return ServerIsland::unsigned(def, id);
+    };
+    let token = token_cache::token_for(&cx.config.keys, def, &text);
+    // `{prefix}/island/{Name}?p={token}&i={id}`, as the runtime builds it.
+    let url_len = cx.asset_prefix().len() + 8 + def.name.len() + 3 + token.len() + 3 + id.len();
     ServerIsland {
-        def,
-        id,
-        token,
-        fallback: NoFallback,
-        visible: false,
-        root_margin: None,
-        retries: None,
+        post: url_len > cx.config.post_threshold,
+        token: Some(token),
+        ..ServerIsland::unsigned(def, id)
+    }
+}
+
+impl ServerIsland {
+    fn unsigned(def: &'static IslandDef, id: CompactString) -> ServerIsland {
+        ServerIsland {
+            def,
+            id,
+            token: None,
+            fallback: NoFallback,
+            visible: false,
+            root_margin: None,
+            retries: None,
+            post: false,
+        }
     }
 }
 
 /// A hydrated island at its call site: its HTML, rendered now, inside
 /// `<mochi-island>`, plus the props block the first time those props appear
-/// in the page.
+/// in the render.
 #[derive(Debug)]
 #[must_use = "an island does nothing until it is rendered into a page"]
 pub struct HydratedIsland {
     def: &'static IslandDef,
     id: CompactString,
-    /// The props' devalue text, shared with the per-thread props cache.
-    props: Option<Arc<str>>,
+    /// The props' devalue text.
+    props: Option<String>,
     html: Markup,
     hydrate: Hydrate,
-    /// Rendered inside a mochi scope, so the element names its module.
-    in_scope: bool,
+    /// The render that gave the island its id: its props table numbers
+    /// the island's block, wherever the island value ends up rendered.
+    cx: Option<Rc<RenderContext>>,
 }
 
 impl HydratedIsland {
@@ -187,55 +221,38 @@ impl HydratedIsland {
 
 impl Render for HydratedIsland {
     fn render_to(&self, out: &mut String) {
-        let written = with_scope(|scope| {
-            let block = self
-                .props
-                .as_deref()
-                .map(|text| write_props_block(out, &scope.page, text));
-            let element = Element {
-                def: self.def,
-                id: &self.id,
-                props_block: block.map(|n| (scope.page.prefix.as_str(), n)),
-                asset_prefix: self.in_scope.then_some(scope.config.prefix.as_str()),
-                hydrate: &self.hydrate,
-            };
-            element.write(out, &self.html.0);
-        });
-        if written.is_none() {
-            // Outside any scope: the markup alone, with no props or module.
-            let element = Element {
-                def: self.def,
-                id: &self.id,
-                props_block: None,
-                asset_prefix: None,
-                hydrate: &self.hydrate,
-            };
-            element.write(out, &self.html.0);
-        }
+        let Some(cx) = &self.cx else {
+            // Outside any render: the markup alone, with no props or module.
+            return Element::bare(self.def, &self.id, &self.hydrate).write(out, &self.html.0);
+        };
+        let block = self
+            .props
+            .as_deref()
+            .map(|text| write_props_block(out, cx, text));
+        let assets = cx.asset_prefix();
+        let element = Element {
+            props_block: block.map(|n| (&**cx, n)),
+            asset_prefix: Some(&assets),
+            ..Element::bare(self.def, &self.id, &self.hydrate)
+        };
+        element.write(out, &self.html.0);
     }
 }
 
-/// Writes the props block for `text` unless the page has it already; returns
-/// its number.
-fn write_props_block(out: &mut String, page: &PageState, text: &str) -> u32 {
-    let (n, new) = page.props_block(text);
-    if new {
+/// Writes the props block for `text` if the render's [`PropsTable`] says
+/// so; returns its number.
+///
+/// [`PropsTable`]: crate::context::PropsTable
+fn write_props_block(out: &mut String, cx: &RenderContext, text: &str) -> u32 {
+    let placement = cx.props.place(text);
+    if placement.write {
         out.push_str("<script type=\"application/json\" id=\"");
-        push_props_id(out, &page.prefix, n);
+        cx.ids.push_props_block_id(out, placement.number);
         out.push_str("\">");
         push_script_safe(out, text);
         out.push_str("</script>");
     }
-    n
-}
-
-/// `mochi-props-{prefix}{n}`: the prefix is an island id plus `-`, so
-/// nothing needs escaping.
-fn push_props_id(out: &mut String, prefix: &str, n: u32) {
-    debug_assert!(!needs_escape(prefix));
-    out.push_str("mochi-props-");
-    out.push_str(prefix);
-    out.push_str(itoa::Buffer::new().format(n));
+    placement.number
 }
 
 /// `{start}{name}" island-id="{id}"`: every island element opens with its
@@ -256,7 +273,7 @@ fn open_tag(out: &mut String, start: &str, def: &IslandDef, id: &str) {
 /// devalue text never holds a raw `<` (it writes `\u003C`), so it cannot end
 /// the script element or open a comment; this keeps that true even for text
 /// that did not come from our encoder.
-fn push_script_safe(out: &mut String, text: &str) {
+pub(crate) fn push_script_safe(out: &mut String, text: &str) {
     let mut rest = text;
     while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
@@ -270,19 +287,30 @@ fn push_script_safe(out: &mut String, text: &str) {
 struct Element<'a> {
     def: &'a IslandDef,
     id: &'a str,
-    /// The page's id prefix and the props block's number.
-    props_block: Option<(&'a str, u32)>,
+    /// The render whose props table holds the block, and its number.
+    props_block: Option<(&'a RenderContext, u32)>,
     /// Where mochi serves assets, for the client module's URL.
     asset_prefix: Option<&'a str>,
     hydrate: &'a Hydrate,
 }
 
-impl Element<'_> {
+impl<'a> Element<'a> {
+    /// The element with no props block and no module.
+    fn bare(def: &'a IslandDef, id: &'a str, hydrate: &'a Hydrate) -> Element<'a> {
+        Element {
+            def,
+            id,
+            props_block: None,
+            asset_prefix: None,
+            hydrate,
+        }
+    }
+
     fn write(&self, out: &mut String, html: &str) {
         open_tag(out, "<mochi-island component-name=\"", self.def, self.id);
-        if let Some((prefix, n)) = self.props_block {
+        if let Some((cx, n)) = self.props_block {
             out.push_str(" props-ref=\"");
-            push_props_id(out, prefix, n);
+            cx.ids.push_props_block_id(out, n);
             out.push('"');
         }
         if let (Some(assets), Some(module)) = (self.asset_prefix, self.def.client) {
@@ -327,28 +355,30 @@ pub(crate) fn hydrated_island<P: Serialize>(
     render: impl FnOnce(P) -> Markup,
 ) -> HydratedIsland {
     let text = if def.has_props {
-        token_cache::props_text(def, &props)
+        token_cache::encode(def, &props)
     } else {
         None
     };
-    // The id, and the props block reserved before the body renders (see
-    // `PageState::props_reserve`), in one visit to the scope.
-    let scoped = with_scope(|scope| {
-        let id = scope.page.next_island_id();
-        let reserved = text.as_deref().is_some_and(|t| scope.page.props_reserve(t));
-        (id, reserved)
-    });
-    let in_scope = scoped.is_some();
-    let (id, reserved) = scoped.unwrap_or_else(|| {
+    let Some(cx) = context::current() else {
         log::error!(
             "mochi: island `{}` rendered outside a mochi request: it will not hydrate",
             def.name
         );
-        (CompactString::const_new("i?"), false)
-    });
-    let html = context::with_island_id(&id, || render(props));
+        return HydratedIsland {
+            def,
+            id: CompactString::const_new("i?"),
+            props: text,
+            html: render(props),
+            hydrate: def.hydrate.clone(),
+            cx: None,
+        };
+    };
+    let id = cx.next_island_id();
+    // Reserved before the body renders: see `PropsTable`'s placement rule.
+    let reserved = text.as_deref().is_some_and(|t| cx.props.reserve(t));
+    let html = cx.run_island_body(&id, || render(props));
     if let (true, Some(text)) = (reserved, text.as_deref()) {
-        with_scope(|scope| scope.page.props_built(text));
+        cx.props.body_done(text);
     }
     HydratedIsland {
         def,
@@ -356,7 +386,7 @@ pub(crate) fn hydrated_island<P: Serialize>(
         props: text,
         html,
         hydrate: def.hydrate.clone(),
-        in_scope,
+        cx: Some(cx),
     }
 }
 
@@ -364,43 +394,40 @@ pub(crate) fn hydrated_island<P: Serialize>(
 /// browser hydrates it after the swap; `id` is the island id its Rust code
 /// saw while rendering.
 pub(crate) fn wrap_hydrated(
+    cx: &RenderContext,
     def: &'static IslandDef,
     id: &str,
     props_text: &str,
     html: Markup,
 ) -> Markup {
-    with_scope(|scope| {
-        let mut out = String::with_capacity(html.0.len() + props_text.len() + 256);
-        let block = def
-            .has_props
-            .then(|| write_props_block(&mut out, &scope.page, props_text));
-        let element = Element {
-            def,
-            id,
-            props_block: block.map(|n| (scope.page.prefix.as_str(), n)),
-            asset_prefix: Some(scope.config.prefix.as_str()),
-            hydrate: &def.hydrate,
-        };
-        element.write(&mut out, &html.0);
-        PreEscaped(out)
-    })
-    .unwrap_or(html)
+    let mut out = String::with_capacity(html.0.len() + props_text.len() + 256);
+    let block = def
+        .has_props
+        .then(|| write_props_block(&mut out, cx, props_text));
+    let assets = cx.asset_prefix();
+    let element = Element {
+        props_block: block.map(|n| (cx, n)),
+        asset_prefix: Some(&assets),
+        ..Element::bare(def, id, &def.hydrate)
+    };
+    element.write(&mut out, &html.0);
+    PreEscaped(out)
 }
 
 /// The `<script type="module">` tag loading the client runtime. Put it in
 /// the `<head>` of every page that renders islands.
 pub fn runtime_script() -> Markup {
-    with_scope(|scope| {
-        scope.page.runtime_rendered.set(true);
-        PreEscaped(scope.config.runtime_tag.clone())
-    })
-    .unwrap_or_else(|| {
-        PreEscaped(runtime_tag(&format!(
+    match context::current() {
+        Some(cx) => {
+            cx.note_runtime_rendered();
+            PreEscaped(cx.runtime_tag().into_owned())
+        }
+        None => PreEscaped(runtime_tag(&format!(
             "{}/runtime-{}.js",
             crate::config::DEFAULT_ASSET_PREFIX,
             crate::assets::runtime_hash()
-        )))
-    })
+        ))),
+    }
 }
 
 /// The script tag loading the runtime from `url`.

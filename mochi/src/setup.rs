@@ -1,22 +1,26 @@
 //! [`Mochi`]: configuration, startup checks and the actix middleware.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::future::{ready, Ready};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use futures_util::future::LocalBoxFuture;
 
-use crate::config::{Config, DEFAULT_ASSET_PREFIX, DEFAULT_MAX_URL};
-use crate::context::{self, PageState, RequestHead, Scope, ScopeRequest};
+use crate::config::{
+    Config, Origin, DEFAULT_ASSET_PREFIX, DEFAULT_ISLAND_TIMEOUT, DEFAULT_MAX_BODY,
+    DEFAULT_MAX_URL, DEFAULT_POST_THRESHOLD,
+};
+use crate::context::{self, IdSpace, RenderContext, RenderKind, RequestHead, SharedRequest};
 use crate::registry::{DuplicateIsland, Registry};
 use crate::signing::{Key, KeyConfigError, KeySource, Keys};
 
 /// Why mochi refused to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StartupError {
     /// `MOCHI_KEY` or `MOCHI_KEY_FALLBACKS` is not a valid key.
     Key(KeyConfigError),
@@ -24,6 +28,8 @@ pub enum StartupError {
     DuplicateIsland(DuplicateIsland),
     /// The asset prefix is not a path like `/_mochi`.
     AssetPrefix(String),
+    /// The public origin is not `http://host[:port]` or `https://…`.
+    PublicOrigin(String),
 }
 
 impl fmt::Display for StartupError {
@@ -35,6 +41,11 @@ impl fmt::Display for StartupError {
                 f,
                 "asset prefix {p:?} must start with `/`, not end with `/`, and hold only \
                  letters, digits, `-`, `_`, `.` and `/`"
+            ),
+            StartupError::PublicOrigin(o) => write!(
+                f,
+                "public origin {o:?} must be `http://` or `https://` and a host with an \
+                 optional port, with no path (e.g. `https://shop.example`)"
             ),
         }
     }
@@ -58,31 +69,33 @@ impl From<DuplicateIsland> for StartupError {
 ///
 /// `App::new().wrap(mochi.clone())` is the whole integration: it serves the
 /// island endpoint, the client runtime and the client modules under the
-/// asset prefix, and gives every page render its request context.
+/// asset prefix, and gives every page render its render context.
+///
+/// **Wrap mochi first** (innermost): actix runs the middleware wrapped
+/// last first, and mochi answers its own requests without calling the
+/// services inside it. So `App::new().wrap(mochi).wrap(Compress::default())
+/// .wrap(Logger::default())` compresses the runtime and logs island
+/// requests; with mochi outermost, neither would happen.
+///
+/// In a `web::scope("/shop").wrap(mochi)`, mochi serves under the scope
+/// (`/shop/_mochi/…`) and the pages of that scope point there.
 #[derive(Clone, Debug)]
 pub struct Mochi {
     config: Arc<Config>,
 }
 
 impl Mochi {
-    /// Keys from `MOCHI_KEY` / `MOCHI_KEY_FALLBACKS`, default settings.
+    /// Keys from `MOCHI_KEY` / `MOCHI_KEY_FALLBACKS`, default settings:
+    /// `MochiBuilder::from_env()?.build()`.
     ///
     /// Without `MOCHI_KEY`, a random key is made once for this process and a
     /// warning says why a real deployment needs `MOCHI_KEY`.
     pub fn from_env() -> Result<Mochi, StartupError> {
-        let (keys, source) = Keys::from_env()?;
-        if source == KeySource::Random {
-            log::warn!(
-                "mochi: MOCHI_KEY is not set, so props are signed with a random key made for \
-                 this process. Pages cached before a restart, and other instances behind a load \
-                 balancer, will get 403 from island requests. Set MOCHI_KEY to the output of \
-                 `cargo run -p mochi -- generate-key`."
-            );
-        }
-        MochiBuilder::new(keys).build()
+        MochiBuilder::from_env()?.build()
     }
 
-    /// A builder with explicit keys.
+    /// A builder with an explicit signing key (tests, tools); apps usually
+    /// start from [`MochiBuilder::from_env`].
     pub fn builder(key: Key) -> MochiBuilder {
         MochiBuilder::new(Keys::new(key, Vec::new()))
     }
@@ -100,8 +113,18 @@ impl Mochi {
     /// Runs `render` as a page render outside actix (tests, benchmarks,
     /// static generation): islands get ids, signatures and a props table.
     pub fn render_page<R>(&self, render: impl FnOnce() -> R) -> R {
-        let scope = Scope::new(self.config.clone(), None, PageState::default());
-        context::run_sync(Rc::new(scope), render)
+        self.render(RenderKind::Page, IdSpace::page(), render)
+    }
+
+    /// Runs `render` as a fragment render outside actix: like
+    /// [`Mochi::render_page`], with the ids of [`crate::fragment`].
+    pub fn render_fragment<R>(&self, render: impl FnOnce() -> R) -> R {
+        self.render(RenderKind::Fragment, IdSpace::fragment(), render)
+    }
+
+    fn render<R>(&self, kind: RenderKind, ids: IdSpace, render: impl FnOnce() -> R) -> R {
+        let cx = RenderContext::new(self.config.clone(), None, kind, ids);
+        context::run_sync(Rc::new(cx), render)
     }
 }
 
@@ -109,8 +132,15 @@ impl Mochi {
 #[derive(Debug)]
 pub struct MochiBuilder {
     keys: Keys,
+    /// Where the signing key came from: a random one is warned about.
+    source: KeySource,
     prefix: String,
     max_url: usize,
+    max_body: usize,
+    post_threshold: usize,
+    island_timeout: Duration,
+    origin: Origin,
+    allow_cross_site: bool,
 }
 
 impl MochiBuilder {
@@ -118,9 +148,37 @@ impl MochiBuilder {
     pub fn new(keys: Keys) -> MochiBuilder {
         MochiBuilder {
             keys,
+            source: KeySource::Environment,
             prefix: DEFAULT_ASSET_PREFIX.to_owned(),
             max_url: DEFAULT_MAX_URL,
+            max_body: DEFAULT_MAX_BODY,
+            post_threshold: DEFAULT_POST_THRESHOLD,
+            island_timeout: DEFAULT_ISLAND_TIMEOUT,
+            origin: Origin::Connection,
+            allow_cross_site: false,
         }
+    }
+
+    /// Starts from the keys in `MOCHI_KEY` / `MOCHI_KEY_FALLBACKS` and the
+    /// defaults. Without `MOCHI_KEY`, [`MochiBuilder::build`] warns that
+    /// the key is random.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mochi = mochi::MochiBuilder::from_env()?
+    ///     .asset_prefix("/assets/mochi")
+    ///     .island_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(mochi.asset_prefix(), "/assets/mochi");
+    /// # Ok::<(), mochi::StartupError>(())
+    /// ```
+    pub fn from_env() -> Result<MochiBuilder, StartupError> {
+        let (keys, source) = Keys::from_env()?;
+        Ok(MochiBuilder {
+            source,
+            ..MochiBuilder::new(keys)
+        })
     }
 
     /// Verify-only keys, for rotating the signing key.
@@ -142,6 +200,51 @@ impl MochiBuilder {
         self
     }
 
+    /// The largest `POST` island body read before answering 413 (default
+    /// 64 KiB).
+    pub fn max_body_len(mut self, len: usize) -> MochiBuilder {
+        self.max_body = len;
+        self
+    }
+
+    /// Island URLs longer than this go by `POST` (default 2048
+    /// characters): such answers are never cacheable.
+    pub fn post_threshold(mut self, len: usize) -> MochiBuilder {
+        self.post_threshold = len;
+        self
+    }
+
+    /// How long an island render may take (default 10 s). Past it, the
+    /// answer is `504` and the render is dropped; `#[island(timeout =
+    /// "2s")]` overrides it per island.
+    pub fn island_timeout(mut self, timeout: Duration) -> MochiBuilder {
+        self.island_timeout = timeout;
+        self
+    }
+
+    /// The site's public origin, e.g. `https://shop.example`: what
+    /// [`RequestContext::page_url`](crate::RequestContext::page_url) uses,
+    /// whatever the request's headers say. For apps behind a proxy.
+    pub fn public_origin(mut self, origin: impl Into<String>) -> MochiBuilder {
+        self.origin = Origin::Fixed(origin.into());
+        self
+    }
+
+    /// Believe `Forwarded` and `X-Forwarded-Proto` / `-Host` (valid values
+    /// only) for the page URL. Only behind a proxy that sets them and
+    /// strips what clients send: any client can send them.
+    pub fn trust_forwarded_headers(mut self) -> MochiBuilder {
+        self.origin = Origin::TrustForwarded;
+        self
+    }
+
+    /// Serve island requests that a page of another site makes
+    /// (`Sec-Fetch-Site: cross-site`); refused with 403 by default.
+    pub fn allow_cross_site(mut self, allow: bool) -> MochiBuilder {
+        self.allow_cross_site = allow;
+        self
+    }
+
     /// Checks the settings and the island registry.
     pub fn build(self) -> Result<Mochi, StartupError> {
         let p = &self.prefix;
@@ -154,9 +257,34 @@ impl MochiBuilder {
         if !valid {
             return Err(StartupError::AssetPrefix(self.prefix));
         }
+        if let Origin::Fixed(origin) = &self.origin {
+            let valid = ["http://", "https://"].iter().any(|scheme| {
+                origin
+                    .strip_prefix(scheme)
+                    .is_some_and(crate::context::is_valid_host)
+            });
+            if !valid {
+                return Err(StartupError::PublicOrigin(origin.clone()));
+            }
+        }
         Registry::global()?;
+        if self.source == KeySource::Random {
+            log::warn!(
+                "mochi: MOCHI_KEY is not set, so props are signed with a random key made for \
+                 this process. Pages cached before a restart, and other instances behind a load \
+                 balancer, will get 403 from island requests. Set MOCHI_KEY to a new key: {}",
+                crate::signing::GENERATE_KEY
+            );
+        }
+        let mut config = Config::new(self.keys, self.prefix);
+        config.max_url = self.max_url;
+        config.max_body = self.max_body;
+        config.post_threshold = self.post_threshold;
+        config.island_timeout = self.island_timeout;
+        config.origin = self.origin;
+        config.allow_cross_site = self.allow_cross_site;
         Ok(Mochi {
-            config: Arc::new(Config::new(self.keys, self.prefix, self.max_url)),
+            config: Arc::new(config),
         })
     }
 }
@@ -200,48 +328,53 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let config = self.config.clone();
-        if let Some(rest) = req.path().strip_prefix(config.prefix.as_str()) {
+        // Inside `web::scope("/shop")`, the scope's path is already matched:
+        // mochi's own paths are what is left, and its assets go under it.
+        let path = req.path();
+        let unmatched = req.match_info().unprocessed();
+        let mount_len = path.len().saturating_sub(unmatched.len());
+        if let Some(rest) = unmatched.strip_prefix(config.prefix.as_str()) {
             if rest.starts_with('/') {
-                let prefix_len = config.prefix.len();
-                let (http, _) = req.into_parts();
+                let rest_at = mount_len + config.prefix.len();
+                let (http, payload) = req.into_parts();
                 return Box::pin(async move {
-                    let rest = &http.path()[prefix_len..];
-                    let res = crate::endpoint::handle(config, http.clone(), rest).await;
+                    let path = http.path();
+                    let (mount, rest) = (&path[..mount_len], &path[rest_at..]);
+                    let res =
+                        crate::endpoint::handle(config, http.clone(), payload, mount, rest).await;
                     Ok(ServiceResponse::new(http, res).map_into_right_body())
                 });
             }
         }
-        let scope = Rc::new(Scope::new(
-            config,
-            Some(ScopeRequest::Page(Rc::new(RequestHead::of(&req)))),
-            PageState::default(),
-        ));
+        let kind = if context::wants_fragment(req.headers()) {
+            RenderKind::Fragment
+        } else {
+            RenderKind::Page
+        };
+        let ids = match kind {
+            RenderKind::Fragment => IdSpace::fragment(),
+            _ => IdSpace::page(),
+        };
+        let request = SharedRequest::page(RequestHead::of(&req), config.origin.clone());
+        let cx = RenderContext::new(config, Some(Rc::new(request)), kind, ids)
+            .mounted(&path[..mount_len]);
+        let cx = Rc::new(cx);
         let service = self.service.clone();
-        let fut = context::run_sync(scope.clone(), || service.call(req));
+        let fut = context::run_sync(cx.clone(), || service.call(req));
         Box::pin(async move {
-            let res = context::run(scope.clone(), fut).await?;
-            if let Some(ScopeRequest::Page(head)) = &scope.request {
-                warn_if_runtime_missing(&scope, head.uri.path());
+            let res = context::run(cx.clone(), fut).await?;
+            if let Some(islands) = cx.islands_without_runtime() {
+                let path = res.request().path();
+                crate::warn_once::warn_once("runtime", path, || {
+                    format!(
+                        "mochi: page {path} renders {islands} island(s) but not the client \
+                         runtime, so they will never load or hydrate: add \
+                         (mochi::runtime_script()) to its <head>, or render it with \
+                         mochi::fragment if it is HTML for a page already in the browser"
+                    )
+                });
             }
             Ok(res.map_into_left_body())
         })
-    }
-}
-
-/// Without the runtime script, every island on the page stays a fallback
-/// forever; say so (once per path, boundedly) instead of failing silently.
-fn warn_if_runtime_missing(scope: &Scope, path: &str) {
-    let islands = scope.page.islands_rendered.get();
-    if islands == 0 || scope.page.runtime_rendered.get() {
-        return;
-    }
-    static WARNED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
-    let warned = warned.get_or_insert_with(HashSet::new);
-    if warned.len() < 1024 && warned.insert(path.to_owned()) {
-        log::warn!(
-            "mochi: page {path} renders {islands} island(s) but not the client runtime, so \
-             they will never load or hydrate: add (mochi::runtime_script()) to its <head>"
-        );
     }
 }

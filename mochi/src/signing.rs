@@ -21,20 +21,26 @@ type HmacSha256 = Hmac<Sha256>;
 const DOMAIN: &[u8] = b"mochi/island-props/v1";
 
 /// Bytes of the HMAC output kept in a token (128 bits).
-pub const TAG_LEN: usize = 16;
+pub(crate) const TAG_LEN: usize = 16;
 /// Length of the base64url text of a tag.
 const TAG_TEXT_LEN: usize = 22;
 /// Length of a key in bytes.
-pub const KEY_LEN: usize = 32;
+pub(crate) const KEY_LEN: usize = 32;
 
 /// Environment variable holding the signing key.
-pub const KEY_VAR: &str = "MOCHI_KEY";
+pub(crate) const KEY_VAR: &str = "MOCHI_KEY";
 /// Environment variable holding verify-only keys, comma-separated.
-pub const FALLBACKS_VAR: &str = "MOCHI_KEY_FALLBACKS";
+pub(crate) const FALLBACKS_VAR: &str = "MOCHI_KEY_FALLBACKS";
 
-const HOW_TO_FIX: &str =
-    "a key is the base64url encoding (no padding) of exactly 32 random bytes; \
-     make one with `cargo run -p mochi -- generate-key`";
+/// How to make a key, from any project: the one line every key message
+/// points to.
+pub(crate) const GENERATE_KEY: &str =
+    "`head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\\n'` prints one \
+     (or `mochi::Key::generate().to_base64url()` in Rust)";
+
+const HOW_TO_FIX: &str = "a key is the base64url encoding (no padding) of exactly 32 random \
+     bytes: `head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\\n'` prints one \
+     (or `mochi::Key::generate().to_base64url()` in Rust)";
 
 /// A 32-byte HMAC key. Its `Debug` output never shows the key.
 #[derive(Clone, PartialEq, Eq)]
@@ -65,6 +71,10 @@ impl Key {
         let bytes: [u8; KEY_LEN] = bytes.try_into().map_err(|b: Vec<u8>| KeyError::Length {
             bytes: Some(b.len()),
         })?;
+        // `AAAA…` and the like: a placeholder, not a random key.
+        if bytes.iter().all(|&b| b == bytes[0]) {
+            return Err(KeyError::Uniform);
+        }
         Ok(Key(bytes))
     }
 
@@ -107,6 +117,7 @@ impl fmt::Debug for Key {
 
 /// Why a key's text was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeyError {
     /// The text is empty.
     Empty,
@@ -123,6 +134,9 @@ pub enum KeyError {
         /// How many bytes it decoded to, where it decoded.
         bytes: Option<usize>,
     },
+    /// All 32 bytes are equal (`AAAA…` decodes to zeros): a placeholder,
+    /// not a random key.
+    Uniform,
 }
 
 impl fmt::Display for KeyError {
@@ -140,6 +154,11 @@ impl fmt::Display for KeyError {
                     "the key decodes to {n} bytes, not {KEY_LEN}; {HOW_TO_FIX}"
                 )
             }
+            KeyError::Uniform => write!(
+                f,
+                "the key's 32 bytes are all the same (a placeholder such as `AAAA…`), so \
+                 anyone could guess it; {HOW_TO_FIX}"
+            ),
             KeyError::Length { bytes: None } => write!(
                 f,
                 "the key is not whole unpadded base64url (its length or its last character is off); {HOW_TO_FIX}"
@@ -173,6 +192,7 @@ impl std::error::Error for KeyConfigError {}
 
 /// Why a token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenError {
     /// Not shaped like a token at all (answered with 400).
     Malformed(&'static str),
@@ -289,7 +309,7 @@ impl Keys {
     }
 
     /// The token for `payload` (already base64url text) under island `island`.
-    pub fn sign_encoded(&self, island: &str, payload_b64: &str) -> String {
+    pub(crate) fn sign_encoded(&self, island: &str, payload_b64: &str) -> String {
         let tag = self.keyed[0]
             .mac(island, payload_b64.as_bytes())
             .finalize()
@@ -302,7 +322,7 @@ impl Keys {
     }
 
     /// The token for raw `payload` bytes under island `island`.
-    pub fn sign(&self, island: &str, payload: &[u8]) -> String {
+    pub(crate) fn sign(&self, island: &str, payload: &[u8]) -> String {
         self.sign_encoded(island, &URL_SAFE_NO_PAD.encode(payload))
     }
 
@@ -310,7 +330,7 @@ impl Keys {
     ///
     /// The tag is compared in constant time against every key before the
     /// payload is decoded.
-    pub fn verify(&self, island: &str, token: &str) -> Result<Vec<u8>, TokenError> {
+    pub(crate) fn verify(&self, island: &str, token: &str) -> Result<Vec<u8>, TokenError> {
         let (payload, tag_text) = token
             .split_once('.')
             .ok_or(TokenError::Malformed("no `.` between payload and tag"))?;
@@ -521,7 +541,14 @@ mod tests {
     fn bad_keys_are_rejected_with_their_message() {
         let e = Key::from_base64url("").unwrap_err();
         assert_eq!(e, KeyError::Empty);
-        assert!(e.to_string().contains("generate-key"));
+        assert!(e.to_string().contains("head -c 32 /dev/urandom"));
+
+        // A placeholder key: 32 equal bytes.
+        for placeholder in ["A".repeat(43), "_".repeat(42) + "8"] {
+            let e = Key::from_base64url(&placeholder).unwrap_err();
+            assert_eq!(e, KeyError::Uniform, "{placeholder}");
+            assert!(e.to_string().contains("all the same"), "{e}");
+        }
 
         let e = Key::from_base64url(&format!("{}=", "A".repeat(43))).unwrap_err();
         assert_eq!(

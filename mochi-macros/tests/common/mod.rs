@@ -1,10 +1,6 @@
 //! Helpers shared by the topic tests.
 #![allow(dead_code)]
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 /// A mochi with a fresh key.
 pub(crate) fn mochi() -> mochi::Mochi {
     mochi_and_keys().0
@@ -25,39 +21,58 @@ pub(crate) fn render(mochi: &mochi::Mochi, page: impl FnOnce() -> maud::Markup) 
     mochi.render_page(|| page().into_string())
 }
 
-/// Polls `future` to completion. Islands in these tests never wait on
-/// anything, so a no-op waker is enough.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1000 {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("future did not complete");
-}
-
-/// The registered island called `name`.
-pub(crate) fn def(name: &str) -> &'static mochi::registry::IslandDef {
-    mochi::islands()
-        .expect("no duplicate island names")
-        .into_iter()
-        .find(|d| d.name == name)
+/// The registered island called `name`, as the macro registered it.
+pub(crate) fn def(name: &str) -> &'static mochi::__private::IslandDef {
+    mochi::__private::registered(name)
         .unwrap_or_else(|| panic!("island `{name}` is not registered"))
 }
 
-/// Renders island `name`'s answer from the devalue props `text`, as the
-/// endpoint does after verifying the signature.
+/// Sends `req` through an app wrapped in `mochi`: the body of a 200, or
+/// `"decode: …"` for a 400 and `"render: …"` for a 500 (debug builds name
+/// the cause).
+pub(crate) fn send(
+    mochi: &mochi::Mochi,
+    req: actix_web::test::TestRequest,
+) -> Result<String, String> {
+    use actix_web::test as actix_test;
+    actix_web::rt::System::new().block_on(async {
+        let app = actix_test::init_service(actix_web::App::new().wrap(mochi.clone())).await;
+        let res = actix_test::call_service(&app, req.to_request()).await;
+        let status = res.status().as_u16();
+        let body = actix_test::read_body(res).await;
+        let body = String::from_utf8(body.to_vec()).expect("UTF-8 answer");
+        let detail = |public: &str| {
+            body.strip_prefix(public)
+                .and_then(|rest| rest.strip_prefix(": "))
+                .unwrap_or(&body)
+                .to_owned()
+        };
+        match status {
+            200 => Ok(body),
+            400 => Err(format!("decode: {}", detail("bad request"))),
+            500 => Err(format!("render: {}", detail("internal server error"))),
+            other => Err(format!("HTTP {other}: {body}")),
+        }
+    })
+}
+
+/// The answer of the server island `island()` returns, requested as the
+/// browser would.
+pub(crate) fn answer_of<F>(
+    island: impl FnOnce() -> mochi::ServerIsland<F>,
+) -> Result<String, String> {
+    let mochi = mochi();
+    send(&mochi, mochi::testing::island_request(&mochi, island))
+}
+
+/// Island `name`'s answer for the devalue props `text`, which no call
+/// would make (a token signed over it, requested as the browser would).
 pub(crate) fn answer(name: &str, text: &str) -> Result<String, String> {
-    let endpoint = def(name).endpoint.expect("a server island has an endpoint");
-    let rendered = match endpoint(text).map_err(|e| format!("decode: {e}"))? {
-        mochi::__private::IslandRender::Ready(rendered) => rendered,
-        mochi::__private::IslandRender::Pending(future) => block_on(future),
-    };
-    rendered
-        .map(|m| m.into_string())
-        .map_err(|e| format!("render: {e}"))
+    let (mochi, keys) = mochi_and_keys();
+    let token = mochi::__private::sign_raw(&keys, name, text.as_bytes());
+    let req =
+        actix_web::test::TestRequest::get().uri(&format!("/_mochi/island/{name}?p={token}&i=i0"));
+    send(&mochi, req)
 }
 
 /// The value of attribute `name` in the first tag of `html` that has it.

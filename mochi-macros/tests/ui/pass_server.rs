@@ -32,7 +32,7 @@ async fn ui_fallible(fail: bool) -> Result<Markup, BackendDown> {
     Ok(html! { "ok" })
 }
 
-#[island(defer, name = "UiRenamed", cache = "public, max-age=60")]
+#[island(defer, name = "UiRenamed", cache = "public, max-age=60", timeout = "250ms")]
 fn ui_no_props() -> Markup {
     html! { "static" }
 }

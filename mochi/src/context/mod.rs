@@ -1,0 +1,398 @@
+//! The render context: everything one render owns.
+//!
+//! Islands are plain functions, so what they need of the render (ids, the
+//! props table, the request) is ambient: the middleware, the endpoint and
+//! [`Mochi::render_page`](crate::Mochi::render_page) run each render inside
+//! a task-local [`RenderContext`], and nothing per-render lives anywhere
+//! else.
+
+mod ids;
+mod props_table;
+mod request;
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use compact_str::CompactString;
+
+pub(crate) use ids::IdSpace;
+#[cfg(test)]
+pub(crate) use props_table::Placement;
+pub(crate) use props_table::PropsTable;
+pub use request::RequestContext;
+pub(crate) use request::{is_valid_host, Reads, RequestHead, SharedRequest};
+
+use crate::config::Config;
+
+tokio::task_local! {
+    static CURRENT: Rc<RenderContext>;
+}
+
+/// What a render is for, which decides its ids and its warnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RenderKind {
+    /// A whole document: deterministic ids; islands without the runtime
+    /// script are worth a warning.
+    Page,
+    /// HTML to be spliced into a page already in the browser: ids of its
+    /// own, and no runtime script expected.
+    Fragment,
+    /// A server island's answer.
+    Island,
+}
+
+/// One render: a page response, a fragment response, a server island's
+/// answer, or a [`Mochi::render_page`](crate::Mochi::render_page) call.
+///
+/// It owns the render's [`IdSpace`] (the id rule), its [`PropsTable`] (the
+/// placement rule), the stack of hydrated islands whose bodies are running
+/// (what [`island_id`] answers), and a handle to the request, which nested
+/// renders share.
+///
+/// Renders nest: [`crate::fragment`] runs its closure in a child context
+/// with its own ids and table. A streamed page can render each island
+/// concurrently in a child context of its own (each child is its own
+/// task-local scope on its own future, its ids prefixed by the island's id,
+/// its props blocks written into its own part of the stream), and a
+/// batched endpoint can answer several islands in one response the same
+/// way: one child context per island, all sharing the batch's request.
+#[derive(Debug)]
+pub(crate) struct RenderContext {
+    pub(crate) config: Arc<Config>,
+    request: Option<Rc<SharedRequest>>,
+    pub(crate) kind: RenderKind,
+    pub(crate) ids: IdSpace,
+    pub(crate) props: PropsTable,
+    /// The path of the actix scope mochi is mounted in (`""` at the app's
+    /// root): asset URLs go under it.
+    mount: CompactString,
+    /// The island this render answers, for a server island's answer.
+    own_island: Option<CompactString>,
+    /// Ids of the hydrated islands whose bodies are running, innermost
+    /// last.
+    running: RefCell<Vec<CompactString>>,
+    islands_rendered: Cell<u32>,
+    runtime_rendered: Cell<bool>,
+}
+
+impl RenderContext {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        request: Option<Rc<SharedRequest>>,
+        kind: RenderKind,
+        ids: IdSpace,
+    ) -> RenderContext {
+        RenderContext {
+            config,
+            request,
+            kind,
+            ids,
+            props: PropsTable::default(),
+            mount: CompactString::const_new(""),
+            own_island: None,
+            running: RefCell::new(Vec::new()),
+            islands_rendered: Cell::new(0),
+            runtime_rendered: Cell::new(false),
+        }
+    }
+
+    /// The answer of the island `id` (`None`: the client sent no id, so
+    /// the answer's islands get fragment ids). The answer of a `defer` +
+    /// `client` island is a hydrated island of its own: its Rust code sees
+    /// the answer's first id, the one its client module will get.
+    pub(crate) fn for_island(
+        config: Arc<Config>,
+        request: Rc<SharedRequest>,
+        id: Option<&str>,
+        hydrated: bool,
+    ) -> RenderContext {
+        let ids = match id {
+            Some(id) => IdSpace::inside(id),
+            None => IdSpace::fragment(),
+        };
+        let own_island = match (hydrated, id) {
+            (true, _) => Some(ids.next_island()),
+            (false, id) => id.map(CompactString::from),
+        };
+        RenderContext {
+            own_island,
+            ..RenderContext::new(config, Some(request), RenderKind::Island, ids)
+        }
+    }
+
+    /// The same render, mounted in the actix scope at `mount`.
+    pub(crate) fn mounted(self, mount: &str) -> RenderContext {
+        RenderContext {
+            mount: mount.into(),
+            ..self
+        }
+    }
+
+    /// A fragment nested in this render: same request, ids of its own.
+    pub(crate) fn fragment(&self) -> RenderContext {
+        RenderContext::new(
+            self.config.clone(),
+            self.request.clone(),
+            RenderKind::Fragment,
+            IdSpace::fragment(),
+        )
+        .mounted(&self.mount)
+    }
+
+    /// Where this render's assets are served: the scope's path, then the
+    /// asset prefix.
+    pub(crate) fn asset_prefix(&self) -> Cow<'_, str> {
+        if self.mount.is_empty() {
+            Cow::Borrowed(&self.config.prefix)
+        } else {
+            Cow::Owned(format!("{}{}", self.mount, self.config.prefix))
+        }
+    }
+
+    /// The runtime's script tag for this render.
+    pub(crate) fn runtime_tag(&self) -> Cow<'_, str> {
+        if self.mount.is_empty() {
+            Cow::Borrowed(&self.config.runtime_tag)
+        } else {
+            let url = format!("{}{}", self.mount, self.config.runtime_url);
+            Cow::Owned(crate::render::runtime_tag(&url))
+        }
+    }
+
+    /// The request, if the render has one.
+    pub(crate) fn request(&self) -> Option<&Rc<SharedRequest>> {
+        self.request.as_ref()
+    }
+
+    /// The next island id; counts the island for the runtime warning.
+    pub(crate) fn next_island_id(&self) -> CompactString {
+        self.islands_rendered.set(self.islands_rendered.get() + 1);
+        self.ids.next_island()
+    }
+
+    /// Runs a hydrated island's body with `id` as the current island.
+    pub(crate) fn run_island_body<R>(&self, id: &CompactString, body: impl FnOnce() -> R) -> R {
+        struct Pop<'a>(&'a RefCell<Vec<CompactString>>);
+        impl Drop for Pop<'_> {
+            fn drop(&mut self) {
+                self.0.borrow_mut().pop();
+            }
+        }
+        self.running.borrow_mut().push(id.clone());
+        let _pop = Pop(&self.running);
+        body()
+    }
+
+    /// The innermost island being rendered.
+    pub(crate) fn current_island(&self) -> Option<CompactString> {
+        let running = self.running.borrow().last().cloned();
+        running.or_else(|| self.own_island.clone())
+    }
+
+    pub(crate) fn note_runtime_rendered(&self) {
+        self.runtime_rendered.set(true);
+    }
+
+    /// Islands rendered, when the runtime script was not: a page that
+    /// forgot it.
+    pub(crate) fn islands_without_runtime(&self) -> Option<u32> {
+        let n = self.islands_rendered.get();
+        (self.kind == RenderKind::Page && n > 0 && !self.runtime_rendered.get()).then_some(n)
+    }
+}
+
+/// The render context of the running code, if any.
+pub(crate) fn current() -> Option<Rc<RenderContext>> {
+    CURRENT.try_with(Rc::clone).ok()
+}
+
+/// Runs `fut` inside `cx`.
+pub(crate) async fn run<F: Future>(cx: Rc<RenderContext>, fut: F) -> F::Output {
+    CURRENT.scope(cx, fut).await
+}
+
+/// Runs `f` inside `cx`, synchronously.
+pub(crate) fn run_sync<R>(cx: Rc<RenderContext>, f: impl FnOnce() -> R) -> R {
+    CURRENT.sync_scope(cx, f)
+}
+
+/// The id of the island being rendered: unique within the page and stable
+/// for a given render. `None` outside an island.
+pub fn island_id() -> Option<String> {
+    current()?.current_island().map(|id| id.to_string())
+}
+
+/// The current request, inside island and page renders under mochi.
+///
+/// ```
+/// # use maud::{html, Markup};
+/// fn greeting() -> Markup {
+///     let user = mochi::request_context()
+///         .and_then(|cx| cx.cookie("user"))
+///         .unwrap_or_else(|| "guest".into());
+///     html! { "Hello, " (user) }
+/// }
+/// // Outside a request there is no context, and no panic either.
+/// assert_eq!(greeting().into_string(), "Hello, guest");
+/// ```
+pub fn request_context() -> Option<RequestContext> {
+    let cx = current()?;
+    Some(RequestContext::new(cx.request()?.clone()))
+}
+
+/// Renders `render` as a **fragment**: HTML meant to be spliced into a page
+/// that is already in the browser (htmx `hx-get`, Turbo Frames, `fetch` +
+/// `innerHTML`).
+///
+/// Its islands get ids and props blocks of their own, which no other
+/// response shares, so each hydrates with its own props wherever it lands.
+/// Requests carrying `HX-Request`, `Turbo-Frame` or `Sec-Fetch-Dest: empty`
+/// (what `fetch` sends) are rendered as fragments without this call; use
+/// it for the others. Outside a mochi render, `render` runs as it is.
+///
+/// ```
+/// use maud::{html, Markup};
+///
+/// #[mochi::island(client = "static/counter.js")]
+/// fn counter(start: i64) -> Markup {
+///     html! { button { (start) } }
+/// }
+///
+/// let mochi = mochi::Mochi::builder(mochi::Key::generate()).build().unwrap();
+/// let html = mochi.render_page(|| mochi::fragment(|| html! { (counter(1)) })).into_string();
+/// assert!(html.contains(r#"island-id="f"#), "{html}");
+/// assert!(!html.contains(r#"id="mochi-props-0""#));
+/// ```
+pub fn fragment<R>(render: impl FnOnce() -> R) -> R {
+    match current() {
+        Some(cx) => run_sync(Rc::new(cx.fragment()), render),
+        None => render(),
+    }
+}
+
+/// Whether a request asks for a fragment rather than a document.
+pub(crate) fn wants_fragment(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+        || headers.contains_key("turbo-frame")
+        || headers
+            .get("sec-fetch-dest")
+            .is_some_and(|dest| dest.as_bytes() == b"empty")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::signing::{Key, Keys};
+
+    fn page() -> Rc<RenderContext> {
+        let config = Arc::new(Config::for_tests(Keys::new(Key::generate(), Vec::new())));
+        Rc::new(RenderContext::new(
+            config,
+            None,
+            RenderKind::Page,
+            IdSpace::page(),
+        ))
+    }
+
+    #[test]
+    fn island_id_follows_the_running_bodies() {
+        let cx = page();
+        run_sync(cx.clone(), || {
+            assert_eq!(island_id(), None);
+            let outer = cx.next_island_id();
+            cx.run_island_body(&outer, || {
+                assert_eq!(island_id().as_deref(), Some("i0"));
+                let inner = cx.next_island_id();
+                cx.run_island_body(&inner, || assert_eq!(island_id().as_deref(), Some("i1")));
+                assert_eq!(island_id().as_deref(), Some("i0"));
+            });
+            assert_eq!(island_id(), None);
+        });
+    }
+
+    /// A panicking body leaves the stack as it found it.
+    #[test]
+    fn a_panicking_body_pops_its_id() {
+        let cx = page();
+        let id = cx.next_island_id();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cx.run_island_body(&id, || panic!("on purpose"))
+        }));
+        assert!(caught.is_err());
+        assert_eq!(cx.current_island(), None);
+    }
+
+    #[test]
+    fn a_fragment_has_its_own_ids_and_table() {
+        let cx = page();
+        run_sync(cx.clone(), || {
+            assert_eq!(cx.next_island_id(), "i0");
+            let (id, placed) = fragment(|| {
+                let f = current().expect("inside");
+                (f.next_island_id(), f.props.place("[1]"))
+            });
+            assert!(id.starts_with('f') && id.ends_with("-i0"), "{id}");
+            assert_eq!(
+                placed,
+                Placement {
+                    number: 0,
+                    write: true
+                }
+            );
+            // The page's table never saw the fragment's props.
+            assert_eq!(
+                cx.props.place("[1]"),
+                Placement {
+                    number: 0,
+                    write: true
+                }
+            );
+            assert_eq!(cx.next_island_id(), "i1");
+        });
+    }
+
+    #[test]
+    fn an_answer_without_an_id_gets_fragment_ids() {
+        let config = Arc::new(Config::for_tests(Keys::new(Key::generate(), Vec::new())));
+        let req = actix_web::test::TestRequest::get().to_http_request();
+        let shared = Rc::new(SharedRequest::island(
+            req,
+            crate::config::Origin::Connection,
+        ));
+        let with_id = RenderContext::for_island(config.clone(), shared.clone(), Some("i4"), false);
+        assert_eq!(with_id.current_island().as_deref(), Some("i4"));
+        assert_eq!(with_id.next_island_id(), "i4-i0");
+        let without = RenderContext::for_island(config.clone(), shared.clone(), None, false);
+        assert_eq!(without.current_island(), None);
+        assert!(without.next_island_id().starts_with('f'));
+        // A deferred + hydrated answer is its own first island.
+        let hydrated = RenderContext::for_island(config, shared, Some("i4"), true);
+        assert_eq!(hydrated.current_island().as_deref(), Some("i4-i0"));
+        assert_eq!(hydrated.next_island_id(), "i4-i1");
+    }
+
+    #[test]
+    fn fragment_requests() {
+        use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+        let with = |name: &'static str, value: &'static str| {
+            let mut map = HeaderMap::new();
+            map.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+            wants_fragment(&map)
+        };
+        assert!(with("hx-request", "true"));
+        assert!(with("turbo-frame", "cart"));
+        assert!(with("sec-fetch-dest", "empty"));
+        assert!(!with("sec-fetch-dest", "document"));
+        assert!(!with("accept", "text/html"));
+    }
+}
