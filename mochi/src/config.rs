@@ -40,6 +40,8 @@ pub(crate) struct Config {
     pub(crate) island_timeout: Duration,
     pub(crate) origin: Origin,
     pub(crate) allow_cross_site: bool,
+    /// Whether error answers name their cause (debug builds by default).
+    pub(crate) error_details: bool,
     pub(crate) runtime_url: String,
     /// `<script type="module" src="{runtime_url}"></script>`, made once.
     pub(crate) runtime_tag: String,
@@ -58,6 +60,7 @@ impl Config {
             island_timeout: DEFAULT_ISLAND_TIMEOUT,
             origin: Origin::Connection,
             allow_cross_site: false,
+            error_details: cfg!(debug_assertions),
             runtime_tag: crate::render::runtime_tag(&runtime_url),
             runtime_url,
         }

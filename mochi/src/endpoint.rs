@@ -45,7 +45,7 @@ pub(crate) async fn handle(
         } else {
             "GET, HEAD"
         };
-        let mut res = error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
+        let mut res = error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
         res.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(allow));
         return res;
@@ -61,7 +61,7 @@ pub(crate) async fn handle(
             return javascript(source);
         }
     }
-    error(StatusCode::NOT_FOUND, "not found", None)
+    error(StatusCode::NOT_FOUND, "not found")
 }
 
 /// `{Name}-{hash}.js` → the module's source, if the hash is current.
@@ -85,16 +85,22 @@ fn javascript(source: &'static str) -> HttpResponse {
 struct Refusal(StatusCode, &'static str, Option<String>);
 
 impl Refusal {
-    fn answer(self) -> HttpResponse {
-        error(self.0, self.1, self.2)
+    fn answer(self, config: &Config) -> HttpResponse {
+        error_with(self.0, self.1, self.2.filter(|_| config.error_details))
     }
 }
 
-/// An error answer; `detail` is only sent in debug builds.
-fn error(status: StatusCode, public: &'static str, detail: Option<String>) -> HttpResponse {
+/// An error answer without a detail.
+fn error(status: StatusCode, public: &'static str) -> HttpResponse {
+    error_with(status, public, None)
+}
+
+/// An error answer; `detail` is sent only if the app asked for details
+/// ([`crate::MochiBuilder::error_details`]).
+fn error_with(status: StatusCode, public: &'static str, detail: Option<String>) -> HttpResponse {
     let body = match detail {
-        Some(detail) if cfg!(debug_assertions) => format!("{public}: {detail}"),
-        _ => public.to_owned(),
+        Some(detail) => format!("{public}: {detail}"),
+        None => public.to_owned(),
     };
     let mut res = HttpResponse::build(status);
     res.insert_header((header::CACHE_CONTROL, NO_STORE))
@@ -170,38 +176,38 @@ async fn island(
 ) -> HttpResponse {
     let uri_len = req.path().len() + req.query_string().len() + 1;
     if uri_len > config.max_url {
-        return error(StatusCode::URI_TOO_LONG, "URI too long", None);
+        return error(StatusCode::URI_TOO_LONG, "URI too long");
     }
     let def = match Registry::global() {
         Ok(registry) if registry::is_valid_name(name) => registry.get(name),
         _ => None,
     };
     let Some(def) = def.filter(|d| d.endpoint.is_some()) else {
-        return error(StatusCode::NOT_FOUND, "no such island", None);
+        return error(StatusCode::NOT_FOUND, "no such island");
     };
     if is_cross_site(&req) && !config.allow_cross_site {
-        return error(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            Some("cross-site island request (see `MochiBuilder::allow_cross_site`)".into()),
-        );
+        let why = "cross-site island request (see `MochiBuilder::allow_cross_site`)";
+        return Refusal(StatusCode::FORBIDDEN, "forbidden", Some(why.into())).answer(&config);
     }
     let post = req.method() == Method::POST;
     let body = if post {
         match read_form(&req, payload, config.max_body).await {
             Ok(body) => body,
-            Err(refusal) => return refusal.answer(),
+            Err(refusal) => return refusal.answer(&config),
         }
     } else {
         String::new()
     };
     let query = match parse_query(if post { &body } else { req.query_string() }) {
         Ok(q) => q,
-        Err(why) => return error(StatusCode::BAD_REQUEST, "bad request", Some(why.into())),
+        Err(why) => {
+            return Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why.into()))
+                .answer(&config)
+        }
     };
     let text = match verified_text(&config, def, query.token) {
         Ok(text) => text,
-        Err(refusal) => return refusal.answer(),
+        Err(refusal) => return refusal.answer(&config),
     };
     let island_id = query.island_id.map(str::to_owned);
     let request = Rc::new(SharedRequest::island(req, config.origin.clone()));
@@ -217,34 +223,29 @@ async fn island(
     let answer = match rendered {
         Ok(Rendered::Html(markup)) => markup,
         Ok(Rendered::BadProps(e)) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "bad request",
-                Some(format!("props do not fit island `{}`: {e}", def.name)),
-            )
+            let why = format!("props do not fit island `{}`: {e}", def.name);
+            return Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why)).answer(&config);
         }
         Ok(Rendered::Failed(e)) => {
             log::error!("mochi: island `{}` failed: {e}", def.name);
-            return error(
+            let why = Some(e.to_string());
+            return Refusal(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal server error",
-                Some(e.to_string()),
-            );
+                why,
+            )
+            .answer(&config);
         }
         Ok(Rendered::Panicked) => {
             log::error!("mochi: island `{}` panicked", def.name);
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal server error",
-                None,
-            );
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
         }
         Err(_) => {
             log::error!(
                 "mochi: island `{}` passed its {deadline:?} deadline; its render was dropped",
                 def.name
             );
-            return error(StatusCode::GATEWAY_TIMEOUT, "gateway timeout", None);
+            return error(StatusCode::GATEWAY_TIMEOUT, "gateway timeout");
         }
     };
     let mut res = HttpResponse::Ok();

@@ -141,6 +141,7 @@ pub struct MochiBuilder {
     island_timeout: Duration,
     origin: Origin,
     allow_cross_site: bool,
+    error_details: bool,
 }
 
 impl MochiBuilder {
@@ -156,6 +157,7 @@ impl MochiBuilder {
             island_timeout: DEFAULT_ISLAND_TIMEOUT,
             origin: Origin::Connection,
             allow_cross_site: false,
+            error_details: cfg!(debug_assertions),
         }
     }
 
@@ -245,6 +247,14 @@ impl MochiBuilder {
         self
     }
 
+    /// Whether error answers (400, 500, …) name their cause, e.g. why props
+    /// did not decode. On in debug builds, off in release builds: a cause
+    /// can hold internals (an island's error message).
+    pub fn error_details(mut self, details: bool) -> MochiBuilder {
+        self.error_details = details;
+        self
+    }
+
     /// Checks the settings and the island registry.
     pub fn build(self) -> Result<Mochi, StartupError> {
         let p = &self.prefix;
@@ -283,6 +293,7 @@ impl MochiBuilder {
         config.island_timeout = self.island_timeout;
         config.origin = self.origin;
         config.allow_cross_site = self.allow_cross_site;
+        config.error_details = self.error_details;
         Ok(Mochi {
             config: Arc::new(config),
         })

@@ -66,6 +66,47 @@ fn cached(n: u32) -> Markup {
     html! { span.cached { (n) } }
 }
 
+static HANGING_DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+/// Never finishes; counts how often its render is dropped.
+#[mochi::island(defer, timeout = "100ms")]
+async fn hanging(n: u32) -> Markup {
+    struct Dropped;
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            HANGING_DROPPED.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let _dropped = Dropped;
+    std::future::pending::<()>().await;
+    html! { (n) }
+}
+
+/// Takes 300 ms: past a short global deadline, within the default.
+#[mochi::island(defer)]
+async fn slowish(n: u32) -> Markup {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    html! { span.slowish { (n) } }
+}
+
+/// Shared-cacheable, and reads a cookie and a header by name.
+#[mochi::island(defer, cache = "public, max-age=60")]
+fn localized(n: u32) -> Markup {
+    let cx = mochi::request_context();
+    let lang = cx
+        .as_ref()
+        .and_then(|cx| cx.header("accept-language").map(str::to_owned));
+    let theme = cx.and_then(|cx| cx.cookie("theme"));
+    html! { span { (n) " " (lang.unwrap_or_default()) " " (theme.unwrap_or_default()) } }
+}
+
+/// Shared-cacheable, but reads the whole header map.
+#[mochi::island(defer, cache = "public, max-age=60")]
+fn nosy(n: u32) -> Markup {
+    let headers = mochi::request_context().map_or(0, |cx| cx.headers().len());
+    html! { span { (n) " " (headers) } }
+}
+
 /// App data the context probe reads back.
 #[derive(Debug)]
 struct Pool(&'static str);
@@ -718,13 +759,52 @@ fn assert_500_names_no_internals(answer: &Answer, secret: &str, what: &str) {
         answer.body
     );
     if !cfg!(debug_assertions) {
-        assert!(
-            !answer.body.contains(secret),
-            "{what}: internals outside a debug build: {:?}",
-            answer.body
-        );
         assert_eq!(answer.body, "internal server error", "{what}");
     }
+    let _ = secret;
+}
+
+/// With details off (the release default), in any build: the body is the
+/// bare status word.
+#[actix_web::test]
+async fn without_error_details_no_internals_reach_the_client() {
+    let key = Key::generate();
+    let mochi = Mochi::builder(key.clone())
+        .error_details(false)
+        .build()
+        .unwrap();
+    let err = get(
+        &mochi,
+        &island_url("Failing", &token(&mochi, || failing(7))),
+    )
+    .await;
+    err.expect(500, "Err");
+    assert_eq!(err.body, "internal server error");
+    let panic = get(
+        &mochi,
+        &island_url("Panicking", &token(&mochi, || panicking(1))),
+    )
+    .await;
+    panic.expect(500, "panic");
+    assert_eq!(panic.body, "internal server error");
+    let bad = get(
+        &mochi,
+        &island_url("Counted", &sign(&key, "Counted", "[\"x\"]")),
+    )
+    .await;
+    bad.expect(400, "props that do not fit");
+    assert_eq!(bad.body, "bad request");
+    // And with details on, the cause is named (what debug builds do).
+    let verbose = Mochi::builder(key.clone())
+        .error_details(true)
+        .build()
+        .unwrap();
+    let err = get(
+        &verbose,
+        &island_url("Failing", &token(&verbose, || failing(7))),
+    )
+    .await;
+    assert!(err.body.contains(ERR_SECRET), "{}", err.body);
 }
 
 #[actix_web::test]
@@ -962,4 +1042,235 @@ async fn client_modules_are_served_immutable_under_their_hash() {
     ] {
         get(&mochi, &stale).await.expect(404, &stale);
     }
+}
+
+// ---------------------------------------------------------------- 504
+
+#[actix_web::test]
+async fn an_island_past_its_deadline_is_504_and_its_render_is_dropped() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let before = HANGING_DROPPED.load(Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    let answer = get(
+        &mochi,
+        &island_url("Hanging", &token(&mochi, || hanging(1))),
+    )
+    .await;
+    answer.expect(504, "hanging island");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the deadline is the island's own 100 ms"
+    );
+    assert_eq!(
+        HANGING_DROPPED.load(Ordering::SeqCst),
+        before + 1,
+        "render dropped"
+    );
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[actix_web::test]
+async fn the_global_deadline_applies_to_islands_without_their_own() {
+    let key = Key::generate();
+    let short = Mochi::builder(key.clone())
+        .island_timeout(std::time::Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let t = token(&short, || slowish(2));
+    get(&short, &island_url("Slowish", &t))
+        .await
+        .expect(504, "50 ms deadline");
+    let default = mochi_with(&key);
+    let ok = get(&default, &island_url("Slowish", &t)).await;
+    ok.expect(200, "10 s deadline");
+    assert_eq!(ok.body, r#"<span class="slowish">2</span>"#);
+}
+
+// ---------------------------------------------------------------- POST
+
+fn post_form(uri: &str, body: &str) -> TestRequest {
+    TestRequest::post()
+        .uri(uri)
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(body.to_owned())
+}
+
+#[actix_web::test]
+async fn post_answers_like_get_and_is_never_cacheable() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Ann".into()));
+    let answer = send(
+        &mochi,
+        post_form("/_mochi/island/Greet", &format!("p={t}&i=i2")),
+    )
+    .await;
+    answer.expect(200, "POST");
+    assert_eq!(answer.body, r#"<p class="greet">Hello, Ann</p>"#);
+    assert_eq!(answer.header("cache-control"), Some("private, no-store"));
+
+    // An island that opted into a shared cache: not by POST.
+    let t = token(&mochi, || cached(3));
+    let answer = send(
+        &mochi,
+        post_form("/_mochi/island/Cached", &format!("p={t}")),
+    )
+    .await;
+    answer.expect(200, "POST to a cacheable island");
+    assert_eq!(answer.header("cache-control"), Some("private, no-store"));
+
+    // Same verification as GET.
+    let forged = send(
+        &mochi,
+        post_form(
+            "/_mochi/island/Greet",
+            &format!(
+                "p={}",
+                sign(&Key::generate(), "Greet", "[{\"name\":1},\"x\"]")
+            ),
+        ),
+    )
+    .await;
+    forged.expect(403, "POST, other key");
+    send(&mochi, post_form("/_mochi/island/Greet", "i=i1"))
+        .await
+        .expect(400, "POST without p");
+    send(&mochi, post_form("/_mochi/island/Greet", ""))
+        .await
+        .expect(400, "empty POST");
+}
+
+#[actix_web::test]
+async fn post_bodies_over_the_cap_are_413_before_decoding() {
+    let key = Key::generate();
+    let mochi = Mochi::builder(key.clone())
+        .max_body_len(256)
+        .build()
+        .unwrap();
+    let before = COUNTED_CALLS.load(Ordering::SeqCst);
+    let big = format!(
+        "p={}&pad={}",
+        sign(&key, "Counted", "[{\"n\":1},1]"),
+        "x".repeat(300)
+    );
+    send(&mochi, post_form("/_mochi/island/Counted", &big))
+        .await
+        .expect(413, "declared length over the cap");
+    // Without a Content-Length the cap still holds while reading.
+    let chunked = TestRequest::post()
+        .uri("/_mochi/island/Counted")
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(big.clone());
+    let mut req = chunked.to_request();
+    req.headers_mut().remove(header::CONTENT_LENGTH);
+    let app = test::init_service(App::new().wrap(mochi.clone()).configure(routes)).await;
+    let res = test::call_service(&app, req).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        COUNTED_CALLS.load(Ordering::SeqCst),
+        before,
+        "never reached the island"
+    );
+
+    let wrong_type = TestRequest::post()
+        .uri("/_mochi/island/Counted")
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .set_payload("{}");
+    send(&mochi, wrong_type).await.expect(415, "not a form");
+    let put = send(&mochi, TestRequest::put().uri("/_mochi/island/Counted")).await;
+    put.expect(405, "PUT");
+    assert_eq!(put.header("allow"), Some("GET, HEAD, POST"));
+}
+
+// ---------------------------------------------------------------- cross-site
+
+#[actix_web::test]
+async fn cross_site_island_requests_are_403_unless_allowed() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let url = island_url("Greet", &token(&mochi, || greet("Ann".into())));
+    let with_site = |site: &'static str| {
+        TestRequest::get()
+            .uri(&url)
+            .insert_header(("sec-fetch-site", site))
+    };
+    send(&mochi, with_site("cross-site"))
+        .await
+        .expect(403, "cross-site");
+    for site in ["same-origin", "same-site", "none"] {
+        send(&mochi, with_site(site)).await.expect(200, site);
+    }
+    get(&mochi, &url).await.expect(200, "no Sec-Fetch-* at all");
+    let open = Mochi::builder(key.clone())
+        .allow_cross_site(true)
+        .build()
+        .unwrap();
+    send(&open, with_site("cross-site"))
+        .await
+        .expect(200, "allowed");
+}
+
+#[actix_web::test]
+async fn island_answers_are_neither_sniffed_nor_framed() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let ok = get(
+        &mochi,
+        &island_url("Greet", &token(&mochi, || greet("Ann".into()))),
+    )
+    .await;
+    let forbidden = get(
+        &mochi,
+        &island_url("Greet", &sign(&Key::generate(), "Greet", "[1]")),
+    )
+    .await;
+    for (answer, what) in [(&ok, "200"), (&forbidden, "403")] {
+        assert_eq!(
+            answer.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}"
+        );
+        assert_eq!(
+            answer.header("content-security-policy"),
+            Some("frame-ancestors 'self'"),
+            "{what}"
+        );
+        assert_eq!(
+            answer.header("x-frame-options"),
+            Some("SAMEORIGIN"),
+            "{what}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- Vary
+
+#[actix_web::test]
+async fn a_shared_cacheable_island_varies_on_what_it_read() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let answer = send(
+        &mochi,
+        TestRequest::get()
+            .uri(&island_url("Localized", &token(&mochi, || localized(1))))
+            .insert_header(("accept-language", "de"))
+            .insert_header((header::COOKIE, "theme=dark")),
+    )
+    .await;
+    answer.expect(200, "localized");
+    assert_eq!(answer.body, "<span>1 de dark</span>");
+    assert_eq!(answer.header("cache-control"), Some("public, max-age=60"));
+    assert_eq!(answer.header("vary"), Some("accept-language, cookie"));
+
+    // Reading every header: nothing to vary on, so not shared.
+    let nosy = get(&mochi, &island_url("Nosy", &token(&mochi, || nosy(1)))).await;
+    nosy.expect(200, "nosy");
+    assert_eq!(nosy.header("cache-control"), Some("private, no-store"));
+    assert_eq!(nosy.header("vary"), None);
+
+    // Reading nothing: shared as it opted in, no Vary.
+    let cached = get(&mochi, &island_url("Cached", &token(&mochi, || cached(2)))).await;
+    assert_eq!(cached.header("cache-control"), Some("public, max-age=60"));
+    assert_eq!(cached.header("vary"), None);
 }
