@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use compact_str::CompactString;
 use maud::{Markup, PreEscaped, Render};
@@ -34,6 +35,7 @@ pub struct ServerIsland<F = NoFallback> {
     retries: Option<u32>,
     /// The island URL would pass the POST threshold.
     post: bool,
+    live: Live,
 }
 
 /// The fallback of a [`ServerIsland`] that was given none: nothing.
@@ -56,6 +58,7 @@ impl<F> ServerIsland<F> {
             root_margin,
             retries,
             post,
+            live,
         } = self;
         ServerIsland {
             def,
@@ -66,6 +69,7 @@ impl<F> ServerIsland<F> {
             root_margin,
             retries,
             post,
+            live,
         }
     }
 
@@ -87,6 +91,46 @@ impl<F> ServerIsland<F> {
     /// (default 2, at most 10). 4xx answers are never retried.
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries.min(10));
+        self
+    }
+
+    /// Reloads the island whenever one of `events` is dispatched on
+    /// `document`, e.g. `.reload_on(["cart:changed"])` and, in the browser,
+    /// `document.dispatchEvent(new Event("cart:changed"))`. Calling it again
+    /// adds names. A name that is empty or holds whitespace cannot be
+    /// written into the space-separated `reload-on` attribute: it is
+    /// skipped, with a warning.
+    pub fn reload_on<I>(mut self, events: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        for name in events {
+            self.live.add_reload_on(self.def.name, name.as_ref());
+        }
+        self
+    }
+
+    /// Reloads the island every `interval` while the page is visible and the
+    /// element is within the viewport (grown by its
+    /// [`root_margin`](ServerIsland::root_margin), which also defers the
+    /// first load until then). Intervals under one
+    /// second are raised to one second (the browser enforces the same
+    /// floor), and capped at about 24 days, the longest browser timer.
+    pub fn refresh_every(mut self, interval: Duration) -> Self {
+        let ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
+        self.live.refresh_every_ms = Some(ms.clamp(Live::MIN_REFRESH_MS, Live::MAX_REFRESH_MS));
+        self
+    }
+
+    /// HTML shown in place of the fallback if the island's first load fails
+    /// for good (a 4xx answer, or every retry spent). It travels inert, in a
+    /// `<template mochi-error-fallback>` after the fallback; without one the
+    /// fallback stays. A failed *reload* keeps the island's last content.
+    pub fn error_fallback(mut self, html: impl Render) -> Self {
+        let mut out = String::new();
+        html.render_to(&mut out);
+        self.live.error_fallback = Some(out);
         self
     }
 
@@ -143,9 +187,61 @@ impl<F: Render> Render for ServerIsland<F> {
         if self.post {
             out.push_str(" transport=\"post\"");
         }
+        self.live.write_attributes(out);
         out.push('>');
         self.fallback.render_to(out);
+        self.live.write_error_fallback(out);
         out.push_str("</mochi-server-island>");
+    }
+}
+
+/// A server island's live options (`reload-on`, `refresh-every`, the error
+/// fallback): all off unless the call site asks.
+#[derive(Debug, Default)]
+struct Live {
+    /// Event names, space-separated, none empty or holding whitespace.
+    reload_on: String,
+    refresh_every_ms: Option<u64>,
+    /// Rendered at the call: it is only ever written once.
+    error_fallback: Option<String>,
+}
+
+impl Live {
+    const MIN_REFRESH_MS: u64 = 1000;
+    /// Browser timers' limit: a longer delay fires at once.
+    const MAX_REFRESH_MS: u64 = i32::MAX as u64;
+
+    fn add_reload_on(&mut self, island: &str, name: &str) {
+        if name.is_empty() || name.chars().any(char::is_whitespace) {
+            log::warn!(
+                "mochi: island `{island}`: reload_on({name:?}) skipped: an event name cannot \
+                 be empty or hold whitespace"
+            );
+            return;
+        }
+        if !self.reload_on.is_empty() {
+            self.reload_on.push(' ');
+        }
+        self.reload_on.push_str(name);
+    }
+
+    fn write_attributes(&self, out: &mut String) {
+        if !self.reload_on.is_empty() {
+            out.push_str(" reload-on=\"");
+            escape_into(out, &self.reload_on);
+            out.push('"');
+        }
+        if let Some(ms) = self.refresh_every_ms {
+            let _ = write!(out, " refresh-every=\"{ms}\"");
+        }
+    }
+
+    fn write_error_fallback(&self, out: &mut String) {
+        if let Some(html) = &self.error_fallback {
+            out.push_str("<template mochi-error-fallback>");
+            out.push_str(html);
+            out.push_str("</template>");
+        }
     }
 }
 
@@ -185,6 +281,7 @@ impl ServerIsland {
             root_margin: None,
             retries: None,
             post: false,
+            live: Live::default(),
         }
     }
 }

@@ -8,8 +8,12 @@
 //! `MOCHI_REQUIRE_EXTERNAL=1`. `MOCHI_BROWSER_SCENARIOS=a,b` runs only the
 //! named scenarios.
 
+#[path = "browser/fragments.rs"]
+mod fragments;
 #[path = "browser/harness.rs"]
 mod harness;
+#[path = "browser/live.rs"]
+mod live;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,6 +23,9 @@ use actix_web::http::header;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use fantoccini::Locator;
 use harness::{Browser, Ctx, Report, TestResult};
+// Live islands' scenarios (all named `live_*`).
+use fragments::fragments_compose;
+use live::*;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::{json, Value as Json};
 
@@ -292,6 +299,8 @@ fn test_routes(cfg: &mut web::ServiceConfig) {
         .route("/test/xss", web::get().to(xss_page))
         .route("/test/inline-script", web::get().to(inline_script_page))
         .route("/test-static/{file}", web::get().to(test_static));
+    live::routes(cfg);
+    fragments::routes(cfg);
 }
 
 /// Serves the shop plus the test routes on 127.0.0.1:0 in a background
@@ -1128,6 +1137,19 @@ fn browser() {
             idle_media_visible_triggers,
             search_xss_is_text,
             props_fidelity,
+            // Live islands.
+            live_reload_method,
+            live_reload_rehydrates,
+            live_reload_event,
+            live_reload_coalesces,
+            live_reload_failure_keeps_content,
+            live_reload_on_event,
+            live_polling,
+            live_error_fallback,
+            live_removal_aborts,
+            live_hydration_triggers_cancelled,
+            live_post_transport,
+            fragments_compose,
         );
     });
     drop(browser);

@@ -6,14 +6,31 @@
 // strict `Content-Security-Policy: script-src 'self'` works.
 //
 // Observable state: each island element carries `mochi-state`:
-//   server islands   waiting (defer-on=visible, not yet in view) → loading → loaded | error
+//   server islands   waiting (defer-on=visible, not yet in view) → loading → loaded | error,
+//                    then per reload: reloading (old content shown, aria-busy="true") → loaded | error
 //   hydrated islands waiting (trigger not yet met) → hydrating → hydrated | error
+// Server island attributes, besides component-name, island-id, signed-props:
+//   defer-on="visible" root-margin="200px"  load once within the viewport (grown by the margin)
+//   retries="n"          retries of network errors and 5xx (default 2, at most 10; backoff with jitter)
+//   reload-on="a b"      reload when event `a` or `b` reaches `document`
+//   refresh-every="ms"   reload every ms (at least 1000) while the page is visible and the
+//                        element within the viewport (grown by root-margin)
+//   transport="post"     POST {prefix}/island/{Name}, form body `p=…&i=…`, instead of GET ?p=…&i=…
+//   a child <template mochi-error-fallback> replaces the fallback when the first load fails
+//   for good (4xx, or retries spent); a failed reload keeps the old content
+// Methods: serverIsland.reload() → Promise<boolean>, whether new HTML was swapped in. Reloads
+//   of one element never overlap: every request made during a load shares one reload after it.
+//   An element still waiting for the viewport, or detached, does not reload (false).
+// Removing an element aborts its fetch: nothing is swapped into it and no event fires; put
+// back (a new connect), an island whose first load was cut short loads again.
 // Events (bubbling, composed CustomEvents on the element):
-//   mochi:island-load    {status, componentName, islandId}      after a swap
-//   mochi:island-error   {status, error, componentName, islandId} on final failure
+//   mochi:island-load    {status, componentName, islandId, reload}        after a swap
+//   mochi:island-error   {status, error, componentName, islandId, reload} on final failure
 //                        (status 0 = network error or no request made;
-//                         hydration failures carry no status)
-//   mochi:island-hydrate {componentName, islandId}               after hydration
+//                         hydration failures carry no status and no reload)
+//   mochi:island-hydrate {componentName, islandId}                        after hydration
+// Listened for on `document`:
+//   mochi:reload {name}  reload every server island with component-name `name` (no name: all)
 
 /** Directory of this script: `{prefix}/`. Island URLs hang off it. */
 const MOCHI_BASE = new URL('.', import.meta.url);
@@ -22,9 +39,17 @@ const MOCHI_DEFAULT_RETRIES = 2;
 const MOCHI_MAX_RETRIES = 10;
 const MOCHI_BACKOFF_BASE_MS = 200;
 const MOCHI_BACKOFF_CAP_MS = 5000;
+const MOCHI_MIN_REFRESH_MS = 1000;
+/** `setInterval`'s limit: a longer delay would fire at once. */
+const MOCHI_MAX_TIMER_MS = 2 ** 31 - 1;
+/** HTML's space-separated tokens split on ASCII whitespace only. */
+const MOCHI_TOKEN_SPLIT = /[\t\n\f\r ]+/;
 
-/** Elements whose work has started; guards reconnects and double upgrades. */
+/** Hydrated islands whose hydration has started; guards reconnects and double upgrades. */
 const mochiStarted = new WeakSet();
+
+/** Connected server islands, for `mochi:reload`. */
+const mochiServerIslands = new Set();
 
 function mochiSetState(el, state) {
   el.setAttribute('mochi-state', state);
@@ -41,11 +66,12 @@ function mochiIdent(el) {
   };
 }
 
-function mochiFail(el, status, error) {
+function mochiFail(el, status, error, reload) {
   const message = error instanceof Error ? error.message : String(error);
   mochiSetState(el, 'error');
   const detail = { ...mochiIdent(el), error: message };
   if (status !== undefined) detail.status = status;
+  if (reload !== undefined) detail.reload = reload;
   mochiEmit(el, 'mochi:island-error', detail);
   if (typeof console !== 'undefined') {
     console.warn(`mochi: island ${detail.componentName || '?'} (${detail.islandId || '?'}) failed: ${message}`);
@@ -61,29 +87,36 @@ function mochiRetries(el) {
   return Math.min(MOCHI_MAX_RETRIES, Math.max(0, Math.floor(n)));
 }
 
+/** Exponential, capped, with equal jitter: islands that failed together do not retry in step. */
 function mochiBackoff(attempt) {
-  return Math.min(MOCHI_BACKOFF_CAP_MS, MOCHI_BACKOFF_BASE_MS * 2 ** attempt);
+  const ms = Math.min(MOCHI_BACKOFF_CAP_MS, MOCHI_BACKOFF_BASE_MS * 2 ** attempt);
+  return ms / 2 + Math.random() * (ms / 2);
 }
 
-function mochiSleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function mochiSleep(ms, signal) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }
 
 /**
- * Run `start` when `el` intersects the viewport (grown by its `root-margin`).
- * Returns a function that cancels the wait (used on disconnect).
+ * Calls `onChange(inView)` whenever `el` enters or leaves the viewport
+ * (grown by its `root-margin`). Returns a function that stops watching.
  */
-function mochiWhenVisible(el, start) {
+function mochiObserve(el, onChange) {
   if (typeof IntersectionObserver === 'undefined') {
-    start();
+    // Always in view; called later, like an observer, so callers see no re-entry.
+    queueMicrotask(() => onChange(true));
     return () => {};
   }
-  const callback = (entries, observer) => {
-    if (entries.some((e) => e.isIntersecting)) {
-      observer.disconnect();
-      start();
-    }
-  };
+  const callback = (entries) => onChange(entries[entries.length - 1].isIntersecting);
   let observer;
   try {
     observer = new IntersectionObserver(callback, { rootMargin: el.getAttribute('root-margin') || '0px' });
@@ -93,6 +126,18 @@ function mochiWhenVisible(el, start) {
   }
   observer.observe(el);
   return () => observer.disconnect();
+}
+
+/** Runs `start` once, when `el` first comes into view. Returns a function that cancels. */
+function mochiWhenVisible(el, start) {
+  let fired = false;
+  const stop = mochiObserve(el, (inView) => {
+    if (!inView || fired) return;
+    fired = true;
+    stop();
+    start();
+  });
+  return stop;
 }
 
 function mochiIsHtml(res) {
@@ -109,61 +154,61 @@ function mochiSwap(el, html) {
   el.replaceChildren(fragment);
 }
 
-async function mochiLoadServerIsland(el) {
-  const name = el.getAttribute('component-name');
-  const signed = el.getAttribute('signed-props');
-  if (!name) return mochiFail(el, 0, 'missing component-name attribute');
-  if (signed === null || signed === '') return mochiFail(el, 0, 'missing signed-props attribute');
-
+/**
+ * Fetches a server island's HTML, retrying network errors and 5xx with
+ * backoff. Resolves to `{status, html}`, `{status, error}` (final failure)
+ * or `{aborted: true}`; never rejects.
+ */
+async function mochiFetchIsland(el, name, signed, signal) {
   const url = new URL(`island/${encodeURIComponent(name)}`, MOCHI_BASE);
-  url.search = `?p=${encodeURIComponent(signed)}&i=${encodeURIComponent(el.getAttribute('island-id') || '')}`;
+  const params = `p=${encodeURIComponent(signed)}&i=${encodeURIComponent(el.getAttribute('island-id') || '')}`;
+  const init = { credentials: 'same-origin', headers: { Accept: 'text/html' }, signal };
+  if (el.getAttribute('transport') === 'post') {
+    // Large props: the same token in the body, where no URL limit applies.
+    init.method = 'POST';
+    init.headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    init.body = params;
+  } else {
+    url.search = `?${params}`;
+  }
   const retries = mochiRetries(el);
-  mochiSetState(el, 'loading');
-
   for (let attempt = 0; ; attempt++) {
-    let res;
     let failure;
     try {
-      res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      const res = await fetch(url, init);
+      if (res.status === 200 && mochiIsHtml(res)) return { status: 200, html: await res.text() };
+      if (res.status < 500) {
+        // 4xx (and any other non-swappable answer) is final: retrying the
+        // same signed request cannot change it.
+        const why = res.status === 200 ? `unexpected content type ${res.headers.get('content-type')}` : `HTTP ${res.status}`;
+        return { status: res.status, error: why };
+      }
+      failure = { status: res.status, error: `HTTP ${res.status}` };
     } catch (e) {
       failure = { status: 0, error: e };
     }
-    if (res) {
-      if (res.status === 200 && mochiIsHtml(res)) {
-        let html;
-        try {
-          html = await res.text();
-        } catch (e) {
-          failure = { status: 0, error: e };
-        }
-        if (html !== undefined) {
-          mochiSwap(el, html);
-          mochiSetState(el, 'loaded');
-          mochiEmit(el, 'mochi:island-load', { ...mochiIdent(el), status: res.status });
-          return;
-        }
-      } else if (res.status >= 500) {
-        failure = { status: res.status, error: `HTTP ${res.status}` };
-      } else {
-        // 4xx (and any other non-swappable answer) is final: retrying the
-        // same signed URL cannot change it.
-        const why = res.status === 200 ? `unexpected content type ${res.headers.get('content-type')}` : `HTTP ${res.status}`;
-        return mochiFail(el, res.status, why);
-      }
-    }
-    if (attempt >= retries) return mochiFail(el, failure.status, failure.error);
-    await mochiSleep(mochiBackoff(attempt));
+    if (signal.aborted) return { aborted: true };
+    if (attempt >= retries) return failure;
+    await mochiSleep(mochiBackoff(attempt), signal);
+    if (signal.aborted) return { aborted: true };
   }
 }
 
 /** Find the props block, looking in the element's tree (document or shadow root). */
+/**
+ * Find the props block `ref` for `el`: the nearest block with that id
+ * before the island in its tree (document or shadow root), so a fragment or
+ * server-island answer spliced into a page finds its own block even if the
+ * page holds another with the same id. A block always precedes its island.
+ */
 function mochiPropsBlock(el, ref) {
   const root = el.getRootNode();
-  if (root && typeof root.getElementById === 'function') {
-    const found = root.getElementById(ref);
-    if (found) return found;
+  const scope = root && typeof root.querySelectorAll === 'function' ? root : document;
+  const blocks = scope.querySelectorAll(`script[id="${CSS.escape(ref)}"]`);
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    if (blocks[i].compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) return blocks[i];
   }
-  return document.getElementById(ref);
+  return blocks[0] ?? null;
 }
 
 async function mochiHydrate(el) {
@@ -196,18 +241,24 @@ async function mochiHydrate(el) {
   mochiEmit(el, 'mochi:island-hydrate', ident);
 }
 
+/** Runs `start` when the browser is idle. Returns a function that cancels. */
 function mochiWhenIdle(start) {
   if (typeof requestIdleCallback === 'function') {
-    requestIdleCallback(() => start(), { timeout: 2000 });
-  } else {
-    setTimeout(start, 200);
+    const handle = requestIdleCallback(() => start(), { timeout: 2000 });
+    return () => cancelIdleCallback(handle);
   }
+  const timer = setTimeout(start, 200);
+  return () => clearTimeout(timer);
 }
 
+/** Runs `start` once the element's `media` query matches. Returns a function that cancels. */
 function mochiWhenMedia(el, start) {
   // An empty query matches everything, like matchMedia('').
   const mql = matchMedia(el.getAttribute('media') || '');
-  if (mql.matches) return start();
+  if (mql.matches) {
+    start();
+    return undefined;
+  }
   const onChange = (e) => {
     if (e.matches) {
       mql.removeEventListener('change', onChange);
@@ -215,43 +266,164 @@ function mochiWhenMedia(el, start) {
     }
   };
   mql.addEventListener('change', onChange);
+  return () => mql.removeEventListener('change', onChange);
 }
 
 function mochiDefineElements() {
   class MochiServerIsland extends HTMLElement {
+    /** The first load finished (swapped, or failed for good). */
+    #settled = false;
+    /** Promise<boolean> of the load in flight, and its AbortController. */
+    #flight;
+    #abort;
+    /** `{promise, resolve}` of the one reload asked for during the flight. */
+    #next;
+    /** Cancels the wait for the viewport (defer-on=visible). */
+    #stopWait;
+    /** Aborting it removes the reload-on listeners and stops polling. */
+    #live;
+
     connectedCallback() {
-      if (mochiStarted.has(this)) return;
-      const start = () => {
-        if (mochiStarted.has(this)) return;
-        mochiStarted.add(this);
-        this._mochiCancel = undefined;
-        mochiLoadServerIsland(this).catch((e) => mochiFail(this, 0, e));
-      };
+      mochiServerIslands.add(this);
+      this.#watch();
+      const inFlight = this.#flight && !this.#abort?.signal.aborted;
+      if (this.#settled || inFlight || this.#stopWait) return;
       if (this.getAttribute('defer-on') === 'visible') {
-        if (this._mochiCancel) return;
         mochiSetState(this, 'waiting');
-        this._mochiCancel = mochiWhenVisible(this, start);
+        this.#stopWait = mochiWhenVisible(this, () => {
+          this.#stopWait = undefined;
+          this.#run(false);
+        });
       } else {
-        start();
+        this.#run(false);
       }
     }
 
     disconnectedCallback() {
+      mochiServerIslands.delete(this);
+      this.#live?.abort();
+      this.#live = undefined;
       // Not yet fetched: stop watching; a reconnect watches again.
-      if (this._mochiCancel) {
-        this._mochiCancel();
-        this._mochiCancel = undefined;
+      this.#stopWait?.();
+      this.#stopWait = undefined;
+      // Removed for good, not moved (a move reconnects within the same task).
+      queueMicrotask(() => {
+        if (!this.isConnected) this.#abort?.abort();
+      });
+    }
+
+    /** Fetches the island again; resolves to whether new HTML was swapped in. */
+    reload() {
+      if (!this.isConnected || !(this.#settled || this.#flight)) return Promise.resolve(false);
+      if (!this.#flight) return this.#run(true);
+      if (!this.#next) {
+        let resolve;
+        const promise = new Promise((r) => (resolve = r));
+        this.#next = { promise, resolve };
       }
+      return this.#next.promise;
+    }
+
+    #run(isReload) {
+      const flight = this.#load(isReload)
+        .catch((e) => {
+          this.#settled = true;
+          mochiFail(this, 0, e, isReload);
+          return false;
+        })
+        .then((swapped) => {
+          // Superseded: an aborted load whose element came back and started anew.
+          if (this.#flight !== flight) return swapped;
+          this.#flight = undefined;
+          const next = this.#next;
+          this.#next = undefined;
+          next?.resolve(this.reload());
+          return swapped;
+        });
+      this.#flight = flight;
+      return flight;
+    }
+
+    async #load(isReload) {
+      const name = this.getAttribute('component-name');
+      const signed = this.getAttribute('signed-props');
+      const fail = (status, error) => {
+        if (!isReload) {
+          // The first load failed for good: the error fallback, if any, replaces the fallback.
+          const template = this.querySelector(':scope > template[mochi-error-fallback]');
+          if (template) this.replaceChildren(template.content);
+        }
+        this.#settled = true;
+        mochiFail(this, status, error, isReload);
+        return false;
+      };
+      if (!name) return fail(0, 'missing component-name attribute');
+      if (signed === null || signed === '') return fail(0, 'missing signed-props attribute');
+
+      const abort = (this.#abort = new AbortController());
+      const before = this.getAttribute('mochi-state');
+      mochiSetState(this, isReload ? 'reloading' : 'loading');
+      if (isReload) this.setAttribute('aria-busy', 'true');
+      let outcome;
+      try {
+        outcome = await mochiFetchIsland(this, name, signed, abort.signal);
+      } catch (e) {
+        outcome = { status: 0, error: e };
+      }
+      const current = this.#abort === abort;
+      if (current) {
+        this.#abort = undefined;
+        if (isReload) this.removeAttribute('aria-busy');
+      }
+      if (outcome.aborted || !this.isConnected) {
+        // Removed: leave no trace (a reconnect starts an unfinished first load again).
+        if (current && isReload) mochiSetState(this, before);
+        return false;
+      }
+      if (outcome.html !== undefined) {
+        this.#settled = true;
+        mochiSwap(this, outcome.html);
+        mochiSetState(this, 'loaded');
+        mochiEmit(this, 'mochi:island-load', { ...mochiIdent(this), status: outcome.status, reload: isReload });
+        return true;
+      }
+      return fail(outcome.status, outcome.error);
+    }
+
+    /** Sets up reload-on and refresh-every (again, after a reconnect). */
+    #watch() {
+      this.#live?.abort();
+      const live = (this.#live = new AbortController());
+      const { signal } = live;
+      for (const type of (this.getAttribute('reload-on') || '').split(MOCHI_TOKEN_SPLIT)) {
+        if (type) document.addEventListener(type, () => this.reload(), { signal });
+      }
+      const every = Number(this.getAttribute('refresh-every'));
+      if (!(every > 0)) return;
+      let inView = false;
+      const stopObserving = mochiObserve(this, (v) => (inView = v));
+      const poll = () => {
+        // A slow answer skips ticks rather than queueing them.
+        if (inView && document.visibilityState === 'visible' && !this.#flight) this.reload();
+      };
+      const timer = setInterval(poll, Math.min(MOCHI_MAX_TIMER_MS, Math.max(MOCHI_MIN_REFRESH_MS, every)));
+      signal.addEventListener('abort', () => {
+        clearInterval(timer);
+        stopObserving();
+      });
     }
   }
 
   class MochiIsland extends HTMLElement {
+    /** Cancels the wait for the hydration trigger. */
+    #cancel;
+
     connectedCallback() {
-      if (mochiStarted.has(this) || this._mochiCancel) return;
+      if (mochiStarted.has(this) || this.#cancel) return;
       const start = () => {
         if (mochiStarted.has(this) || !this.isConnected) return;
         mochiStarted.add(this);
-        this._mochiCancel = undefined;
+        this.#cancel = undefined;
         mochiHydrate(this);
       };
       const on = this.getAttribute('hydrate-on') || 'load';
@@ -261,15 +433,15 @@ function mochiDefineElements() {
           return;
         case 'idle':
           mochiSetState(this, 'waiting');
-          mochiWhenIdle(start);
+          this.#cancel = mochiWhenIdle(start);
           return;
         case 'visible':
           mochiSetState(this, 'waiting');
-          this._mochiCancel = mochiWhenVisible(this, start);
+          this.#cancel = mochiWhenVisible(this, start);
           return;
         case 'media':
           mochiSetState(this, 'waiting');
-          mochiWhenMedia(this, start);
+          this.#cancel = mochiWhenMedia(this, start);
           return;
         default:
           console.warn(`mochi: unknown hydrate-on="${on}" on ${this.getAttribute('component-name')}; hydrating now`);
@@ -278,15 +450,20 @@ function mochiDefineElements() {
     }
 
     disconnectedCallback() {
-      if (this._mochiCancel) {
-        this._mochiCancel();
-        this._mochiCancel = undefined;
-      }
+      this.#cancel?.();
+      this.#cancel = undefined;
     }
   }
 
   if (!customElements.get('mochi-server-island')) customElements.define('mochi-server-island', MochiServerIsland);
   if (!customElements.get('mochi-island')) customElements.define('mochi-island', MochiIsland);
+
+  document.addEventListener('mochi:reload', (e) => {
+    const name = e.detail?.name;
+    for (const el of mochiServerIslands) {
+      if (!name || el.getAttribute('component-name') === name) el.reload();
+    }
+  });
 }
 
 if (typeof customElements !== 'undefined') mochiDefineElements();

@@ -1,0 +1,122 @@
+//! Fragments in the browser (issue 9): HTML fetched after the page and
+//! spliced in with `innerHTML` keeps ids of its own, so every hydrated
+//! island gets its own props and every server island loads.
+
+use actix_web::{web, HttpResponse};
+use maud::{html, Markup};
+use serde_json::{json, Value as Json};
+
+use super::harness::{Ctx, TestResult};
+use super::{ensure, ensure_eq, page, probe};
+
+/// A server island in the page and in each fragment.
+#[mochi::island(defer)]
+fn frag_stock(product: u32) -> Markup {
+    html! { span.stock { "stock of " (product) } }
+}
+
+fn product(label: &str, n: u32) -> Markup {
+    html! { div.product { (probe(label.to_owned(), i64::from(n))) (frag_stock(n)) } }
+}
+
+async fn fragments_page() -> HttpResponse {
+    page(
+        "fragments",
+        true,
+        html! {
+            (product("page", 1))
+            div #slot-a {}
+            div #slot-b {}
+        },
+    )
+}
+
+/// An htmx-style fragment: no runtime, no explicit marking; the request's
+/// `HX-Request` header makes it a fragment.
+async fn htmx_fragment(n: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(product(&format!("htmx-{n}"), *n).into_string())
+}
+
+/// A fragment marked with `mochi::fragment`.
+async fn marked_fragment(n: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(mochi::fragment(|| product(&format!("marked-{n}"), *n)).into_string())
+}
+
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/test/fragments", web::get().to(fragments_page))
+        .route("/test/fragments/htmx/{n}", web::get().to(htmx_fragment))
+        .route("/test/fragments/marked/{n}", web::get().to(marked_fragment));
+}
+
+/// The page, then two fragments swapped in with `innerHTML`: no duplicate
+/// ids, each hydrated island hydrates with its own props, each server
+/// island loads.
+pub(crate) async fn fragments_compose(cx: &Ctx) -> TestResult {
+    cx.goto("/test/fragments").await?;
+    cx.wait_for(
+        "the page's islands",
+        "window.__probe && Object.keys(window.__probe).length === 1",
+    )
+    .await?;
+    cx.exec(
+        r#"(async () => {
+            const a = await fetch('/test/fragments/htmx/2', { headers: { 'HX-Request': 'true' } });
+            document.getElementById('slot-a').innerHTML = await a.text();
+            const b = await fetch('/test/fragments/marked/3');
+            document.getElementById('slot-b').innerHTML = await b.text();
+        })();"#,
+        vec![],
+    )
+    .await?;
+    cx.wait_for(
+        "three hydrations and three loaded server islands",
+        "Object.keys(window.__probe).length === 3 && \
+         document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 3",
+    )
+    .await?;
+    let ids: Json = cx
+        .eval(
+            "[...document.querySelectorAll('[id]')].map(e => e.id)\
+             .concat([...document.querySelectorAll('[island-id]')].map(e => 'island:' + e.getAttribute('island-id')))",
+        )
+        .await?;
+    let ids: Vec<String> = serde_json::from_value(ids)?;
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    ensure_eq(
+        unique.len(),
+        ids.len(),
+        &format!("ids in the document are unique: {ids:?}"),
+    )?;
+    ensure(ids.len() >= 3 + 3 + 3 + 2, || {
+        format!("islands and blocks present: {ids:?}")
+    })?;
+
+    // Each module got the props of its own island.
+    let received: Json = cx
+        .eval(
+            "[...document.querySelectorAll('mochi-island')].map(el => [\
+               el.querySelector('.label').dataset.label,\
+               window.__probe[el.getAttribute('island-id')]?.props?.label])",
+        )
+        .await?;
+    ensure_eq(
+        received,
+        json!([
+            ["page", "page"],
+            ["htmx-2", "htmx-2"],
+            ["marked-3", "marked-3"]
+        ]),
+        "hydrated props",
+    )?;
+    let stock: Json = cx
+        .eval("[...document.querySelectorAll('mochi-server-island')].map(el => el.textContent.trim())")
+        .await?;
+    ensure_eq(
+        stock,
+        json!(["stock of 1", "stock of 2", "stock of 3"]),
+        "server islands",
+    )?;
+    Ok(())
+}
