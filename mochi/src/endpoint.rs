@@ -429,7 +429,22 @@ mod tests {
 
     proptest! {
         #[test]
-        fn query_parser_matches_reference(query in "[pi=&xé]{0,16}") {
+        /// Ids of every length around the limit, from the id alphabet and
+        /// just outside it.
+        #[test]
+        fn island_ids_are_accepted_iff_plain_and_at_most_64_bytes(id in "[A-Za-z0-9_%+;.-]{0,70}") {
+            let query = format!("p=t.x&i={id}");
+            let parsed = parse_query(&query);
+            let plain = id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            let ok = !id.is_empty() && id.len() <= MAX_ISLAND_ID && plain;
+            prop_assert_eq!(parsed.is_ok(), ok, "{}", id);
+            if let Ok(q) = parsed {
+                prop_assert_eq!(q.island_id, Some(id.as_str()));
+            }
+        }
+
+        #[test]
+        fn query_parser_matches_reference(query in "[piPI=&xé%+;_-]{0,40}") {
             let parsed = parse_query(&query);
             match reference(&query) {
                 None => prop_assert_eq!(parsed, Err("repeated query parameter")),
@@ -443,7 +458,8 @@ mod tests {
                         prop_assert_ne!(why, "repeated query parameter");
                         let ok_token = token.is_some_and(|t| !t.is_empty());
                         let ok_id = island_id.is_none_or(|i| {
-                            !i.is_empty() && i.bytes().all(|b| b.is_ascii_alphanumeric())
+                            !i.is_empty()
+                                && i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                         });
                         prop_assert!(!(ok_token && ok_id), "{query:?}: {why}");
                     }

@@ -63,11 +63,39 @@ fn build_refuses_to_start_and_names_both_definitions() {
 #[test]
 fn every_configuration_refuses() {
     // Valid settings, so the only reason to refuse is the duplicate.
-    let err = mochi::Mochi::builder(mochi::Key::generate())
-        .asset_prefix("/islands")
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, mochi::StartupError::DuplicateIsland(_)));
+    let key = mochi::Key::generate();
+    let builders = [
+        mochi::Mochi::builder(key.clone()),
+        mochi::Mochi::builder(key.clone()).asset_prefix("/islands"),
+        mochi::Mochi::builder(key.clone())
+            .fallback_keys(vec![mochi::Key::generate()])
+            .max_url_len(1024)
+            .max_body_len(1024)
+            .post_threshold(512),
+        mochi::Mochi::builder(key.clone())
+            .island_timeout(std::time::Duration::from_secs(1))
+            .public_origin("https://shop.example")
+            .allow_cross_site(true)
+            .error_details(false),
+        mochi::Mochi::builder(key).trust_forwarded_headers(),
+        mochi::MochiBuilder::new(mochi::Keys::new(mochi::Key::generate(), Vec::new())),
+    ];
+    for (n, builder) in builders.into_iter().enumerate() {
+        let err = builder.build().unwrap_err();
+        assert!(
+            matches!(err, mochi::StartupError::DuplicateIsland(_)),
+            "{n}: {err}"
+        );
+    }
+    // `Mochi::from_env` and `MochiBuilder::from_env` refuse too (this test
+    // binary's environment has no MOCHI_KEY set, or a valid one).
+    if std::env::var("MOCHI_KEY").is_err() {
+        let err = mochi::Mochi::from_env().unwrap_err();
+        assert!(
+            matches!(err, mochi::StartupError::DuplicateIsland(_)),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -256,15 +256,19 @@ pub fn request_context() -> Option<RequestContext> {
 /// ```
 /// use maud::{html, Markup};
 ///
-/// #[mochi::island(client = "static/counter.js")]
-/// fn counter(start: i64) -> Markup {
-///     html! { button { (start) } }
+/// #[mochi::island(defer)]
+/// fn stock(product: u32) -> Markup {
+///     html! { (product) " in stock" }
 /// }
 ///
 /// let mochi = mochi::Mochi::builder(mochi::Key::generate()).build().unwrap();
-/// let html = mochi.render_page(|| mochi::fragment(|| html! { (counter(1)) })).into_string();
-/// assert!(html.contains(r#"island-id="f"#), "{html}");
-/// assert!(!html.contains(r#"id="mochi-props-0""#));
+/// let html = mochi.render_page(|| html! {
+///     (stock(1))
+///     (mochi::fragment(|| html! { (stock(2)) }))
+/// });
+/// let html = html.into_string();
+/// assert!(html.contains(r#"island-id="i0""#), "the page's own island: {html}");
+/// assert!(html.contains(r#"island-id="f"#), "the fragment's: {html}");
 /// ```
 pub fn fragment<R>(render: impl FnOnce() -> R) -> R {
     match current() {
