@@ -98,12 +98,42 @@ mod warn_once;
 #[doc(hidden)]
 pub mod __private;
 
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use config::{
     DEFAULT_ASSET_PREFIX, DEFAULT_ISLAND_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_URL,
     DEFAULT_POST_THRESHOLD, SIGNED_PROPS_WARN_LEN,
 };
 pub use context::{fragment, island_id, request_context, RequestContext};
 pub use error::{IntoIslandResult, IslandError};
+/// Turns a function returning [`maud::Markup`] into an island: a server
+/// island with `defer`, a hydrated island with `client = "…"`.
+///
+/// ```
+/// use maud::{html, Markup};
+/// use mochi::island;
+///
+/// /// Greets the user of the `user` cookie, after the page has loaded.
+/// #[island(defer, timeout = "2s")]
+/// async fn greeting(excited: bool) -> Markup {
+///     let user = mochi::request_context()
+///         .and_then(|cx| cx.cookie("user"))
+///         .unwrap_or_else(|| "guest".into());
+///     html! { "Hello, " (user) @if excited { "!" } }
+/// }
+///
+/// let mochi = mochi::Mochi::builder(mochi::Key::generate()).build().unwrap();
+/// let page = mochi.render_page(|| {
+///     // Called without `.await`: the body runs in the island's own request.
+///     html! { (greeting(true).fallback(html! { "…" }).defer_on_visible()) }
+/// });
+/// let page = page.into_string();
+/// assert!(page.starts_with(r#"<mochi-server-island component-name="Greeting" island-id="i0" signed-props=""#));
+/// assert!(page.ends_with(r#" defer-on="visible">…</mochi-server-island>"#));
+/// ```
 pub use mochi_macros::island;
 pub use registry::{islands, DuplicateIsland, Hydrate, IslandInfo};
 pub use render::{runtime_script, HydratedIsland, NoFallback, ServerIsland};

@@ -189,6 +189,20 @@ impl<F: Render> Render for ServerIsland<F> {
         }
         self.live.write_attributes(out);
         out.push('>');
+        if let (Some(token), false, false) = (&self.token, self.visible, self.post) {
+            // Loaded as soon as the page is: the browser may start the fetch
+            // from the response headers, before the runtime has arrived.
+            if let Some(cx) = context::current() {
+                cx.note_preload(|| {
+                    format!(
+                        "{}/island/{}?p={token}&i={}",
+                        cx.asset_prefix(),
+                        self.def.name,
+                        self.id
+                    )
+                });
+            }
+        }
         self.fallback.render_to(out);
         self.live.write_error_fallback(out);
         out.push_str("</mochi-server-island>");

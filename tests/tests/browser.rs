@@ -24,7 +24,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use fantoccini::Locator;
 use harness::{Browser, Ctx, Report, TestResult};
 // Live islands' scenarios (all named `live_*`).
-use fragments::fragments_compose;
+use fragments::{fragments_compose, preload_from_headers};
 use live::*;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::{json, Value as Json};
@@ -301,6 +301,7 @@ fn test_routes(cfg: &mut web::ServiceConfig) {
         .route("/test-static/{file}", web::get().to(test_static));
     live::routes(cfg);
     fragments::routes(cfg);
+    fragments::preload_routes(cfg);
 }
 
 /// Serves the shop plus the test routes on 127.0.0.1:0 in a background
@@ -1150,6 +1151,7 @@ fn browser() {
             live_hydration_triggers_cancelled,
             live_post_transport,
             fragments_compose,
+            preload_from_headers,
         );
     });
     drop(browser);

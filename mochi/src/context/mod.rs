@@ -27,6 +27,10 @@ pub(crate) use request::{is_valid_host, Reads, RequestHead, SharedRequest};
 
 use crate::config::Config;
 
+/// Preloads per page: enough for a page's eager islands, and a bound on the
+/// header whatever a page renders.
+const MAX_PRELOADS: usize = 16;
+
 tokio::task_local! {
     static CURRENT: Rc<RenderContext>;
 }
@@ -76,6 +80,9 @@ pub(crate) struct RenderContext {
     running: RefCell<Vec<CompactString>>,
     islands_rendered: Cell<u32>,
     runtime_rendered: Cell<bool>,
+    /// URLs of the server islands that load as soon as the page does: the
+    /// page's `Link: …; rel=preload` header.
+    preloads: RefCell<Vec<String>>,
 }
 
 impl RenderContext {
@@ -96,6 +103,7 @@ impl RenderContext {
             running: RefCell::new(Vec::new()),
             islands_rendered: Cell::new(0),
             runtime_rendered: Cell::new(false),
+            preloads: RefCell::new(Vec::new()),
         }
     }
 
@@ -190,6 +198,19 @@ impl RenderContext {
     pub(crate) fn current_island(&self) -> Option<CompactString> {
         let running = self.running.borrow().last().cloned();
         running.or_else(|| self.own_island.clone())
+    }
+
+    /// Notes an eagerly loaded server island's URL, for a page render.
+    pub(crate) fn note_preload(&self, url: impl FnOnce() -> String) {
+        let mut preloads = self.preloads.borrow_mut();
+        if self.kind == RenderKind::Page && preloads.len() < MAX_PRELOADS {
+            preloads.push(url());
+        }
+    }
+
+    /// The page's preload URLs, taken.
+    pub(crate) fn take_preloads(&self) -> Vec<String> {
+        std::mem::take(&mut self.preloads.borrow_mut())
     }
 
     pub(crate) fn note_runtime_rendered(&self) {

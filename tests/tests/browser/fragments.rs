@@ -120,3 +120,81 @@ pub(crate) async fn fragments_compose(cx: &Ctx) -> TestResult {
     )?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------
+// Preloaded islands (issue 13, part 2)
+// ---------------------------------------------------------------------------
+
+static PRELOAD_HITS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Counts every request for it, by label.
+#[mochi::island(defer)]
+fn preload_probe(label: String) -> Markup {
+    PRELOAD_HITS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(label.clone());
+    html! { span.preloaded { "loaded " (label) } }
+}
+
+#[derive(serde::Deserialize)]
+struct Key {
+    k: String,
+}
+
+async fn preload_page(q: web::Query<Key>) -> HttpResponse {
+    let k = &q.k;
+    page(
+        "preload",
+        true,
+        html! {
+            (preload_probe(format!("{k}-a")).fallback("a…"))
+            (preload_probe(format!("{k}-b")).fallback("b…"))
+            div style="height: 3000px" {}
+            (preload_probe(format!("{k}-below")).defer_on_visible().fallback("below…"))
+        },
+    )
+}
+
+pub(crate) fn preload_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/test/preload", web::get().to(preload_page));
+}
+
+/// The page's eager islands are preloaded from its `Link` header and the
+/// runtime's fetch takes the preloaded answer: one request per island. The
+/// below-the-fold island is not preloaded.
+pub(crate) async fn preload_from_headers(cx: &Ctx) -> TestResult {
+    let k = format!("p{}", std::process::id());
+    cx.goto(&format!("/test/preload?k={k}")).await?;
+    cx.wait_for(
+        "both eager islands",
+        "document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 2",
+    )
+    .await?;
+    let initiators: Json = cx
+        .eval(
+            "performance.getEntriesByType('resource')\
+             .filter(e => e.name.includes('/_mochi/island/'))\
+             .map(e => [new URL(e.name).searchParams.get('i'), e.initiatorType])",
+        )
+        .await?;
+    ensure_eq(
+        initiators,
+        json!([["i0", "link"], ["i1", "link"]]),
+        "eager islands fetched by the preload, once each",
+    )?;
+    let mut hits: Vec<String> = PRELOAD_HITS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter(|l| l.starts_with(&k))
+        .cloned()
+        .collect();
+    hits.sort();
+    ensure_eq(
+        hits,
+        vec![format!("{k}-a"), format!("{k}-b")],
+        "server saw one request per island",
+    )?;
+    Ok(())
+}
