@@ -1,5 +1,6 @@
-//! Procedural macros for mochi. Use them through the `mochi` crate, which
-//! re-exports [`macro@island`] and documents it with examples.
+//! Procedural macros for mochi: the [`macro@island`] attribute. Use it
+//! through the `mochi` crate (`use mochi::island;`), which re-exports it:
+//! what it expands to names `::mochi` items.
 //!
 //! Like maud's macros, the work is split in three: [`parse`] reads the
 //! attribute's tokens, [`model`] checks them against the function and builds
@@ -13,14 +14,154 @@ mod parse;
 
 /// Turns a function returning `maud::Markup` into an island.
 ///
-/// - `#[island(defer)]`: a server island, rendered by mochi's endpoint after
-///   the page loads. May be `async` and may return `Result<Markup, E>`.
-/// - `#[island(client = "static/counter.js")]`: a hydrated island, rendered
-///   inline and hydrated by the module (path relative to `Cargo.toml`).
-///   `hydrate = "load" | "idle" | "visible" | "media"`, `root_margin = "…"`,
-///   `media = "…"` choose when.
-/// - `name = "…"` overrides the endpoint name (default: the function name
-///   in PascalCase); `cache = "…"` sets a server island's `Cache-Control`.
+/// The function keeps its name, visibility and doc comments; calling it now
+/// returns the island's call-site value, which renders into `maud::html!`.
+/// Its parameters are the island's **props**. Each island registers itself
+/// at link time under its **name**, the function name in PascalCase
+/// (`user_avatar` → `UserAvatar`) unless `name = "…"` says otherwise; two
+/// islands with one name stop `MochiBuilder::build` with an error naming
+/// both definitions.
+///
+/// The HTML, URLs, attributes, states, events and statuses this produces
+/// are specified in `docs/protocol.md` in the mochi repository: the contract
+/// a client module, a CDN or a test can rely on.
+///
+/// # Server islands: `#[island(defer)]`
+///
+/// Rendered in a request of its own after the page has loaded. The page
+/// gets a `<mochi-server-island>` element holding the call site's fallback
+/// and the props, serialized (devalue) and signed; the browser fetches
+/// `{prefix}/island/{Name}?p=…` with the user's cookies and swaps the answer
+/// in.
+///
+/// ```ignore
+/// use maud::{html, Markup};
+/// use mochi::island;
+///
+/// /// The user's avatar, read from their cookie after the page has loaded.
+/// #[island(defer, timeout = "2s")]
+/// async fn user_avatar(size: u32) -> Markup {
+///     let user = mochi::request_context()
+///         .and_then(|cx| cx.cookie("user"))
+///         .unwrap_or_else(|| "guest".into());
+///     html! { img src={"/avatars/" (user) ".png"} width=(size) alt=(user); }
+/// }
+///
+/// // In a page: no `.await`, even for an async island.
+/// html! {
+///     (user_avatar(64)
+///         .fallback(html! { span.skeleton { "Loading…" } })
+///         .defer_on_visible()
+///         .retries(3))
+/// }
+/// ```
+///
+/// - It may be `async`, and may return `Markup` or `Result<Markup, E>` for
+///   any `E: Display` (`Err` is answered `500`, and logged).
+/// - Calling it returns a `mochi::ServerIsland`; the body runs only in the
+///   endpoint, with `mochi::request_context()` giving that request
+///   (cookies, headers, the `HttpRequest` and its app data).
+/// - A sync island's body runs on the actix worker thread: keep blocking
+///   work out of it (make the island `async` and use `web::block`).
+///
+/// At the call site (`mochi::ServerIsland`):
+///
+/// | method | effect |
+/// |---|---|
+/// | `.fallback(html)` | HTML shown until the answer arrives, and kept if it fails (default: nothing) |
+/// | `.defer_on_visible()` | fetch only once the element is in the viewport (`defer-on="visible"`) |
+/// | `.root_margin("200px")` | fetch once within that margin of the viewport; implies `.defer_on_visible()` |
+/// | `.retries(n)` | retries of network errors and 5xx answers (default 2, at most 10); 4xx is never retried |
+/// | `.reload_on(["cart:changed"])` | reload whenever one of these events reaches `document` (adds to earlier calls) |
+/// | `.refresh_every(duration)` | reload at this interval while the page is visible and the element in view (1 s at least) |
+/// | `.error_fallback(html)` | HTML shown instead of the fallback if the first load fails for good |
+/// | `.island_id()`, `.name()`, `.signed_props()`, `.is_post()` | what the element will carry, for tests and tools |
+///
+/// # Hydrated islands: `#[island(client = "…")]`
+///
+/// Rendered inline, during the page's render, then handed in the browser
+/// to a JavaScript module, with its props (decoded) and its island id.
+///
+/// ```ignore
+/// /// A button that counts clicks, hydrated once it scrolls into view.
+/// #[island(client = "static/counter.js", hydrate = "visible", root_margin = "200px")]
+/// fn counter(start: i64, label: String) -> Markup {
+///     html! { button { (label) ": " (start) } }
+/// }
+///
+/// html! {
+///     (counter(5, "Clicks".into()))
+///     (counter(5, "Clicks".into()).hydrate(mochi::Hydrate::Idle))
+/// }
+/// ```
+///
+/// ```text
+/// // static/counter.js, next to the crate's Cargo.toml
+/// export default function (element, props, islandId) {
+///   let n = props.start;
+///   const button = element.querySelector('button');
+///   button.addEventListener('click', () => { button.textContent = `${props.label}: ${++n}`; });
+/// }
+/// ```
+///
+/// - It must be sync and return `Markup`.
+/// - Calling it renders it at once and returns a `mochi::HydratedIsland`;
+///   `.hydrate(mochi::Hydrate::…)` overrides the trigger at that call site
+///   (`Load`, `Idle`, `visible()`, `visible_within("200px")`,
+///   `media("(max-width: 600px)")`), `.island_id()` is its id.
+/// - The module is embedded at compile time (`include_str!`) and served at
+///   a content-hashed URL. Its `default` export, or else its export named
+///   `hydrate`, is called as `(element, props, islandId)`; `props` is an
+///   object keyed by the parameter names. It is served as one file, so
+///   relative `import`s inside it do not resolve: bundle it.
+///
+/// # Both: `#[island(defer, client = "…")]`
+///
+/// A server island whose answer is a hydrated island: fetched after the
+/// page, then hydrated by its module. It follows the server-island rules
+/// (it may be `async` and return `Result`), and takes `hydrate`,
+/// `root_margin` and `media` for its hydration.
+///
+/// # Options
+///
+/// | option | for | value | default |
+/// |---|---|---|---|
+/// | `defer` | — | no value: makes a server island | a hydrated island (then `client` is required) |
+/// | `client = "static/x.js"` | — | the client module, relative to the defining crate's `Cargo.toml`; `.js` or `.mjs`; must exist | none: a server island (then `defer` is required) |
+/// | `hydrate = "…"` | `client` | `"load"`, `"idle"`, `"visible"` or `"media"`: when the module runs | `"load"` |
+/// | `root_margin = "200px"` | `hydrate = "visible"` | one to four lengths in `px` or `%`, as for `IntersectionObserver` | none |
+/// | `media = "(max-width: 600px)"` | `hydrate = "media"`, which requires it | a CSS media query | none |
+/// | `name = "CartBadge"` | any | the endpoint name: an ASCII letter, then letters, digits or `_`, at most 64 | the function name in PascalCase |
+/// | `cache = "public, max-age=60"` | `defer` | the `Cache-Control` of a successful `GET` or `HEAD` answer (printable ASCII), sent with a `Vary` of the request headers the render read; answers to `POST`, and renders that read the whole header map, stay `private, no-store` | `private, no-store` |
+/// | `timeout = "2s"` | `defer` | the render's deadline: a whole number of `ms`, `s` or `m`, from 1 ms to 60 min; past it, while the render waits at an `.await`, the answer is `504` and the render is dropped | `MochiBuilder::island_timeout` (10 s unless set) |
+///
+/// Each option may be given once; values are string literals.
+///
+/// # Parameters
+///
+/// Each parameter is a plain name with an owned type (`String`, not
+/// `&str`; `Vec<T>`, not `&[T]`; `Cow<'static, str>` is fine), `Serialize`
+/// for any island and also `Deserialize` for a server island. In the
+/// browser, the props are one object keyed by the parameter names.
+///
+/// Props are signed, not encrypted: anyone who sees the page can read
+/// them. Pass ids, not secrets.
+///
+/// # Compile errors
+///
+/// Misuse is a compile error pointing at the offending tokens, with a hint:
+/// no `defer` and no `client`; an unknown option (with a "did you mean"),
+/// a repeated one, a value for `defer` or none for the others; an `async`
+/// hydrated island, or one returning `Result`; a generic, `const`,
+/// `unsafe`, `extern` or variadic function, or one with a `where` clause, a
+/// `self` parameter, a pattern parameter, a borrowed, `impl Trait` or
+/// `Self` parameter type, or no or an opaque return type; an invalid name;
+/// `hydrate`, `root_margin` or `media` without `client`, `cache` or
+/// `timeout` without `defer`, and malformed values of each; a `client`
+/// file that is absolute, not JavaScript, or not there. A parameter type
+/// that is not `Serialize` (or `Deserialize`), or a server island's return
+/// type that is neither `Markup` nor `Result<Markup, E: Display>`, is an
+/// error at that type.
 #[proc_macro_attribute]
 pub fn island(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = proc_macro2::TokenStream::from(args);

@@ -109,8 +109,8 @@ pub use config::{
 };
 pub use context::{fragment, island_id, request_context, RequestContext};
 pub use error::{IntoIslandResult, IslandError};
-/// Turns a function returning [`maud::Markup`] into an island: a server
-/// island with `defer`, a hydrated island with `client = "…"`.
+/// A server island rendered into a page, as a runnable example; the full
+/// reference follows.
 ///
 /// ```
 /// use maud::{html, Markup};

@@ -193,14 +193,17 @@ impl<F: Render> Render for ServerIsland<F> {
             // Loaded as soon as the page is: the browser may start the fetch
             // from the response headers, before the runtime has arrived.
             if let Some(cx) = context::current() {
-                cx.note_preload(|| {
-                    format!(
-                        "{}/island/{}?p={token}&i={}",
-                        cx.asset_prefix(),
-                        self.def.name,
-                        self.id
-                    )
-                });
+                cx.note_preload(&[
+                    "<",
+                    &cx.asset_prefix(),
+                    "/island/",
+                    self.def.name,
+                    "?p=",
+                    token,
+                    "&i=",
+                    &self.id,
+                    ">; rel=preload; as=fetch; crossorigin=anonymous",
+                ]);
             }
         }
         self.fallback.render_to(out);

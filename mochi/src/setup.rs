@@ -396,19 +396,18 @@ where
 /// starts those fetches from the headers, in parallel with the runtime.
 /// `crossorigin=anonymous` is the runtime's `credentials: 'same-origin'`:
 /// the runtime's own fetch then takes the preloaded answer.
-fn add_preload_links<B>(res: &mut ServiceResponse<B>, urls: Vec<String>) {
+fn add_preload_links<B>(res: &mut ServiceResponse<B>, links: Vec<String>) {
     use actix_web::http::header::{self, HeaderValue};
     let html = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v.starts_with("text/html"));
-    if urls.is_empty() || res.status() != actix_web::http::StatusCode::OK || !html {
+    if links.is_empty() || res.status() != actix_web::http::StatusCode::OK || !html {
         return;
     }
-    for url in urls {
-        let link = format!("<{url}>; rel=preload; as=fetch; crossorigin=anonymous");
-        if let Ok(value) = HeaderValue::from_str(&link) {
+    for link in links {
+        if let Ok(value) = HeaderValue::try_from(link) {
             res.headers_mut().append(header::LINK, value);
         }
     }

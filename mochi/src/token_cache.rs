@@ -94,8 +94,9 @@ fn sign(keys: &Keys, def: &IslandDef, text: &str) -> String {
         crate::warn_once::warn_once("signed props", def.name, || {
             format!(
                 "mochi: signed props of island `{}` are {} bytes (over ~{SIGNED_PROPS_WARN_LEN}); \
-                 proxies and CDNs may cut URLs that long, so mochi sends them by POST, which \
-                 no cache can share: pass less data, e.g. an id to look up (said once per island)",
+                 proxies and CDNs may cut URLs that long, and island URLs over the POST \
+                 threshold are sent by POST, which no cache can share: pass less data, e.g. \
+                 an id to look up (said once per island)",
                 def.name,
                 token.len()
             )

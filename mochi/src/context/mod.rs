@@ -80,8 +80,8 @@ pub(crate) struct RenderContext {
     running: RefCell<Vec<CompactString>>,
     islands_rendered: Cell<u32>,
     runtime_rendered: Cell<bool>,
-    /// URLs of the server islands that load as soon as the page does: the
-    /// page's `Link: …; rel=preload` header.
+    /// `Link` values preloading the server islands that load as soon as
+    /// the page does.
     preloads: RefCell<Vec<String>>,
 }
 
@@ -200,15 +200,18 @@ impl RenderContext {
         running.or_else(|| self.own_island.clone())
     }
 
-    /// Notes an eagerly loaded server island's URL, for a page render.
-    pub(crate) fn note_preload(&self, url: impl FnOnce() -> String) {
+    /// Notes the `Link` value (given in parts) preloading an eagerly loaded
+    /// server island, for a page render.
+    pub(crate) fn note_preload(&self, parts: &[&str]) {
         let mut preloads = self.preloads.borrow_mut();
         if self.kind == RenderKind::Page && preloads.len() < MAX_PRELOADS {
-            preloads.push(url());
+            let mut link = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+            parts.iter().for_each(|part| link.push_str(part));
+            preloads.push(link);
         }
     }
 
-    /// The page's preload URLs, taken.
+    /// The page's preload `Link` values, taken.
     pub(crate) fn take_preloads(&self) -> Vec<String> {
         std::mem::take(&mut self.preloads.borrow_mut())
     }
@@ -300,10 +303,15 @@ pub fn fragment<R>(render: impl FnOnce() -> R) -> R {
 
 /// Whether a request asks for a fragment rather than a document.
 pub(crate) fn wants_fragment(headers: &actix_web::http::header::HeaderMap) -> bool {
-    headers.contains_key("hx-request")
-        || headers.contains_key("turbo-frame")
+    use actix_web::http::header::HeaderName;
+    // Names made once: a `&str` name is parsed again on every lookup.
+    const HX_REQUEST: HeaderName = HeaderName::from_static("hx-request");
+    const TURBO_FRAME: HeaderName = HeaderName::from_static("turbo-frame");
+    const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
+    headers.contains_key(HX_REQUEST)
+        || headers.contains_key(TURBO_FRAME)
         || headers
-            .get("sec-fetch-dest")
+            .get(SEC_FETCH_DEST)
             .is_some_and(|dest| dest.as_bytes() == b"empty")
 }
 
