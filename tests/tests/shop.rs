@@ -584,6 +584,7 @@ async fn bad_database_settings_say_how_to_fix_them() {
         msg.contains("cannot open the database at postgres://shop:***@127.0.0.1:1/shop"),
         "{msg}"
     );
+    assert!(msg.contains("Connection refused"), "the real reason: {msg}");
     assert!(msg.contains("unset DATABASE_URL"), "{msg}");
     assert!(!msg.contains("hunter2"), "{msg}");
 
@@ -591,4 +592,5 @@ async fn bad_database_settings_say_how_to_fix_them() {
         .await
         .unwrap_err();
     assert!(matches!(err, DbError::Connect { .. }), "{err:?}");
+    assert!(err.to_string().contains("directory exists"), "{err}");
 }

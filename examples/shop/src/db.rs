@@ -11,7 +11,7 @@ use std::str::FromStr as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Row as _};
+use sqlx::{AnyConnection, AnyPool, Connection as _, Row as _};
 
 use crate::session::{self, Token};
 
@@ -21,6 +21,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://mochi-shop.db?mode=rwc";
 
 /// How long a session lasts after sign-in (or after a guest's first item).
 pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// How long startup waits for the database.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The most of one product a cart holds.
 pub const MAX_QUANTITY: i64 = 99;
@@ -55,6 +58,8 @@ pub enum DbError {
     Connect {
         /// Where it was looked for (password hidden).
         url: String,
+        /// Which kind of database that is.
+        backend: Backend,
         /// What sqlx said.
         source: sqlx::Error,
     },
@@ -77,11 +82,25 @@ impl fmt::Display for DbError {
                  (sqlite://path/to/shop.db) or a file path, or unset it to use \
                  ./mochi-shop.db"
             ),
-            DbError::Connect { url, source } => write!(
+            DbError::Connect {
+                url,
+                backend: Backend::Postgres,
+                source,
+            } => write!(
                 f,
-                "cannot open the database at {url}: {source}. Check that the server is \
+                "cannot open the database at {url}: {source}. Check that PostgreSQL is \
                  running and that DATABASE_URL names the right host, port, user and \
                  database, or unset DATABASE_URL to use the built-in SQLite file \
+                 ./mochi-shop.db"
+            ),
+            DbError::Connect {
+                url,
+                backend: Backend::Sqlite,
+                source,
+            } => write!(
+                f,
+                "cannot open the SQLite database at {url}: {source}. Check that its \
+                 directory exists and is writable, or unset DATABASE_URL to use \
                  ./mochi-shop.db"
             ),
             DbError::Schema { url, source } => write!(
@@ -326,14 +345,31 @@ impl Db {
         } else {
             AnyPoolOptions::new().max_connections(8)
         };
+        let connect_error = |source| DbError::Connect {
+            url: redacted(&url),
+            backend,
+            source,
+        };
+        if !in_memory {
+            // The pool retries a refused connection until its timeout, then
+            // says only "pool timed out": one plain connection first tells
+            // the real reason.
+            let probe = tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(&url))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                    )))
+                })
+                .map_err(connect_error)?;
+            let _ = probe.close().await;
+        }
         let pool = options
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(CONNECT_TIMEOUT)
             .connect(&url)
             .await
-            .map_err(|source| DbError::Connect {
-                url: redacted(&url),
-                source,
-            })?;
+            .map_err(connect_error)?;
         let db = Db { pool, backend };
         db.set_up(in_memory)
             .await
