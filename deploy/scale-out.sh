@@ -5,6 +5,7 @@
 #
 #   deploy/scale-out.sh                 # from the repository root
 #   LOAD_SECONDS=30 INSTANCES=3 deploy/scale-out.sh
+#   PG_TESTS=1 deploy/scale-out.sh      # first runs tests/shop.rs on it too
 #
 # Needs Debian's postgresql (15) and nginx packages and python3:
 #   apt-get install postgresql nginx-light python3
@@ -84,6 +85,13 @@ PG_PORT=$(free_port)
 "${AS_USER[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U shop shop
 export DATABASE_URL="postgres://shop@127.0.0.1:$PG_PORT/shop"
 echo "$DATABASE_URL"
+
+if [ "${PG_TESTS:-0}" = 1 ]; then
+  say "tests/shop.rs on this PostgreSQL too"
+  "${AS_USER[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U shop shop_tests
+  MOCHI_TEST_DATABASE_URL="postgres://shop@127.0.0.1:$PG_PORT/shop_tests" \
+    nice -n 10 cargo test -p mochi-tests --test shop ${CARGO_BUILD_JOBS:+-j "$CARGO_BUILD_JOBS"}
+fi
 
 # One key for every instance: a page rendered (and cached) by one instance
 # names islands that any other must verify.
