@@ -304,8 +304,9 @@ fn test_routes(cfg: &mut web::ServiceConfig) {
     fragments::preload_routes(cfg);
 }
 
-/// Serves the shop plus the test routes on 127.0.0.1:0 in a background
-/// thread (it lives as long as the test process).
+/// Serves the shop (on a fresh in-memory SQLite database) plus the test
+/// routes on 127.0.0.1:0 in a background thread (it lives as long as the
+/// test process).
 fn start_server() -> SocketAddr {
     let mochi = mochi::Mochi::builder(mochi::Key::generate())
         .build()
@@ -313,6 +314,9 @@ fn start_server() -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
+            let db = example_shop::Db::connect("sqlite::memory:")
+                .await
+                .expect("in-memory SQLite");
             let server = HttpServer::new(move || {
                 App::new()
                     .wrap(mochi.clone())
@@ -331,7 +335,7 @@ fn start_server() -> SocketAddr {
                             Ok(res)
                         }
                     })
-                    .configure(example_shop::app)
+                    .configure(example_shop::app(db.clone()))
                     .configure(test_routes)
             })
             .workers(2)
@@ -387,6 +391,27 @@ async fn one_error_event(cx: &Ctx, id: &str) -> TestResult<Json> {
     Ok(e)
 }
 
+/// Signs `name` in through the sign-in form, as a user would.
+async fn sign_in(cx: &Ctx, name: &str) -> TestResult {
+    cx.goto("/signin").await?;
+    cx.client
+        .find(Locator::Css("form.signin input[name=name]"))
+        .await?
+        .send_keys(name)
+        .await?;
+    cx.client
+        .find(Locator::Css("form.signin button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    cx.wait_for(
+        "the account page after sign-in",
+        "location.pathname === '/account'",
+    )
+    .await?;
+    Ok(())
+}
+
 /// Waits for the shop's top-of-page islands to settle.
 async fn shop_loaded(cx: &Ctx) -> TestResult {
     cx.wait_state("mochi-server-island[component-name=UserAvatar]", "loaded")
@@ -401,15 +426,16 @@ async fn shop_loaded(cx: &Ctx) -> TestResult {
 // ---------------------------------------------------------------------------
 
 /// The fallback is in the page and on screen while the island loads, then
-/// `Welcome back, guest!` replaces `Loading…`.
+/// the guest's `Sign in` link replaces `Loading…`.
 async fn fallback_then_swap(cx: &Ctx) -> TestResult {
     cx.goto("/").await?;
     shop_loaded(cx).await?;
     let sel = "mochi-server-island[component-name=UserAvatar]";
+    ensure_eq(cx.text(sel).await?, "Sign in".into(), "avatar text")?;
     ensure_eq(
-        cx.text(sel).await?,
-        "Welcome back, guest!".into(),
-        "avatar text",
+        cx.attr(&format!("{sel} a"), "href").await?,
+        Some("/signin".into()),
+        "sign-in link",
     )?;
     ensure_eq(
         cx.text("mochi-server-island[component-name=CartCount]")
@@ -427,7 +453,7 @@ async fn fallback_then_swap(cx: &Ctx) -> TestResult {
         seen,
         vec![
             (json!("loading"), json!("Loading…")),
-            (json!("loaded"), json!("Welcome back, guest!")),
+            (json!("loaded"), json!("Sign in")),
         ],
         "avatar state history (state, text)",
     )?;
@@ -443,10 +469,29 @@ async fn fallback_then_swap(cx: &Ctx) -> TestResult {
     Ok(())
 }
 
-/// Cookies travel with the island request.
+/// Signing in through the form sets the session cookie (`HttpOnly`,
+/// `SameSite=Lax`: invisible to scripts), which travels with the island
+/// requests; items added with the buttons show in the cart island; signing
+/// out forgets it all.
 async fn user_cookie_reaches_island(cx: &Ctx) -> TestResult {
-    cx.eval("document.cookie = 'user=ada; path=/', document.cookie = 'cart=3; path=/'")
-        .await?;
+    sign_in(cx, "ada").await?;
+    let cookies = cx.client.get_all_cookies().await?;
+    let session = cookies
+        .iter()
+        .find(|c| c.name() == example_shop::SESSION_COOKIE)
+        .ok_or_else(|| format!("no session cookie after sign-in: {cookies:?}"))?;
+    ensure_eq(session.http_only(), Some(true), "HttpOnly")?;
+    ensure_eq(
+        format!("{:?}", session.same_site()),
+        "Some(Lax)".into(),
+        "SameSite",
+    )?;
+    ensure_eq(
+        cx.eval("document.cookie").await?,
+        json!(""),
+        "document.cookie",
+    )?;
+
     cx.goto("/").await?;
     shop_loaded(cx).await?;
     ensure_eq(
@@ -455,24 +500,75 @@ async fn user_cookie_reaches_island(cx: &Ctx) -> TestResult {
         "Welcome back, ada!".into(),
         "avatar text",
     )?;
+    // Three items with today's pick's button.
+    let pick = by_id(&island_ids(cx, "mochi-island[component-name=AddToCart]").await?[0]);
+    cx.wait_state(&pick, "hydrated").await?;
+    let button = cx
+        .client
+        .find(Locator::Css(&format!("{pick} button")))
+        .await?;
+    for _ in 0..3 {
+        button.click().await?;
+    }
+    cx.wait_for(
+        "the third item to be added",
+        &format!("document.querySelector('{pick} .status').textContent === '3 in cart'"),
+    )
+    .await?;
+    cx.goto("/").await?;
+    shop_loaded(cx).await?;
     ensure_eq(
         cx.text("mochi-server-island[component-name=CartCount]")
             .await?,
         "3 items".into(),
         "cart text",
+    )?;
+
+    cx.goto("/account").await?;
+    let summary = "mochi-server-island[component-name=AccountSummary]";
+    cx.wait_state(summary, "loaded").await?;
+    ensure_eq(
+        cx.text(&format!("{summary} .user-name")).await?,
+        "ada".into(),
+        "account name",
+    )?;
+    cx.client
+        .find(Locator::Css(&format!("{summary} button")))
+        .await?
+        .click()
+        .await?;
+    cx.wait_for("the shop after sign-out", "location.pathname === '/'")
+        .await?;
+    shop_loaded(cx).await?;
+    ensure_eq(
+        cx.text("mochi-server-island[component-name=UserAvatar]")
+            .await?,
+        "Sign in".into(),
+        "avatar after sign-out",
+    )?;
+    ensure_eq(
+        cx.text("mochi-server-island[component-name=CartCount]")
+            .await?,
+        "0 items".into(),
+        "cart after sign-out",
     )
 }
 
-/// Recommendations (defer-on visible, below the fold) is not fetched until
-/// it is scrolled to.
+/// Recommendations (defer-on visible, below the fold of a product page) is
+/// not fetched until it is scrolled to; it is the slow (200 ms) island.
 async fn visible_island_waits_for_scroll(cx: &Ctx) -> TestResult {
-    cx.goto("/").await?;
+    cx.goto("/product/1").await?;
     shop_loaded(cx).await?;
     let sel = "mochi-server-island[component-name=Recommendations]";
     ensure_eq(
         cx.attr(sel, "defer-on").await?,
         Some("visible".into()),
         "defer-on",
+    )?;
+    ensure_eq(
+        cx.attr(sel, "root-margin").await?,
+        Some("100px".into()),
+        "root-margin",
     )?;
     let below = cx
         .eval(&format!(
@@ -505,7 +601,9 @@ async fn visible_island_waits_for_scroll(cx: &Ctx) -> TestResult {
     cx.wait_state(sel, "loaded").await?;
     let text = cx.text(sel).await?;
     ensure(
-        text.contains("Product 421") && text.contains("Product 423"),
+        text.contains("Matcha daifuku")
+            && text.contains("Sakura mochi")
+            && text.contains("Mitarashi dango"),
         || format!("recommendations text: {text:?}"),
     )?;
     ensure_eq(
@@ -631,28 +729,36 @@ async fn response_scripts_run(cx: &Ctx) -> TestResult {
 /// The shop sends `script-src 'self'` and everything works under it; the
 /// after-scenario checks find no violation.
 async fn strict_csp_shop(cx: &Ctx) -> TestResult {
-    cx.goto("/").await?;
-    let csp = cx
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             fetch(location.href).then(r => done(r.headers.get('content-security-policy')), e => done(String(e)));",
-            vec![],
-        )
-        .await?;
-    ensure_eq(csp, json!(CSP), "Content-Security-Policy of /")?;
-    shop_loaded(cx).await?;
-    for id in island_ids(cx, "mochi-island[hydrate-on=load]").await? {
-        cx.wait_state(&by_id(&id), "hydrated").await?;
+    for path in ["/", "/product/1"] {
+        cx.goto(path).await?;
+        let csp = cx
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 fetch(location.href).then(r => done(r.headers.get('content-security-policy')), e => done(String(e)));",
+                vec![],
+            )
+            .await?;
+        ensure_eq(
+            csp,
+            json!(CSP),
+            &format!("Content-Security-Policy of {path}"),
+        )?;
+        shop_loaded(cx).await?;
+        for id in island_ids(cx, "mochi-island[hydrate-on=load]").await? {
+            cx.wait_state(&by_id(&id), "hydrated").await?;
+        }
+        for id in island_ids(cx, "mochi-server-island").await? {
+            cx.scroll_to(&by_id(&id)).await?;
+            cx.wait_state(&by_id(&id), "loaded").await?;
+        }
+        for id in island_ids(cx, "mochi-island").await? {
+            cx.scroll_to(&by_id(&id)).await?;
+            cx.wait_state(&by_id(&id), "hydrated").await?;
+        }
+        ensure_eq(cx.csp_violations().await?, vec![], "CSP violations")?;
     }
-    cx.scroll_to("mochi-server-island[component-name=Recommendations]")
-        .await?;
-    cx.wait_state(
-        "mochi-server-island[component-name=Recommendations]",
-        "loaded",
-    )
-    .await?;
-    ensure_eq(cx.csp_violations().await?, vec![], "CSP violations")
+    Ok(())
 }
 
 /// Control for the CSP checks: an inline script is blocked and seen.
@@ -687,7 +793,7 @@ async fn nested_islands_in_response(cx: &Ctx) -> TestResult {
     cx.wait_state(&inner, "loaded").await?;
     ensure_eq(
         cx.text(&inner).await?,
-        "Welcome back, guest!".into(),
+        "Sign in".into(),
         "nested server island",
     )?;
     let probes = island_ids(cx, "mochi-island[component-name=Probe]").await?;
@@ -730,50 +836,87 @@ async fn nested_islands_in_response(cx: &Ctx) -> TestResult {
 // Scenarios: hydrated islands (issue 4)
 // ---------------------------------------------------------------------------
 
-/// Clicking a hydrated counter increments it (and only it).
-async fn counter_click_increments(cx: &Ctx) -> TestResult {
-    cx.goto("/").await?;
-    let ids = island_ids(cx, "mochi-island[component-name=Counter][hydrate-on=load]").await?;
-    ensure(ids.len() >= 2, || {
-        format!("load-hydrated counters: {ids:?}")
-    })?;
-    for id in &ids {
-        cx.wait_state(&by_id(id), "hydrated").await?;
-    }
-    let first = by_id(&ids[0]);
-    let second = by_id(&ids[1]);
+/// Clicking an add-to-cart button posts with `fetch`, shows the line's
+/// quantity on that button only, and fires `cart-changed` on `document`
+/// once per item; the cart page then holds the items.
+async fn add_to_cart_click_adds(cx: &Ctx) -> TestResult {
+    cx.goto("/product/4").await?;
+    let ids = island_ids(
+        cx,
+        "mochi-island[component-name=AddToCart][hydrate-on=load]",
+    )
+    .await?;
+    ensure_eq(ids.len(), 1, "load-hydrated buttons on a product page")?;
+    let top = by_id(&ids[0]);
+    cx.wait_state(&top, "hydrated").await?;
+    cx.eval(
+        "(window.__cartChanged = 0, document.addEventListener('cart-changed', () => window.__cartChanged++), true)",
+    )
+    .await?;
     ensure_eq(
-        cx.text(&format!("{first} .count")).await?,
-        "0".into(),
-        "count before",
+        cx.text(&format!("{top} .status")).await?,
+        "".into(),
+        "status before",
     )?;
     let button = cx
         .client
-        .find(Locator::Css(&format!("{first} button")))
+        .find(Locator::Css(&format!("{top} button")))
         .await?;
     button.click().await?;
     button.click().await?;
     cx.wait_for(
-        "the counter to reach 2",
-        &format!("document.querySelector('{first} .count').textContent === '2'"),
+        "the line to reach 2",
+        &format!("document.querySelector('{top} .status').textContent === '2 in cart'"),
     )
     .await?;
     ensure_eq(
-        cx.text(&format!("{second} .count")).await?,
-        "0".into(),
-        "the other counter",
+        cx.eval("window.__cartChanged").await?,
+        json!(2),
+        "cart-changed events",
+    )?;
+    ensure_eq(
+        cx.eval("location.pathname").await?,
+        json!("/product/4"),
+        "no navigation (fetch, not a form post)",
+    )?;
+    let bottom = by_id(
+        &island_ids(
+            cx,
+            "mochi-island[component-name=AddToCart][hydrate-on=visible]",
+        )
+        .await?[0],
+    );
+    ensure_eq(
+        cx.text(&format!("{bottom} .status")).await?,
+        "".into(),
+        "the other button",
+    )?;
+    // The posts started a guest session; the cart has the items.
+    cx.goto("/cart").await?;
+    ensure_eq(
+        cx.text("tr[data-product-id=\"4\"] .quantity").await?,
+        "2".into(),
+        "quantity on the cart page",
+    )?;
+    shop_loaded(cx).await?;
+    ensure_eq(
+        cx.text("mochi-server-island[component-name=CartCount]")
+            .await?,
+        "2 items".into(),
+        "cart island",
     )
 }
 
-/// A `visible` hydrated island hydrates only once scrolled to.
+/// A `visible` hydrated island (a product page's second button, below the
+/// fold) hydrates only once scrolled to, and then works.
 async fn visible_hydration_waits_for_scroll(cx: &Ctx) -> TestResult {
-    cx.goto("/").await?;
+    cx.goto("/product/2").await?;
     let ids = island_ids(
         cx,
-        "mochi-island[component-name=Counter][hydrate-on=visible]",
+        "mochi-island[component-name=AddToCart][hydrate-on=visible]",
     )
     .await?;
-    ensure_eq(ids.len(), 1, "visible counters")?;
+    ensure_eq(ids.len(), 1, "visible buttons")?;
     let sel = by_id(&ids[0]);
     shop_loaded(cx).await?;
     cx.wait_for(
@@ -788,16 +931,14 @@ async fn visible_hydration_waits_for_scroll(cx: &Ctx) -> TestResult {
     )?;
     cx.scroll_to(&sel).await?;
     cx.wait_state(&sel, "hydrated").await?;
-    let before = cx.text(&format!("{sel} .count")).await?;
     cx.client
         .find(Locator::Css(&format!("{sel} button")))
         .await?
         .click()
         .await?;
-    let expect = (before.parse::<i64>()? + 1).to_string();
     cx.wait_for(
-        "the visible counter to count",
-        &format!("document.querySelector('{sel} .count').textContent === '{expect}'"),
+        "the visible button to add",
+        &format!("document.querySelector('{sel} .status').textContent === '1 in cart'"),
     )
     .await?;
     let hydrates = cx.events_for("mochi:island-hydrate", &ids[0]).await?;
@@ -807,10 +948,15 @@ async fn visible_hydration_waits_for_scroll(cx: &Ctx) -> TestResult {
 /// Two islands with byte-identical props share one props block and both
 /// receive the props; different props get their own block.
 async fn shared_props_block(cx: &Ctx) -> TestResult {
-    // The shop: two Counter(0, "Add to cart") share a block, Counter(10) not.
+    // The shop: today's pick and its card are AddToCart(1, "Strawberry
+    // daifuku") and share a block; the next card, AddToCart(2, …), not.
     cx.goto("/").await?;
-    let ids = island_ids(cx, "mochi-island[component-name=Counter][hydrate-on=load]").await?;
-    ensure(ids.len() >= 3, || format!("counters: {ids:?}"))?;
+    let ids = island_ids(
+        cx,
+        "mochi-island[component-name=AddToCart][hydrate-on=load]",
+    )
+    .await?;
+    ensure(ids.len() >= 3, || format!("add-to-cart buttons: {ids:?}"))?;
     let refs = cx
         .exec(
             "return arguments[0].map(id => document.querySelector(`[island-id=\"${id}\"]`).getAttribute('props-ref'));",
@@ -829,22 +975,16 @@ async fn shared_props_block(cx: &Ctx) -> TestResult {
         )
         .await?;
     ensure_eq(blocks, json!(1), "blocks with the shared id")?;
-    for (id, start) in [(&ids[0], 0), (&ids[1], 0), (&ids[2], 10)] {
+    // add_to_cart.js writes the product id it got in its props onto the
+    // element: each island received its own props.
+    for (id, product) in [(&ids[0], "1"), (&ids[1], "1"), (&ids[2], "2")] {
         let sel = by_id(id);
         cx.wait_state(&sel, "hydrated").await?;
-        cx.client
-            .find(Locator::Css(&format!("{sel} button")))
-            .await?
-            .click()
-            .await?;
-        cx.wait_for(
-            &format!("counter {id} to count from its props' start {start}"),
-            &format!(
-                "document.querySelector('{sel} .count').textContent === '{}'",
-                start + 1
-            ),
-        )
-        .await?;
+        ensure_eq(
+            cx.attr(&sel, "data-product-id").await?,
+            Some(product.into()),
+            &format!("product id in the props of {id}"),
+        )?;
     }
 
     // The probe page: both "same" probes got exactly the props.
@@ -1034,9 +1174,14 @@ async fn search_xss_is_text(cx: &Ctx) -> TestResult {
         let results = "mochi-server-island[component-name=SearchResults]";
         cx.wait_state(results, "loaded").await?;
         ensure_eq(
-            cx.text(results).await?,
+            cx.text(&format!("{results} .results-for")).await?,
             format!("Results for {XSS}"),
             "server island text",
+        )?;
+        ensure_eq(
+            cx.text(&format!("{results} .results-for q")).await?,
+            XSS.into(),
+            "the query, as text",
         )?;
         let echo = "mochi-island[component-name=QueryEcho]";
         cx.wait_state(echo, "hydrated").await?;
@@ -1129,7 +1274,7 @@ fn browser() {
             csp_check_sees_inline_script,
             nested_islands_in_response,
             // Hydrated islands.
-            counter_click_increments,
+            add_to_cart_click_adds,
             visible_hydration_waits_for_scroll,
             shared_props_block,
             throwing_module_keeps_html,

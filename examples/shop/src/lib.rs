@@ -1,147 +1,97 @@
-//! The shop: mochi's main example, a product page whose personal parts are
-//! server islands and whose interactive parts are hydrated islands.
+//! The shop: mochi's main example, a small real shop whose pages are
+//! public and cacheable while everything personal is a server island.
 //!
-//! Run it with `cargo run -p example-shop` and open <http://127.0.0.1:8080/>
-//! (`PORT` changes the port, `MOCHI_KEY` sets the signing key).
+//! Run it with `cargo run -p example-shop` and open <http://127.0.0.1:8080/>.
+//! It keeps its data in `./mochi-shop.db` (SQLite, created and seeded on
+//! first start) unless `DATABASE_URL` names another SQLite file or a
+//! PostgreSQL database (`postgres://user:password@host/db`); `PORT` changes
+//! the port, `MOCHI_KEY` sets the signing key (required with more than one
+//! instance).
 //!
-//! The app is a library so the browser tests can serve exactly this app;
-//! `main.rs` only adds the server around [`app`].
+//! The app is a library so tests can serve exactly this app; `main.rs`
+//! only adds the server and the configuration around [`app`].
+//!
+//! # Routes
+//!
+//! | route | what | `Cache-Control` |
+//! |---|---|---|
+//! | `GET /` | today's pick and every product | `public, max-age=60`, reads no cookie |
+//! | `GET /product/{id}` | one product | `public, max-age=60`, reads no cookie |
+//! | `GET /search?q=` | the query and its results | `public, max-age=60`, reads no cookie |
+//! | `GET /cart` | the session's cart, with −/+ buttons | `private, no-store` |
+//! | `POST /cart` | `product_id`, `quantity` (default 1, negative removes); starts a guest session if there is none; JSON for `Accept: application/json`, else `303` to `/cart` | `private, no-store` |
+//! | `GET /signin`, `POST /signin` | a name is enough; a new session takes over the guest cart; `303` to `/account` | `private, no-store` |
+//! | `POST /signout` | ends the session and its cart; `303` to `/` | `private, no-store` |
+//! | `GET /account` | the user's personal server islands | `private, no-store` |
+//!
+//! Sessions are an opaque random token in the `mochi_session` cookie
+//! (`HttpOnly`, `SameSite=Lax`, `Secure` over HTTPS); the database keeps only
+//! its SHA-256. Form posts from other sites are refused (`403`).
+//!
+//! # Islands
+//!
+//! | island | kind | on | what |
+//! |---|---|---|---|
+//! | [`UserAvatar`](user_avatar) | server, private | every page | "Welcome back, ada!" or a sign-in link |
+//! | [`CartCount`](cart_count) | server, private | every page, `/account` | "3 items", linking to the cart |
+//! | [`AccountSummary`](account_summary) | server, private | `/account` | who is signed in, a sign-out button |
+//! | [`RecentlyViewed`](recently_viewed) | server, private | `/` (on visible), product pages (records the view), `/account` | the session's last products |
+//! | [`Recommendations`](recommendations) | server, `public, max-age=60`, slow (200 ms) | product pages, below the fold (`root_margin`) | bought together |
+//! | [`SearchResults`](search_results) | server, `public, max-age=60` | `/search` | matching products |
+//! | [`AddToCart`](add_to_cart) | hydrated (`static/add_to_cart.js`) | cards, today's pick, product pages (top, and `visible` at the bottom) | posts to `/cart` with `fetch`, fires `cart-changed` |
+//! | [`QueryEcho`](query_echo) | hydrated (`static/query.js`) | `/search` | the query, copied into the title |
+//!
+//! Identical islands share a props block: today's pick and its card on
+//! `/`, and the two buttons of a product page.
 
-use std::time::Duration;
+mod db;
+mod islands;
+mod pages;
+mod session;
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
-use maud::{html, Markup, DOCTYPE};
-use mochi::island;
-use serde::Deserialize;
+use actix_web::web;
 
-/// Greets the user named by the `user` cookie.
-#[island(defer)]
-pub fn user_avatar() -> Markup {
-    let user = mochi::request_context()
-        .and_then(|cx| cx.cookie("user"))
-        .unwrap_or_else(|| "guest".into());
-    html! { span.avatar { "Welcome back, " (user) "!" } }
-}
+pub use db::{
+    Backend, CartLine, Db, DbError, Product, Session, DEFAULT_DATABASE_URL, MAX_QUANTITY,
+    SESSION_TTL,
+};
+pub use islands::{
+    account_summary, add_to_cart, cart_count, query_echo, recently_viewed, recommendations,
+    search_results, user_avatar, ShopError,
+};
+pub use pages::{price, CartForm, SearchQuery, SignInForm, PRIVATE, PUBLIC};
+pub use session::{Token, COOKIE as SESSION_COOKIE};
 
-/// The number of items in the `cart` cookie.
-#[island(defer)]
-pub fn cart_count() -> Markup {
-    let n: u32 = mochi::request_context()
-        .and_then(|cx| cx.cookie("cart"))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    html! { span.cart { (n) " items" } }
-}
-
-/// Products bought together with `product_id`, from a slow backend.
-#[island(defer)]
-pub async fn recommendations(product_id: u32) -> Markup {
-    // Stands in for a recommendation service call.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    html! {
-        ul.recommendations {
-            @for n in 1..=3 {
-                li { "Product " (product_id * 10 + n) }
-            }
-        }
+/// Registers the shop's pages and its database (as `web::Data<Db>`, which
+/// is how islands reach it); wrap the `App` with a [`mochi::Mochi`] too.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use actix_web::{App, HttpServer};
+///
+/// let db = example_shop::Db::connect("sqlite://mochi-shop.db").await?;
+/// let mochi = mochi::Mochi::from_env()?;
+/// HttpServer::new(move || {
+///     App::new()
+///         .wrap(mochi.clone())
+///         .configure(example_shop::app(db.clone()))
+/// })
+/// .bind(("127.0.0.1", 8080))?
+/// .run()
+/// .await?;
+/// # Ok(()) }
+/// ```
+pub fn app(db: Db) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(db))
+            .route("/", web::get().to(pages::index))
+            .route("/product/{id}", web::get().to(pages::product))
+            .route("/search", web::get().to(pages::search))
+            .route("/cart", web::get().to(pages::cart))
+            .route("/cart", web::post().to(pages::add))
+            .route("/signin", web::get().to(pages::sign_in_form))
+            .route("/signin", web::post().to(pages::sign_in))
+            .route("/signout", web::post().to(pages::sign_out))
+            .route("/account", web::get().to(pages::account));
     }
-}
-
-/// Search results for `q`, rendered per user after the page.
-#[island(defer)]
-pub fn search_results(q: String) -> Markup {
-    html! { p.results { "Results for " (q) } }
-}
-
-/// A button that counts clicks, starting at `start`.
-#[island(client = "static/counter.js")]
-pub fn counter(start: i64, label: String) -> Markup {
-    html! { button.counter type="button" { (label) ": " span.count { (start) } } }
-}
-
-/// Shows the search query; the client module copies it into the page title.
-#[island(client = "static/query.js")]
-pub fn query_echo(q: String) -> Markup {
-    html! { p.query-echo { "You searched for " q { (q) } } }
-}
-
-/// Just enough CSS to look like a shop (styles are not scripts: the strict
-/// `script-src` policy leaves them alone).
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;\
-padding:0 1rem;color:#222}header{display:flex;gap:.5rem;align-items:baseline;flex-wrap:wrap}\
-header h1{flex:1 0 100%}button{font:inherit;padding:.3rem .8rem;margin:.2rem;border-radius:1rem;\
-border:1px solid #c99;background:#fff5f5;cursor:pointer}.skeleton{color:#999}";
-
-fn layout(title: &str, body: Markup) -> HttpResponse {
-    let page = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                title { (title) }
-                style { (STYLE) }
-                (mochi::runtime_script())
-            }
-            body { (body) }
-        }
-    };
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        // Strict CSP: mochi needs no inline script.
-        .insert_header((header::CONTENT_SECURITY_POLICY, "script-src 'self'"))
-        .body(page.into_string())
-}
-
-async fn index() -> HttpResponse {
-    layout(
-        "Mochi Shop",
-        html! {
-            header {
-                h1 { "Mochi Shop" }
-                (user_avatar().fallback(html! { span.skeleton { "Loading…" } }))
-                " · "
-                (cart_count().fallback(html! { "… items" }))
-            }
-            main {
-                h2 { "Strawberry daifuku" }
-                p { "Soft mochi around sweet bean paste and a whole strawberry. 4.50 €" }
-                (counter(0, "Add to cart".into()))
-                (counter(0, "Add to cart".into()))
-                (counter(10, "Likes".into()))
-                // Room enough that what follows starts below the fold.
-                div.spacer style="height: 3000px" {}
-                (recommendations(42)
-                    .fallback(html! { p { "Loading recommendations…" } })
-                    .root_margin("100px"))
-                (counter(100, "Visible".into()).hydrate(mochi::Hydrate::visible()))
-            }
-        },
-    )
-}
-
-/// The search page's query.
-#[derive(Debug, Deserialize)]
-pub struct SearchQuery {
-    /// What was searched for.
-    #[serde(default)]
-    pub q: String,
-}
-
-async fn search(query: web::Query<SearchQuery>) -> HttpResponse {
-    let q = &query.q;
-    layout(
-        "Search · Mochi Shop",
-        html! {
-            h1 { "Search" }
-            (query_echo(q.clone()))
-            (search_results(q.clone()).fallback(html! { p { "Searching…" } }))
-        },
-    )
-}
-
-/// Registers the shop's pages; wrap the `App` with a [`mochi::Mochi`] too.
-pub fn app(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/search", web::get().to(search));
 }

@@ -1,28 +1,63 @@
 //! Runs the shop: `cargo run -p example-shop`, then open
-//! <http://127.0.0.1:8080/>. `PORT` picks the port; `MOCHI_KEY` the key.
+//! <http://127.0.0.1:8080/>. Nothing needs installing: the data lives in
+//! `./mochi-shop.db` (SQLite), created and seeded on first start.
+//!
+//! - `DATABASE_URL`: another SQLite file (`sqlite://path/shop.db` or a plain
+//!   path) or PostgreSQL (`postgres://user:password@host:5432/db`; the
+//!   tables are created on first start, by one instance at a time).
+//! - `PORT`: the port on 127.0.0.1 (default 8080).
+//! - `MOCHI_KEY`: the signing key; every instance behind one load balancer
+//!   needs the same (`cargo run -p mochi -- generate-key` makes one).
+//!
+//! A bad setting stops the program with a message saying how to fix it.
+
+use std::process::ExitCode;
 
 use actix_web::{App, HttpServer};
 
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::FAILURE
+}
+
 #[actix_web::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
     env_logger::init_from_env(env_logger::Env::default().default_filter_or("info"));
     let mochi = match mochi::Mochi::from_env() {
         Ok(mochi) => mochi,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
+        Err(e) => return fail(e),
     };
     let port: u16 = match std::env::var("PORT") {
-        Ok(p) => p.parse().unwrap_or_else(|_| {
-            eprintln!("error: PORT must be a port number, got {p:?}");
-            std::process::exit(1);
-        }),
+        Ok(p) => match p.parse() {
+            Ok(port) => port,
+            Err(_) => return fail(format_args!("PORT must be a port number, got {p:?}")),
+        },
         Err(_) => 8080,
     };
-    log::info!("shop on http://127.0.0.1:{port}/");
-    HttpServer::new(move || App::new().wrap(mochi.clone()).configure(example_shop::app))
-        .bind(("127.0.0.1", port))?
-        .run()
-        .await
+    let db = match example_shop::Db::from_env().await {
+        Ok(db) => db,
+        Err(e) => return fail(e),
+    };
+    log::info!(
+        "shop on http://127.0.0.1:{port}/ ({:?} database)",
+        db.backend()
+    );
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(mochi.clone())
+            .configure(example_shop::app(db.clone()))
+    })
+    .bind(("127.0.0.1", port));
+    let server = match server {
+        Ok(server) => server,
+        Err(e) => {
+            return fail(format_args!(
+                "cannot listen on 127.0.0.1:{port}: {e}; set PORT to a free port"
+            ))
+        }
+    };
+    match server.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
 }

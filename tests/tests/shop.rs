@@ -1,0 +1,596 @@
+//! The example shop through actix's test service, on a fresh in-memory
+//! SQLite database per test (and, when `MOCHI_TEST_DATABASE_URL` names a
+//! PostgreSQL database, on that one too): sessions, the cart, the personal
+//! server islands requested the way the browser requests them, and the
+//! caching promises of the catalog pages.
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::test::{call_service, init_service, read_body, TestRequest};
+use actix_web::App;
+use example_shop::{Db, DbError, SESSION_COOKIE};
+
+fn mochi() -> mochi::Mochi {
+    mochi::Mochi::builder(mochi::Key::generate())
+        .build()
+        .expect("mochi starts")
+}
+
+/// The databases every test runs on: a private in-memory SQLite, and the
+/// PostgreSQL database in `MOCHI_TEST_DATABASE_URL` if set.
+async fn databases() -> Vec<Db> {
+    let mut dbs = vec![Db::connect("sqlite::memory:")
+        .await
+        .expect("in-memory SQLite")];
+    if let Ok(url) = std::env::var("MOCHI_TEST_DATABASE_URL") {
+        dbs.push(Db::connect(&url).await.expect("MOCHI_TEST_DATABASE_URL"));
+    }
+    dbs
+}
+
+/// Runs `$body` with `$app` bound to the shop's test service, once per
+/// database of [`databases`]. A macro: the service type is not nameable.
+macro_rules! each_shop {
+    (|$app:ident, $db:ident| $body:block) => {
+        for $db in databases().await {
+            let $app = init_service(
+                App::new()
+                    .wrap(mochi())
+                    .configure(example_shop::app($db.clone())),
+            )
+            .await;
+            let $app = &$app;
+            $body
+        }
+    };
+}
+
+/// What came back.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn set_cookies(&self) -> Vec<Cookie<'static>> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .map(|v| Cookie::parse(v.to_str().expect("ASCII").to_owned()).expect("a cookie"))
+            .collect()
+    }
+
+    /// The session cookie this answer sets.
+    fn session_cookie(&self) -> Cookie<'static> {
+        let cookies = self.set_cookies();
+        cookies
+            .into_iter()
+            .find(|c| c.name() == SESSION_COOKIE)
+            .unwrap_or_else(|| panic!("no {SESSION_COOKIE} cookie set: {:?}", self.headers))
+    }
+}
+
+async fn send<S, B>(app: &S, req: TestRequest) -> Answer
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let res = call_service(app, req.to_request()).await;
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = String::from_utf8(read_body(res).await.to_vec()).expect("UTF-8 body");
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// GET `uri`, with the session `cookie` if given.
+fn get(uri: &str, cookie: Option<&str>) -> TestRequest {
+    with_cookie(TestRequest::get().uri(uri), cookie)
+}
+
+/// POST the urlencoded `form` to `uri`, with the session `cookie` if given.
+fn post(uri: &str, form: &str, cookie: Option<&str>) -> TestRequest {
+    let req = TestRequest::post()
+        .uri(uri)
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(form.to_owned());
+    with_cookie(req, cookie)
+}
+
+/// POST to `/cart` as static/add_to_cart.js does.
+fn fetch_add(form: &str, cookie: Option<&str>) -> TestRequest {
+    post("/cart", form, cookie).insert_header((header::ACCEPT, "application/json"))
+}
+
+fn with_cookie(req: TestRequest, cookie: Option<&str>) -> TestRequest {
+    match cookie {
+        Some(token) => req.insert_header((header::COOKIE, format!("{SESSION_COOKIE}={token}"))),
+        None => req,
+    }
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = tag[start..].find('"')?;
+    Some(tag[start..start + len].to_owned())
+}
+
+/// The endpoint URL of server island `name` in `page`, built from its
+/// `<mochi-server-island>` attributes exactly as the client runtime does.
+fn island_url(page: &str, name: &str) -> String {
+    let needle = format!("<mochi-server-island component-name=\"{name}\"");
+    let start = page
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no {name} island in the page:\n{page}"));
+    let tag = &page[start..start + page[start..].find('>').expect("closed tag")];
+    let id = attribute(tag, "island-id").expect("island-id");
+    let token = attribute(tag, "signed-props").expect("signed-props");
+    format!("/_mochi/island/{name}?p={token}&i={id}")
+}
+
+/// Renders `page_uri`, then requests its island `name` with `cookie`.
+async fn island<S, B>(app: &S, page_uri: &str, name: &str, cookie: Option<&str>) -> Answer
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let page = send(app, get(page_uri, None)).await;
+    assert_eq!(page.status, 200, "{page_uri}: {}", page.body);
+    let url = island_url(&page.body, name);
+    let res = send(app, get(&url, cookie)).await;
+    assert_eq!(res.status, 200, "{url}: {}", res.body);
+    res
+}
+
+/// Signs `name` in (with `cookie`'s session, if any); returns the new
+/// session token.
+async fn sign_in<S, B>(app: &S, name: &str, cookie: Option<&str>) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let res = send(app, post("/signin", &format!("name={name}"), cookie)).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(res.header("location"), Some("/account"));
+    res.session_cookie().value().to_owned()
+}
+
+#[actix_web::test]
+async fn sign_in_sets_an_opaque_http_only_session_cookie() {
+    each_shop!(|app, db| {
+        let form = send(app, get("/signin", None)).await;
+        assert_eq!(form.status, 200);
+        assert!(form
+            .body
+            .contains(r#"<form class="signin" method="post" action="/signin">"#));
+
+        let res = send(app, post("/signin", "name=Ada+Lovelace", None)).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(res.header("cache-control"), Some("private, no-store"));
+        let cookie = res.session_cookie();
+        assert_eq!(cookie.http_only(), Some(true));
+        assert_eq!(cookie.same_site(), Some(SameSite::Lax));
+        assert_eq!(cookie.path(), Some("/"));
+        assert_eq!(cookie.secure(), None, "plain HTTP: no Secure flag");
+        assert!(cookie.max_age().is_some_and(|a| a.whole_days() == 30));
+        // Opaque: random, and nothing of the user in it.
+        let token = cookie.value();
+        assert_eq!(token.len(), 43, "{token}");
+        assert!(!token.to_lowercase().contains("ada"), "{token}");
+        assert_ne!(token, sign_in(app, "Ada+Lovelace", None).await);
+
+        // The row lives in the database, under a hash of the token only.
+        let session = db.session(token).await.unwrap().expect("session row");
+        assert_eq!(session.user_name.as_deref(), Some("Ada Lovelace"));
+        assert_ne!(session.id, token);
+        assert!(!session.id.contains(token));
+
+        let avatar = island(app, "/", "UserAvatar", Some(token)).await;
+        assert_eq!(
+            avatar.body,
+            r#"<span class="avatar">Welcome back, <a href="/account">Ada Lovelace</a>!</span>"#
+        );
+        let guest = island(app, "/", "UserAvatar", None).await;
+        assert_eq!(
+            guest.body,
+            r#"<span class="avatar"><a href="/signin">Sign in</a></span>"#
+        );
+        let forged = island(app, "/", "UserAvatar", Some(&"A".repeat(43))).await;
+        assert_eq!(forged.body, guest.body, "an unknown token is a guest");
+    });
+}
+
+#[actix_web::test]
+async fn add_to_cart_then_the_cart_island_counts() {
+    each_shop!(|app, _db| {
+        let token = sign_in(app, "ada", None).await;
+        let token = Some(token.as_str());
+
+        // As the add-to-cart button's fetch does: JSON back.
+        let res = send(app, fetch_add("product_id=3", token)).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert_eq!(res.header("content-type"), Some("application/json"));
+        assert_eq!(res.header("cache-control"), Some("private, no-store"));
+        assert!(res.set_cookies().is_empty(), "the session exists already");
+        let line: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+        assert_eq!(
+            line,
+            serde_json::json!({ "product_id": 3, "quantity": 1, "count": 1 })
+        );
+        let res = send(app, fetch_add("product_id=3&quantity=2", token)).await;
+        let line: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+        assert_eq!(line["quantity"], 3);
+        // As a plain form post (no JavaScript): back to the cart page.
+        let res = send(app, post("/cart", "product_id=5", token)).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(res.header("location"), Some("/cart"));
+
+        // The island, requested as the browser requests it.
+        for page in ["/", "/product/1", "/search?q=x", "/cart", "/account"] {
+            let count = island(app, page, "CartCount", token).await;
+            assert_eq!(count.body, r#"<a class="cart" href="/cart">4 items</a>"#);
+            assert_eq!(count.header("cache-control"), Some("private, no-store"));
+        }
+        let nobody = island(app, "/", "CartCount", None).await;
+        assert_eq!(nobody.body, r#"<a class="cart" href="/cart">0 items</a>"#);
+
+        // Removing: one item left is "1 item".
+        send(app, fetch_add("product_id=3&quantity=-3", token)).await;
+        let count = island(app, "/", "CartCount", token).await;
+        assert_eq!(count.body, r#"<a class="cart" href="/cart">1 item</a>"#);
+
+        let cart = send(app, get("/cart", token)).await;
+        assert_eq!(cart.status, 200);
+        assert_eq!(cart.header("cache-control"), Some("private, no-store"));
+        assert!(
+            cart.body.contains(r#"<tr data-product-id="5">"#),
+            "{}",
+            cart.body
+        );
+        assert!(
+            !cart.body.contains(r#"data-product-id="3""#),
+            "line 3 removed"
+        );
+        assert!(cart.body.contains("Total: <strong>3.50 €</strong>"));
+    });
+}
+
+#[actix_web::test]
+async fn a_guest_cart_follows_sign_in_and_ends_with_sign_out() {
+    each_shop!(|app, db| {
+        // No session yet: adding starts a guest one.
+        let res = send(app, fetch_add("product_id=2&quantity=2", None)).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let cookie = res.session_cookie();
+        assert_eq!(cookie.http_only(), Some(true));
+        let guest = cookie.value().to_owned();
+        let guest_row = db.session(&guest).await.unwrap().expect("guest row");
+        assert_eq!(guest_row.user_name, None);
+        let avatar = island(app, "/", "UserAvatar", Some(&guest)).await;
+        assert!(avatar.body.contains("Sign in"), "{}", avatar.body);
+
+        // Sign-in: a new token takes the cart over; the old one is dead.
+        let user = sign_in(app, "bob", Some(&guest)).await;
+        assert_ne!(user, guest);
+        assert_eq!(db.session(&guest).await.unwrap(), None);
+        let count = island(app, "/", "CartCount", Some(&user)).await;
+        assert_eq!(count.body, r#"<a class="cart" href="/cart">2 items</a>"#);
+        let old = island(app, "/", "CartCount", Some(&guest)).await;
+        assert_eq!(old.body, r#"<a class="cart" href="/cart">0 items</a>"#);
+        let summary = island(app, "/account", "AccountSummary", Some(&user)).await;
+        assert!(
+            summary
+                .body
+                .contains(r#"Signed in as <strong class="user-name">bob</strong>."#),
+            "{}",
+            summary.body
+        );
+
+        // Sign-out: the cookie goes, and so does the session.
+        let res = send(app, post("/signout", "", Some(&user))).await;
+        assert_eq!(res.status, 303);
+        assert_eq!(res.header("location"), Some("/"));
+        let removal = res.session_cookie();
+        assert_eq!(removal.value(), "");
+        assert!(removal.max_age().is_some_and(|a| a.is_zero()));
+        assert_eq!(db.session(&user).await.unwrap(), None);
+        let avatar = island(app, "/", "UserAvatar", Some(&user)).await;
+        assert!(avatar.body.contains("Sign in"), "{}", avatar.body);
+    });
+}
+
+#[actix_web::test]
+async fn catalog_pages_are_public_and_set_no_cookie() {
+    each_shop!(|app, _db| {
+        let token = sign_in(app, "ada", None).await;
+        send(app, fetch_add("product_id=1", Some(&token))).await;
+        for uri in ["/", "/product/1", "/product/8", "/search?q=daifuku"] {
+            for cookie in [None, Some(token.as_str())] {
+                let res = send(app, get(uri, cookie)).await;
+                assert_eq!(res.status, 200, "{uri}");
+                assert_eq!(
+                    res.header("cache-control"),
+                    Some("public, max-age=60"),
+                    "{uri}"
+                );
+                assert_eq!(res.headers.get(header::SET_COOKIE), None, "{uri}");
+                assert_eq!(res.header("vary"), None, "{uri}");
+                assert_eq!(
+                    res.header("content-security-policy"),
+                    Some("script-src 'self'")
+                );
+            }
+        }
+        let missing = send(app, get("/product/999", None)).await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(send(app, get("/product/abc", None)).await.status, 404);
+    });
+}
+
+/// `a == b`, or a failure showing where they first differ.
+fn assert_same(a: &str, b: &str, what: &str) {
+    if a == b {
+        return;
+    }
+    let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let around = |s: &str| {
+        let start = s.floor_char_boundary(at.saturating_sub(60));
+        let end = s.ceil_char_boundary((at + 60).min(s.len()));
+        s[start..end].to_owned()
+    };
+    panic!(
+        "{what}: differs at byte {at}:\n  without: …{}…\n  with:    …{}…",
+        around(a),
+        around(b)
+    );
+}
+
+#[actix_web::test]
+async fn the_product_list_reads_no_cookies() {
+    each_shop!(|app, _db| {
+        let token = sign_in(app, "ada", None).await;
+        send(app, fetch_add("product_id=4&quantity=3", Some(&token))).await;
+        for uri in ["/", "/product/4"] {
+            let anonymous = send(app, get(uri, None)).await;
+            let signed_in = send(app, get(uri, Some(&token))).await;
+            let junk = send(
+                app,
+                get(uri, None).insert_header((header::COOKIE, "user=eve; cart=7")),
+            )
+            .await;
+            assert_same(
+                &anonymous.body,
+                &signed_in.body,
+                &format!("{uri} with a session"),
+            );
+            assert_same(
+                &anonymous.body,
+                &junk.body,
+                &format!("{uri} with other cookies"),
+            );
+            let headers = |a: &Answer| {
+                let mut h: Vec<_> = a
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| *k != header::DATE)
+                    .map(|(k, v)| format!("{k}: {v:?}"))
+                    .collect();
+                h.sort();
+                h
+            };
+            assert_eq!(headers(&anonymous), headers(&signed_in), "{uri}");
+            // Nothing personal is in the page; it is all in the islands.
+            assert!(!signed_in.body.contains("ada"), "{uri}");
+            assert!(!signed_in.body.contains("3 items"), "{uri}");
+        }
+    });
+}
+
+#[actix_web::test]
+async fn recently_viewed_follows_the_product_pages() {
+    each_shop!(|app, _db| {
+        let token = sign_in(app, "ada", None).await;
+        let token = Some(token.as_str());
+        let empty = island(app, "/account", "RecentlyViewed", token).await;
+        assert!(empty.body.contains("Nothing yet"), "{}", empty.body);
+        for id in [2, 6, 2, 7] {
+            island(app, &format!("/product/{id}"), "RecentlyViewed", token).await;
+        }
+        let seen = island(app, "/account", "RecentlyViewed", token).await;
+        let order: Vec<_> = ["/product/7\"", "/product/2\"", "/product/6\""]
+            .iter()
+            .map(|link| seen.body.find(link))
+            .collect();
+        assert!(
+            order.iter().all(Option::is_some) && order.windows(2).all(|w| w[0] < w[1]),
+            "newest first: {}",
+            seen.body
+        );
+        // A product page leaves its own product out.
+        let on_seven = island(app, "/product/7", "RecentlyViewed", token).await;
+        assert!(!on_seven.body.contains("/product/7\""), "{}", on_seven.body);
+        // Without a session nothing is recorded, and nothing shown.
+        let guest = island(app, "/product/3", "RecentlyViewed", None).await;
+        assert!(
+            guest.body.contains("once you have a cart"),
+            "{}",
+            guest.body
+        );
+    });
+}
+
+#[actix_web::test]
+async fn shared_islands_come_from_the_catalog_and_may_be_cached() {
+    each_shop!(|app, _db| {
+        let results = island(app, "/search?q=MATCHA", "SearchResults", None).await;
+        assert_eq!(results.header("cache-control"), Some("public, max-age=60"));
+        assert!(
+            results
+                .body
+                .starts_with(r#"<p class="results-for">Results for <q>MATCHA</q></p>"#),
+            "{}",
+            results.body
+        );
+        assert!(results.body.contains("Matcha daifuku"));
+        assert!(!results.body.contains("Sakura mochi"));
+        // `%` and `_` are text, not wildcards.
+        for q in ["%25", "_"] {
+            let none = island(app, &format!("/search?q={q}"), "SearchResults", None).await;
+            assert!(none.body.contains("No mochi matches"), "{q}: {}", none.body);
+        }
+        // Hydrated add-to-cart buttons inside the results.
+        assert!(results.body.contains(r#"component-name="AddToCart""#));
+
+        let recs = island(app, "/product/7", "Recommendations", None).await;
+        assert_eq!(recs.header("cache-control"), Some("public, max-age=60"));
+        let ids: Vec<_> = ["/product/8\"", "/product/1\"", "/product/2\""]
+            .iter()
+            .map(|l| recs.body.contains(l))
+            .collect();
+        assert_eq!(ids, [true, true, true], "{}", recs.body);
+        assert!(!recs.body.contains("/product/7\""));
+    });
+}
+
+#[actix_web::test]
+async fn bad_posts_are_refused() {
+    each_shop!(|app, db| {
+        for form in ["product_id=1&quantity=0", "product_id=1&quantity=100"] {
+            let res = send(app, fetch_add(form, None)).await;
+            assert_eq!(res.status, 400, "{form}");
+            assert!(res.set_cookies().is_empty(), "{form}");
+        }
+        assert_eq!(send(app, fetch_add("product_id=x", None)).await.status, 400);
+        assert_eq!(send(app, fetch_add("", None)).await.status, 400);
+        let res = send(app, fetch_add("product_id=999", None)).await;
+        assert_eq!(res.status, 404);
+        assert!(res.set_cookies().is_empty(), "no session for nothing");
+        let res = send(app, post("/cart", "product_id=999", None)).await;
+        assert_eq!(res.status, 404);
+
+        // Other sites cannot post (login CSRF, cart stuffing).
+        let cross = |req: TestRequest| req.insert_header(("sec-fetch-site", "cross-site"));
+        let evil = |req: TestRequest| {
+            req.insert_header((header::ORIGIN, "https://evil.test"))
+                .insert_header((header::HOST, "shop.test"))
+        };
+        for res in [
+            send(app, cross(fetch_add("product_id=1", None))).await,
+            send(app, evil(fetch_add("product_id=1", None))).await,
+            send(app, cross(post("/signin", "name=eve", None))).await,
+            send(app, evil(post("/signin", "name=eve", None))).await,
+            send(app, cross(post("/signout", "", None))).await,
+        ] {
+            assert_eq!(res.status, 403, "{}", res.body);
+            assert!(res.set_cookies().is_empty());
+        }
+        let same = post("/signin", "name=eve", None)
+            .insert_header((header::ORIGIN, "http://shop.test"))
+            .insert_header((header::HOST, "shop.test"))
+            .insert_header(("sec-fetch-site", "same-origin"));
+        assert_eq!(send(app, same).await.status, 303);
+
+        for name in ["", "+++", &"x".repeat(41)] {
+            let res = send(app, post("/signin", &format!("name={name}"), None)).await;
+            assert_eq!(res.status, 400, "{name:?}");
+            assert!(res.set_cookies().is_empty());
+            assert!(res.body.contains("1 to 40 characters"));
+        }
+        // A 40-character name is fine, and comes back escaped.
+        let token = sign_in(app, &"%3C".repeat(40), None).await;
+        let session = db.session(&token).await.unwrap().unwrap();
+        assert_eq!(session.user_name, Some("<".repeat(40)));
+        let avatar = island(app, "/", "UserAvatar", Some(&token)).await;
+        assert!(avatar.body.contains(&"&lt;".repeat(40)), "{}", avatar.body);
+    });
+}
+
+/// A temporary SQLite file path, removed (with its WAL files) on drop.
+struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    fn new(name: &str) -> TempDb {
+        TempDb(
+            std::env::temp_dir().join(format!("mochi-shop-test-{}-{name}.db", std::process::id())),
+        )
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("UTF-8 temp dir")
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path()));
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_database_file_is_created_seeded_once_and_shared() {
+    let file = TempDb::new("seed");
+    // Three instances starting at once on one (new) file.
+    let url = format!("sqlite://{}", file.path());
+    let (a, b, c) = tokio::join!(
+        Db::connect(file.path()),
+        Db::connect(file.path()),
+        Db::connect(&url),
+    );
+    let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+    assert_eq!(a.products().await.unwrap().len(), 8);
+    let (token, session) = a.create_session(Some("ada")).await.unwrap();
+    assert_eq!(b.add_to_cart(&session, 1, 2).await.unwrap(), Some(2));
+    assert_eq!(c.cart_count(&session).await.unwrap(), 2);
+    drop((a, b, c));
+    // Restarting keeps the data and does not seed again.
+    let again = Db::connect(file.path()).await.unwrap();
+    assert_eq!(again.products().await.unwrap().len(), 8);
+    let session = again.session(token.as_str()).await.unwrap().unwrap();
+    assert_eq!(again.cart_count(&session).await.unwrap(), 2);
+}
+
+#[actix_web::test]
+async fn bad_database_settings_say_how_to_fix_them() {
+    let err = Db::connect("mysql://root:hunter2@db.test/shop")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DbError::BadUrl { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("DATABASE_URL") && msg.contains("postgres://"),
+        "{msg}"
+    );
+    assert!(!msg.contains("hunter2"), "{msg}");
+
+    // Port 1 on loopback: nobody listens, the connection is refused.
+    let err = Db::connect("postgres://shop:hunter2@127.0.0.1:1/shop")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DbError::Connect { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("cannot open the database at postgres://shop:***@127.0.0.1:1/shop"),
+        "{msg}"
+    );
+    assert!(msg.contains("Connection refused"), "the real reason: {msg}");
+    assert!(msg.contains("unset DATABASE_URL"), "{msg}");
+    assert!(!msg.contains("hunter2"), "{msg}");
+
+    let err = Db::connect("sqlite:///nonexistent-dir/for/sure/shop.db")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DbError::Connect { .. }), "{err:?}");
+    assert!(err.to_string().contains("directory exists"), "{err}");
+}
