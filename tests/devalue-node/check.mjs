@@ -6,7 +6,8 @@
 //     "decoder": "/abs/path/to/mochi/src/runtime/devalue.js",
 //     "cases":   [{ "name": "...", "expr": "<JS expression>", "rust": "<Rust to_string output or null>" }],
 //     "accept":  [{ "name": "...", "text": "<devalue text mochiParse must read like npm parse>" }],
-//     "hostile": ["<devalue text mochiParse must reject>"]
+//     "hostile": ["<devalue text mochiParse must reject>"],
+//     "consistent": ["<text mochiParse must reject or read as npm parse does>"]
 //   }
 // and writes one JSON document to stdout with, per case, npm devalue's
 // `stringify` of the evaluated expression and whether mochi's client
@@ -99,6 +100,17 @@ const hostile = input.hostile.map((text) => {
   return { text, threw, message, npm_threw: npmThrew };
 });
 
+// Refusing is always allowed; accepting means reading what npm reads (and
+// never accepting what npm refuses).
+const consistent = input.consistent.map((text) => {
+  try {
+    mochiParse(text);
+  } catch {
+    return { text, decoder: null };
+  }
+  return { text, decoder: sameAsNpm(text) };
+});
+
 process.stdout.write(
-  JSON.stringify({ node: process.version, devalue: devalueVersion, cases, accept, hostile })
+  JSON.stringify({ node: process.version, devalue: devalueVersion, cases, accept, hostile, consistent })
 );
