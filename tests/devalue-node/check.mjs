@@ -6,7 +6,8 @@
 //     "decoder": "/abs/path/to/mochi/src/runtime/devalue.js",
 //     "cases":   [{ "name": "...", "expr": "<JS expression>", "rust": "<Rust to_string output or null>" }],
 //     "accept":  [{ "name": "...", "text": "<devalue text mochiParse must read like npm parse>" }],
-//     "hostile": ["<devalue text mochiParse must reject>"]
+//     "hostile": ["<devalue text mochiParse must reject>"],
+//     "consistent": ["<text mochiParse must reject or read as npm parse does>"]
 //   }
 // and writes one JSON document to stdout with, per case, npm devalue's
 // `stringify` of the evaluated expression and whether mochi's client
@@ -28,10 +29,28 @@ function describe(e) {
 }
 
 /**
+ * Whether `value` holds an invalid Date (`new Date('x')`) anywhere: one
+ * that isDeepStrictEqual finds unequal even to itself (it compares
+ * `getTime()`, which is NaN).
+ */
+function hasInvalidDate(value, seen = new Set()) {
+  if (value instanceof Date) return Number.isNaN(value.getTime());
+  if (value === null || typeof value !== 'object' || seen.has(value)) return false;
+  seen.add(value);
+  const children =
+    value instanceof Map ? [...value.keys(), ...value.values()]
+    : value instanceof Set ? [...value]
+    : Object.values(value);
+  return children.some((child) => hasInvalidDate(child, seen));
+}
+
+/**
  * Does `mochiParse(text)` give the same value as `devalue.parse(text)`?
  * Compared structurally (isDeepStrictEqual: types, prototypes, NaN, -0,
  * Map/Set/Date/RegExp/typed-array contents), and by stringifying both again,
- * which also catches URL differences and lost or extra shared references.
+ * which also catches URL differences and lost or extra shared references
+ * (and is all that judges values holding an invalid Date: devalue writes
+ * those as `["Date",""]`).
  */
 function sameAsNpm(text) {
   let expected;
@@ -46,7 +65,7 @@ function sameAsNpm(text) {
   } catch (e) {
     return `mochiParse threw: ${describe(e)}`;
   }
-  if (!isDeepStrictEqual(actual, expected)) {
+  if (!isDeepStrictEqual(actual, expected) && !hasInvalidDate(expected)) {
     return 'mochiParse value differs from devalue.parse (isDeepStrictEqual)';
   }
   let again;
@@ -99,6 +118,17 @@ const hostile = input.hostile.map((text) => {
   return { text, threw, message, npm_threw: npmThrew };
 });
 
+// Refusing is always allowed; accepting means reading what npm reads (and
+// never accepting what npm refuses).
+const consistent = input.consistent.map((text) => {
+  try {
+    mochiParse(text);
+  } catch {
+    return { text, decoder: null };
+  }
+  return { text, decoder: sameAsNpm(text) };
+});
+
 process.stdout.write(
-  JSON.stringify({ node: process.version, devalue: devalueVersion, cases, accept, hostile })
+  JSON.stringify({ node: process.version, devalue: devalueVersion, cases, accept, hostile, consistent })
 );

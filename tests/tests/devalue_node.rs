@@ -9,7 +9,10 @@
 //!   Node text (and Rust's) exactly as npm `devalue.parse` does.
 //!
 //! Hostile texts must make the client decoder throw (the Rust decoder's
-//! rejections are unit-tested in `mochi/src/devalue/tests.rs`).
+//! rejections are unit-tested in `mochi/src/devalue/tests.rs`). The fuzz
+//! seeds (`fuzz/seeds/devalue_decode`, crashers included once added there)
+//! must each be refused by the client decoder or read exactly as npm
+//! `devalue.parse` reads them.
 //!
 //! Needs `node` on PATH and `npm ci` in `tests/devalue-node`; without them
 //! the test says SKIPPED and passes, unless `MOCHI_REQUIRE_EXTERNAL=1`.
@@ -465,6 +468,20 @@ fn hostile() -> Vec<String> {
     v
 }
 
+/// The devalue fuzz target's seed texts, sorted by file name.
+fn fuzz_seeds() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/devalue_decode");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("seed directory entry").path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok()) // the fuzzer's inputs need not be UTF-8
+        .collect()
+}
+
 fn node_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("devalue-node")
 }
@@ -484,16 +501,21 @@ fn node_available() -> bool {
 #[test]
 fn devalue_matches_npm_devalue_under_node() {
     if !node_available() {
-        if std::env::var("MOCHI_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
-            panic!("{SKIP_MESSAGE} (MOCHI_REQUIRE_EXTERNAL=1)");
-        }
-        println!("{SKIP_MESSAGE}");
+        // Straight to stderr as well: libtest captures `eprintln!` of
+        // passing tests.
+        let bar = "=".repeat(78);
+        let _ = writeln!(std::io::stderr(), "\n{bar}\n{SKIP_MESSAGE}\n{bar}\n");
         eprintln!("{SKIP_MESSAGE}");
+        assert!(
+            std::env::var("MOCHI_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+            "{SKIP_MESSAGE} (MOCHI_REQUIRE_EXTERNAL=1 makes this a failure)"
+        );
         return;
     }
 
     let cases = corpus();
     let hostile = hostile();
+    let seeds = fuzz_seeds();
     let decoder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mochi/src/runtime/devalue.js");
     let accept: Vec<serde_json::Value> = cases
         .iter()
@@ -507,6 +529,7 @@ fn devalue_matches_npm_devalue_under_node() {
         })).collect::<Vec<_>>(),
         "accept": accept,
         "hostile": hostile,
+        "consistent": seeds,
     });
 
     let mut child = Command::new("node")
@@ -558,7 +581,9 @@ fn devalue_matches_npm_devalue_under_node() {
             }
         }
     }
-    for result in report["accept"].as_array().expect("accept") {
+    let accepted = report["accept"].as_array().expect("accept");
+    assert_eq!(accepted.len(), accept.len(), "accept results");
+    for result in accepted {
         if let Some(e) = result["decoder"].as_str() {
             failures.push(format!(
                 "{}: client decoder on Rust's text: {e}",
@@ -566,7 +591,9 @@ fn devalue_matches_npm_devalue_under_node() {
             ));
         }
     }
-    for result in report["hostile"].as_array().expect("hostile") {
+    let refused = report["hostile"].as_array().expect("hostile");
+    assert_eq!(refused.len(), hostile.len(), "hostile results");
+    for result in refused {
         if result["threw"] != true {
             failures.push(format!(
                 "client decoder accepted hostile input {}",
@@ -575,13 +602,22 @@ fn devalue_matches_npm_devalue_under_node() {
         }
     }
 
+    let consistent = report["consistent"].as_array().expect("consistent");
+    assert_eq!(consistent.len(), seeds.len(), "consistent results");
+    for result in consistent {
+        if let Some(e) = result["decoder"].as_str() {
+            failures.push(format!("fuzz seed {}: {e}", result["text"]));
+        }
+    }
+
     let both_ways = cases.iter().filter(|c| c.rust.is_some()).count();
     println!(
-        "devalue cross-check: {} cases ({} both ways, {} decode-only), {} hostile inputs; node {}, devalue {}",
+        "devalue cross-check: {} cases ({} both ways, {} decode-only), {} hostile inputs, {} fuzz seeds; node {}, devalue {}",
         cases.len(),
         both_ways,
         cases.len() - both_ways,
         hostile.len(),
+        seeds.len(),
         report["node"].as_str().unwrap_or("?"),
         report["devalue"].as_str().unwrap_or("?"),
     );
