@@ -874,6 +874,12 @@ async fn add_to_cart_click_adds(cx: &Ctx) -> TestResult {
         json!(2),
         "cart-changed events",
     )?;
+    // The header's cart island reloads on `cart-changed`, on this page.
+    cx.wait_for(
+        "the header's cart island to follow",
+        "document.querySelector('mochi-server-island[component-name=CartCount]').textContent.trim() === '2 items'",
+    )
+    .await?;
     ensure_eq(
         cx.eval("location.pathname").await?,
         json!("/product/4"),

@@ -88,10 +88,11 @@ fn site_header() -> Markup {
             }
             nav.user {
                 (user_avatar().fallback(html! { span.skeleton { "Loading…" } }))
-                // TODO(reload_on): add `.reload_on("cart-changed")` here once
-                // server islands have it, so the count follows add-to-cart
-                // (static/add_to_cart.js fires the event) without a reload.
-                (cart_count().fallback(html! { span.skeleton { "… items" } }))
+                // The count follows add-to-cart: static/add_to_cart.js
+                // fires `cart-changed` after its POST.
+                (cart_count()
+                    .fallback(html! { span.skeleton { "… items" } })
+                    .reload_on(["cart-changed"]))
             }
         }
     }
