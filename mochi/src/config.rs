@@ -30,10 +30,10 @@ pub(crate) enum Origin {
     Fixed(String),
 }
 
-#[derive(Debug)]
-pub(crate) struct Config {
-    pub(crate) keys: Keys,
-    pub(crate) prefix: String,
+/// What a [`MochiBuilder`](crate::MochiBuilder) sets besides the keys and
+/// the prefix; its `Default` is mochi's defaults.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
     pub(crate) max_url: usize,
     pub(crate) max_body: usize,
     pub(crate) post_threshold: usize,
@@ -42,18 +42,11 @@ pub(crate) struct Config {
     pub(crate) allow_cross_site: bool,
     /// Whether error answers name their cause (debug builds by default).
     pub(crate) error_details: bool,
-    pub(crate) runtime_url: String,
-    /// `<script type="module" src="{runtime_url}"></script>`, made once.
-    pub(crate) runtime_tag: String,
 }
 
-impl Config {
-    /// The defaults, with `keys` and `prefix`.
-    pub(crate) fn new(keys: Keys, prefix: String) -> Config {
-        let runtime_url = format!("{prefix}/runtime-{}.js", crate::assets::runtime_hash());
-        Config {
-            keys,
-            prefix,
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
             max_url: DEFAULT_MAX_URL,
             max_body: DEFAULT_MAX_BODY,
             post_threshold: DEFAULT_POST_THRESHOLD,
@@ -61,6 +54,27 @@ impl Config {
             origin: Origin::Connection,
             allow_cross_site: false,
             error_details: cfg!(debug_assertions),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) keys: Keys,
+    pub(crate) prefix: String,
+    pub(crate) settings: Settings,
+    pub(crate) runtime_url: String,
+    /// `<script type="module" src="{runtime_url}"></script>`, made once.
+    pub(crate) runtime_tag: String,
+}
+
+impl Config {
+    pub(crate) fn new(keys: Keys, prefix: String, settings: Settings) -> Config {
+        let runtime_url = format!("{prefix}/runtime-{}.js", crate::assets::runtime_hash());
+        Config {
+            keys,
+            prefix,
+            settings,
             runtime_tag: crate::render::runtime_tag(&runtime_url),
             runtime_url,
         }
@@ -68,6 +82,6 @@ impl Config {
 
     #[cfg(test)]
     pub(crate) fn for_tests(keys: Keys) -> Config {
-        Config::new(keys, DEFAULT_ASSET_PREFIX.to_owned())
+        Config::new(keys, DEFAULT_ASSET_PREFIX.to_owned(), Settings::default())
     }
 }

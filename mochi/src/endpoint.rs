@@ -86,7 +86,11 @@ struct Refusal(StatusCode, &'static str, Option<String>);
 
 impl Refusal {
     fn answer(self, config: &Config) -> HttpResponse {
-        error_with(self.0, self.1, self.2.filter(|_| config.error_details))
+        error_with(
+            self.0,
+            self.1,
+            self.2.filter(|_| config.settings.error_details),
+        )
     }
 }
 
@@ -175,7 +179,7 @@ async fn island(
     name: &str,
 ) -> HttpResponse {
     let uri_len = req.path().len() + req.query_string().len() + 1;
-    if uri_len > config.max_url {
+    if uri_len > config.settings.max_url {
         return error(StatusCode::URI_TOO_LONG, "URI too long");
     }
     let def = match Registry::global() {
@@ -185,13 +189,13 @@ async fn island(
     let Some(def) = def.filter(|d| d.endpoint.is_some()) else {
         return error(StatusCode::NOT_FOUND, "no such island");
     };
-    if is_cross_site(&req) && !config.allow_cross_site {
+    if is_cross_site(&req) && !config.settings.allow_cross_site {
         let why = "cross-site island request (see `MochiBuilder::allow_cross_site`)";
         return Refusal(StatusCode::FORBIDDEN, "forbidden", Some(why.into())).answer(&config);
     }
     let post = req.method() == Method::POST;
     let body = if post {
-        match read_form(&req, payload, config.max_body).await {
+        match read_form(&req, payload, config.settings.max_body).await {
             Ok(body) => body,
             Err(refusal) => return refusal.answer(&config),
         }
@@ -210,7 +214,7 @@ async fn island(
         Err(refusal) => return refusal.answer(&config),
     };
     let island_id = query.island_id.map(str::to_owned);
-    let request = Rc::new(SharedRequest::island(req, config.origin.clone()));
+    let request = Rc::new(SharedRequest::island(req, config.settings.origin.clone()));
     let cx = RenderContext::for_island(
         config.clone(),
         request.clone(),
@@ -218,7 +222,7 @@ async fn island(
         def.client.is_some(),
     );
     let cx = Rc::new(cx.mounted(mount));
-    let deadline = def.timeout.unwrap_or(config.island_timeout);
+    let deadline = def.timeout.unwrap_or(config.settings.island_timeout);
     let rendered = tokio::time::timeout(deadline, render(cx, def, text)).await;
     let answer = match rendered {
         Ok(Rendered::Html(markup)) => markup,

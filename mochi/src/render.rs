@@ -281,7 +281,7 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
     // `{prefix}/island/{Name}?p={token}&i={id}`, as the runtime builds it.
     let url_len = cx.asset_prefix().len() + 8 + def.name.len() + 3 + token.len() + 3 + id.len();
     ServerIsland {
-        post: url_len > cx.config.post_threshold,
+        post: url_len > cx.config.settings.post_threshold,
         token: Some(token),
         ..ServerIsland::unsigned(def, id)
     }

@@ -10,10 +10,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use futures_util::future::LocalBoxFuture;
 
-use crate::config::{
-    Config, Origin, DEFAULT_ASSET_PREFIX, DEFAULT_ISLAND_TIMEOUT, DEFAULT_MAX_BODY,
-    DEFAULT_MAX_URL, DEFAULT_POST_THRESHOLD,
-};
+use crate::config::{Config, Origin, Settings, DEFAULT_ASSET_PREFIX};
 use crate::context::{self, IdSpace, RenderContext, RenderKind, RequestHead, SharedRequest};
 use crate::registry::{DuplicateIsland, Registry};
 use crate::signing::{Key, KeyConfigError, KeySource, Keys};
@@ -135,13 +132,7 @@ pub struct MochiBuilder {
     /// Where the signing key came from: a random one is warned about.
     source: KeySource,
     prefix: String,
-    max_url: usize,
-    max_body: usize,
-    post_threshold: usize,
-    island_timeout: Duration,
-    origin: Origin,
-    allow_cross_site: bool,
-    error_details: bool,
+    settings: Settings,
 }
 
 impl MochiBuilder {
@@ -151,13 +142,7 @@ impl MochiBuilder {
             keys,
             source: KeySource::Environment,
             prefix: DEFAULT_ASSET_PREFIX.to_owned(),
-            max_url: DEFAULT_MAX_URL,
-            max_body: DEFAULT_MAX_BODY,
-            post_threshold: DEFAULT_POST_THRESHOLD,
-            island_timeout: DEFAULT_ISLAND_TIMEOUT,
-            origin: Origin::Connection,
-            allow_cross_site: false,
-            error_details: cfg!(debug_assertions),
+            settings: Settings::default(),
         }
     }
 
@@ -198,21 +183,21 @@ impl MochiBuilder {
 
     /// The longest island URL (path and query) read before answering 414.
     pub fn max_url_len(mut self, len: usize) -> MochiBuilder {
-        self.max_url = len;
+        self.settings.max_url = len;
         self
     }
 
     /// The largest `POST` island body read before answering 413 (default
     /// 64 KiB).
     pub fn max_body_len(mut self, len: usize) -> MochiBuilder {
-        self.max_body = len;
+        self.settings.max_body = len;
         self
     }
 
     /// Island URLs longer than this go by `POST` (default 2048
     /// characters): such answers are never cacheable.
     pub fn post_threshold(mut self, len: usize) -> MochiBuilder {
-        self.post_threshold = len;
+        self.settings.post_threshold = len;
         self
     }
 
@@ -220,7 +205,7 @@ impl MochiBuilder {
     /// answer is `504` and the render is dropped; `#[island(timeout =
     /// "2s")]` overrides it per island.
     pub fn island_timeout(mut self, timeout: Duration) -> MochiBuilder {
-        self.island_timeout = timeout;
+        self.settings.island_timeout = timeout;
         self
     }
 
@@ -228,7 +213,7 @@ impl MochiBuilder {
     /// [`RequestContext::page_url`](crate::RequestContext::page_url) uses,
     /// whatever the request's headers say. For apps behind a proxy.
     pub fn public_origin(mut self, origin: impl Into<String>) -> MochiBuilder {
-        self.origin = Origin::Fixed(origin.into());
+        self.settings.origin = Origin::Fixed(origin.into());
         self
     }
 
@@ -236,14 +221,14 @@ impl MochiBuilder {
     /// only) for the page URL. Only behind a proxy that sets them and
     /// strips what clients send: any client can send them.
     pub fn trust_forwarded_headers(mut self) -> MochiBuilder {
-        self.origin = Origin::TrustForwarded;
+        self.settings.origin = Origin::TrustForwarded;
         self
     }
 
     /// Serve island requests that a page of another site makes
     /// (`Sec-Fetch-Site: cross-site`); refused with 403 by default.
     pub fn allow_cross_site(mut self, allow: bool) -> MochiBuilder {
-        self.allow_cross_site = allow;
+        self.settings.allow_cross_site = allow;
         self
     }
 
@@ -251,7 +236,7 @@ impl MochiBuilder {
     /// did not decode. On in debug builds, off in release builds: a cause
     /// can hold internals (an island's error message).
     pub fn error_details(mut self, details: bool) -> MochiBuilder {
-        self.error_details = details;
+        self.settings.error_details = details;
         self
     }
 
@@ -267,7 +252,7 @@ impl MochiBuilder {
         if !valid {
             return Err(StartupError::AssetPrefix(self.prefix));
         }
-        if let Origin::Fixed(origin) = &self.origin {
+        if let Origin::Fixed(origin) = &self.settings.origin {
             let valid = ["http://", "https://"].iter().any(|scheme| {
                 origin
                     .strip_prefix(scheme)
@@ -286,14 +271,7 @@ impl MochiBuilder {
                 crate::signing::GENERATE_KEY
             );
         }
-        let mut config = Config::new(self.keys, self.prefix);
-        config.max_url = self.max_url;
-        config.max_body = self.max_body;
-        config.post_threshold = self.post_threshold;
-        config.island_timeout = self.island_timeout;
-        config.origin = self.origin;
-        config.allow_cross_site = self.allow_cross_site;
-        config.error_details = self.error_details;
+        let config = Config::new(self.keys, self.prefix, self.settings);
         Ok(Mochi {
             config: Arc::new(config),
         })
@@ -366,7 +344,7 @@ where
             RenderKind::Fragment => IdSpace::fragment(),
             _ => IdSpace::page(),
         };
-        let request = SharedRequest::page(RequestHead::of(&req), config.origin.clone());
+        let request = SharedRequest::page(RequestHead::of(&req), config.settings.origin.clone());
         let cx = RenderContext::new(config, Some(Rc::new(request)), kind, ids)
             .mounted(&path[..mount_len]);
         let cx = Rc::new(cx);

@@ -38,9 +38,8 @@ pub(crate) const GENERATE_KEY: &str =
     "`head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\\n'` prints one \
      (or `mochi::Key::generate().to_base64url()` in Rust)";
 
-const HOW_TO_FIX: &str = "a key is the base64url encoding (no padding) of exactly 32 random \
-     bytes: `head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\\n'` prints one \
-     (or `mochi::Key::generate().to_base64url()` in Rust)";
+/// What a key is, for the messages about bad ones.
+const KEY_FORMAT: &str = "a key is the base64url encoding (no padding) of exactly 32 random bytes";
 
 /// A 32-byte HMAC key. Its `Debug` output never shows the key.
 #[derive(Clone, PartialEq, Eq)]
@@ -142,26 +141,26 @@ pub enum KeyError {
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyError::Empty => write!(f, "the key is empty; {HOW_TO_FIX}"),
+            KeyError::Empty => write!(f, "the key is empty; {KEY_FORMAT}: {GENERATE_KEY}"),
             KeyError::Alphabet { position, found } => write!(
                 f,
                 "the key has {found:?} at byte {position}, outside the base64url alphabet \
-                 (A-Z a-z 0-9 - _, no `=` padding); {HOW_TO_FIX}"
+                 (A-Z a-z 0-9 - _, no `=` padding); {KEY_FORMAT}: {GENERATE_KEY}"
             ),
             KeyError::Length { bytes: Some(n) } => {
                 write!(
                     f,
-                    "the key decodes to {n} bytes, not {KEY_LEN}; {HOW_TO_FIX}"
+                    "the key decodes to {n} bytes, not {KEY_LEN}; {KEY_FORMAT}: {GENERATE_KEY}"
                 )
             }
             KeyError::Uniform => write!(
                 f,
                 "the key's 32 bytes are all the same (a placeholder such as `AAAA…`), so \
-                 anyone could guess it; {HOW_TO_FIX}"
+                 anyone could guess it; {KEY_FORMAT}: {GENERATE_KEY}"
             ),
             KeyError::Length { bytes: None } => write!(
                 f,
-                "the key is not whole unpadded base64url (its length or its last character is off); {HOW_TO_FIX}"
+                "the key is not whole unpadded base64url (its length or its last character is off); {KEY_FORMAT}: {GENERATE_KEY}"
             ),
         }
     }

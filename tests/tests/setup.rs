@@ -2,8 +2,6 @@
 //! that starts from `MOCHI_KEY`, and warnings a flood of requests cannot
 //! turn into a flood of log lines.
 
-use std::sync::Mutex;
-
 use actix_web::http::header;
 use actix_web::middleware::{Compress, Logger};
 use actix_web::test::{self as actix_test, TestRequest};
@@ -11,35 +9,7 @@ use actix_web::{web, App, HttpResponse};
 use maud::{html, Markup};
 use mochi::{Key, Mochi};
 
-/// Collects log records so tests can assert on them.
-struct Capture;
-
-static RECORDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        let line = format!("{} {} {}", record.level(), record.target(), record.args());
-        RECORDS.lock().unwrap().push(line);
-    }
-    fn flush(&self) {}
-}
-
-fn install() {
-    let _ = log::set_logger(&Capture);
-    log::set_max_level(log::LevelFilter::Debug);
-}
-
-fn records_with(needle: &str) -> Vec<String> {
-    let records = RECORDS.lock().unwrap();
-    records
-        .iter()
-        .filter(|r| r.contains(needle))
-        .cloned()
-        .collect()
-}
+use mochi_tests::log_capture::{install, records_with};
 
 /// Greets; the island every test here loads.
 #[mochi::island(defer)]

@@ -1,43 +1,10 @@
 //! Warnings mochi owes its users: oversized signed props, and a page that
 //! renders islands without the client runtime.
 
-use std::sync::Mutex;
-
 use actix_web::{test as actix_test, web, App, HttpResponse};
 use maud::{html, Markup};
 
-/// Collects log records so tests can assert on them.
-struct Capture;
-
-static RECORDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        RECORDS
-            .lock()
-            .unwrap()
-            .push(format!("{} {}", record.level(), record.args()));
-    }
-    fn flush(&self) {}
-}
-
-fn install() {
-    let _ = log::set_logger(&Capture);
-    log::set_max_level(log::LevelFilter::Debug);
-}
-
-fn records_with(needle: &str) -> Vec<String> {
-    RECORDS
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.contains(needle))
-        .cloned()
-        .collect()
-}
+use mochi_tests::log_capture::{install, records_with};
 
 /// Renders whatever text it is given.
 #[mochi::island(defer)]
