@@ -15,6 +15,12 @@ pub const SIGNED_PROPS_WARN_LEN: usize = 1800;
 pub const DEFAULT_POST_THRESHOLD: usize = 2048;
 /// `POST` island bodies longer than this are answered 413 unread.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+/// Islands one batch request may carry; the runtime splits larger sets.
+pub const MAX_BATCH: usize = 32;
+/// The longest batch URL (path and query) the runtime makes; it splits
+/// larger sets. A constant the runtime shares, so a page's preload `Link`
+/// names the very URL the runtime fetches.
+pub const MAX_BATCH_URL: usize = 2048;
 /// How long an island render may take before it is answered 504.
 pub const DEFAULT_ISLAND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -42,6 +48,11 @@ pub(crate) struct Settings {
     pub(crate) allow_cross_site: bool,
     /// Whether error answers name their cause (debug builds by default).
     pub(crate) error_details: bool,
+    /// Whether pages send `Link: rel=preload` for their eager islands.
+    pub(crate) preload: bool,
+    /// Whether the browser fetches islands that start loading together in
+    /// one batch request.
+    pub(crate) batch: bool,
 }
 
 impl Default for Settings {
@@ -54,6 +65,8 @@ impl Default for Settings {
             origin: Origin::Connection,
             allow_cross_site: false,
             error_details: cfg!(debug_assertions),
+            preload: true,
+            batch: true,
         }
     }
 }
@@ -64,7 +77,7 @@ pub(crate) struct Config {
     pub(crate) prefix: String,
     pub(crate) settings: Settings,
     pub(crate) runtime_url: String,
-    /// `<script type="module" src="{runtime_url}"></script>`, made once.
+    /// `<script type="module" async src="{runtime_url}"></script>`, made once.
     pub(crate) runtime_tag: String,
 }
 

@@ -19,11 +19,11 @@ use crate::error::IslandError;
 use crate::registry::{self, IslandDef, Registry};
 use crate::signing::TokenError;
 
-const NO_STORE: &str = "no-store";
-const PRIVATE: &str = "private, no-store";
+pub(crate) const NO_STORE: &str = "no-store";
+pub(crate) const PRIVATE: &str = "private, no-store";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Island ids from the client become id prefixes: keep them short and plain.
-const MAX_ISLAND_ID: usize = 64;
+pub(crate) const MAX_ISLAND_ID: usize = 64;
 
 /// Answers a request whose path is `{prefix}{rest}`; `mount` is the path
 /// of the actix scope mochi is mounted in.
@@ -35,12 +35,13 @@ pub(crate) async fn handle(
     rest: &str,
 ) -> HttpResponse {
     let island = rest.strip_prefix("/island/");
+    let batch = rest == "/batch";
     let method = req.method();
     let allowed = method == Method::GET
         || method == Method::HEAD
-        || (method == Method::POST && island.is_some());
+        || (method == Method::POST && (island.is_some() || batch));
     if !allowed {
-        let allow = if island.is_some() {
+        let allow = if island.is_some() || batch {
             "GET, HEAD, POST"
         } else {
             "GET, HEAD"
@@ -52,6 +53,9 @@ pub(crate) async fn handle(
     }
     if let Some(name) = island {
         return self::island(config, req, payload, mount, name).await;
+    }
+    if batch {
+        return crate::batch::handle(config, req, payload, mount).await;
     }
     if rest == format!("/runtime-{}.js", crate::assets::runtime_hash()) {
         return javascript(crate::assets::runtime_source());
@@ -82,30 +86,47 @@ fn javascript(source: &'static str) -> HttpResponse {
 
 /// Why a request is refused: its status, the public word for it, and a
 /// detail that only debug builds send.
-struct Refusal(StatusCode, &'static str, Option<String>);
+pub(crate) struct Refusal(
+    pub(crate) StatusCode,
+    pub(crate) &'static str,
+    pub(crate) Option<String>,
+);
 
 impl Refusal {
-    fn answer(self, config: &Config) -> HttpResponse {
-        error_with(
-            self.0,
-            self.1,
-            self.2.filter(|_| config.settings.error_details),
-        )
+    pub(crate) fn answer(self, config: &Config) -> HttpResponse {
+        let status = self.0;
+        error_with(status, self.1, self.detail(config))
+    }
+
+    /// The detail, if the app asked for details.
+    fn detail(self, config: &Config) -> Option<String> {
+        self.2.filter(|_| config.settings.error_details)
+    }
+
+    /// The answer's body text: the public word, and the detail if the app
+    /// asked for details.
+    pub(crate) fn text(self, config: &Config) -> String {
+        let public = self.1;
+        body_text(public, self.detail(config))
+    }
+}
+
+fn body_text(public: &str, detail: Option<String>) -> String {
+    match detail {
+        Some(detail) => format!("{public}: {detail}"),
+        None => public.to_owned(),
     }
 }
 
 /// An error answer without a detail.
-fn error(status: StatusCode, public: &'static str) -> HttpResponse {
+pub(crate) fn error(status: StatusCode, public: &'static str) -> HttpResponse {
     error_with(status, public, None)
 }
 
 /// An error answer; `detail` is sent only if the app asked for details
 /// ([`crate::MochiBuilder::error_details`]).
 fn error_with(status: StatusCode, public: &'static str, detail: Option<String>) -> HttpResponse {
-    let body = match detail {
-        Some(detail) => format!("{public}: {detail}"),
-        None => public.to_owned(),
-    };
+    let body = body_text(public, detail);
     let mut res = HttpResponse::build(status);
     res.insert_header((header::CACHE_CONTROL, NO_STORE))
         .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"));
@@ -115,7 +136,7 @@ fn error_with(status: StatusCode, public: &'static str, detail: Option<String>) 
 
 /// Island answers are HTML meant for one page of this origin: never
 /// sniffed as something else, never framed by another site.
-fn not_sniffed_or_framed(res: &mut actix_web::HttpResponseBuilder) {
+pub(crate) fn not_sniffed_or_framed(res: &mut actix_web::HttpResponseBuilder) {
     res.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'self'"))
         .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"));
@@ -160,15 +181,18 @@ pub(crate) fn parse_query(query: &str) -> Result<IslandQuery<'_>, &'static str> 
     if token.is_empty() {
         return Err("empty `p`");
     }
-    if let Some(id) = island_id {
-        let plain = id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if id.is_empty() || id.len() > MAX_ISLAND_ID || !plain {
-            return Err("bad island id `i`");
-        }
+    if island_id.is_some_and(|id| !is_valid_island_id(id)) {
+        return Err("bad island id `i`");
     }
     Ok(IslandQuery { token, island_id })
+}
+
+/// Island ids from the client become id prefixes: short and plain.
+pub(crate) fn is_valid_island_id(id: &str) -> bool {
+    let plain = id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    !id.is_empty() && id.len() <= MAX_ISLAND_ID && plain
 }
 
 async fn island(
@@ -182,11 +206,7 @@ async fn island(
     if uri_len > config.settings.max_url {
         return error(StatusCode::URI_TOO_LONG, "URI too long");
     }
-    let def = match Registry::global() {
-        Ok(registry) if registry::is_valid_name(name) => registry.get(name),
-        _ => None,
-    };
-    let Some(def) = def.filter(|d| d.endpoint.is_some()) else {
+    let Some(def) = server_island(name) else {
         return error(StatusCode::NOT_FOUND, "no such island");
     };
     if is_cross_site(&req) && !config.settings.allow_cross_site {
@@ -215,42 +235,10 @@ async fn island(
     };
     let island_id = query.island_id.map(str::to_owned);
     let request = Rc::new(SharedRequest::island(req, config.settings.origin.clone()));
-    let cx = RenderContext::for_island(
-        config.clone(),
-        request.clone(),
-        island_id.as_deref(),
-        def.client.is_some(),
-    );
-    let cx = Rc::new(cx.mounted(mount));
-    let deadline = def.timeout.unwrap_or(config.settings.island_timeout);
-    let rendered = tokio::time::timeout(deadline, render(cx, def, text)).await;
-    let answer = match rendered {
-        Ok(Rendered::Html(markup)) => markup,
-        Ok(Rendered::BadProps(e)) => {
-            let why = format!("props do not fit island `{}`: {e}", def.name);
-            return Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why)).answer(&config);
-        }
-        Ok(Rendered::Failed(e)) => {
-            log::error!("mochi: island `{}` failed: {e}", def.name);
-            let why = Some(e.to_string());
-            return Refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal server error",
-                why,
-            )
-            .answer(&config);
-        }
-        Ok(Rendered::Panicked) => {
-            log::error!("mochi: island `{}` panicked", def.name);
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
-        }
-        Err(_) => {
-            log::error!(
-                "mochi: island `{}` passed its {deadline:?} deadline; its render was dropped",
-                def.name
-            );
-            return error(StatusCode::GATEWAY_TIMEOUT, "gateway timeout");
-        }
+    let cx = island_context(&config, &request, def, island_id.as_deref(), mount);
+    let answer = match answer(&config, cx, def, text).await {
+        Ok(markup) => markup,
+        Err(refusal) => return refusal.answer(&config),
     };
     let mut res = HttpResponse::Ok();
     res.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
@@ -258,6 +246,67 @@ async fn island(
     not_sniffed_or_framed(&mut res);
     cache_headers(&mut res, def, post, &request.reads());
     res.body(answer.0)
+}
+
+/// The registered server island `name`.
+pub(crate) fn server_island(name: &str) -> Option<&'static IslandDef> {
+    let def = match Registry::global() {
+        Ok(registry) if registry::is_valid_name(name) => registry.get(name),
+        _ => None,
+    };
+    def.filter(|d| d.endpoint.is_some())
+}
+
+/// The render context of `def`'s answer for the element `id`, on `request`.
+pub(crate) fn island_context(
+    config: &Arc<Config>,
+    request: &Rc<SharedRequest>,
+    def: &IslandDef,
+    id: Option<&str>,
+    mount: &str,
+) -> Rc<RenderContext> {
+    let cx = RenderContext::for_island(config.clone(), request.clone(), id, def.client.is_some());
+    Rc::new(cx.mounted(mount))
+}
+
+/// Renders `def` with its verified props `text` inside `cx`, within the
+/// island's deadline: its HTML, or the refusal a request for it gets
+/// (logged here, once, whoever answers).
+pub(crate) async fn answer(
+    config: &Config,
+    cx: Rc<RenderContext>,
+    def: &'static IslandDef,
+    text: Rc<str>,
+) -> Result<Markup, Refusal> {
+    let deadline = def.timeout.unwrap_or(config.settings.island_timeout);
+    let internal = StatusCode::INTERNAL_SERVER_ERROR;
+    match tokio::time::timeout(deadline, render(cx, def, text)).await {
+        Ok(Rendered::Html(markup)) => Ok(markup),
+        Ok(Rendered::BadProps(e)) => {
+            let why = format!("props do not fit island `{}`: {e}", def.name);
+            Err(Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why)))
+        }
+        Ok(Rendered::Failed(e)) => {
+            log::error!("mochi: island `{}` failed: {e}", def.name);
+            let why = Some(e.to_string());
+            Err(Refusal(internal, "internal server error", why))
+        }
+        Ok(Rendered::Panicked) => {
+            log::error!("mochi: island `{}` panicked", def.name);
+            Err(Refusal(internal, "internal server error", None))
+        }
+        Err(_) => {
+            log::error!(
+                "mochi: island `{}` passed its {deadline:?} deadline; its render was dropped",
+                def.name
+            );
+            Err(Refusal(
+                StatusCode::GATEWAY_TIMEOUT,
+                "gateway timeout",
+                None,
+            ))
+        }
+    }
 }
 
 /// What an island's render ended with.
@@ -304,7 +353,11 @@ async fn render(cx: Rc<RenderContext>, def: &'static IslandDef, text: Rc<str>) -
 }
 
 /// The props text `token` carries for `def`.
-fn verified_text(config: &Config, def: &IslandDef, token: &str) -> Result<Rc<str>, Refusal> {
+pub(crate) fn verified_text(
+    config: &Config,
+    def: &IslandDef,
+    token: &str,
+) -> Result<Rc<str>, Refusal> {
     let bad = |why: String| Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why));
     match config.keys.verify(def.name, token) {
         Ok(payload) => match String::from_utf8(payload) {
@@ -320,7 +373,7 @@ fn verified_text(config: &Config, def: &IslandDef, token: &str) -> Result<Rc<str
 /// that send no `Sec-Fetch-*` headers are not refused (they are not
 /// browsers, or too old to send them, and cookies are the only thing a
 /// cross-site request could borrow).
-fn is_cross_site(req: &HttpRequest) -> bool {
+pub(crate) fn is_cross_site(req: &HttpRequest) -> bool {
     req.headers()
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"))
@@ -328,7 +381,11 @@ fn is_cross_site(req: &HttpRequest) -> bool {
 
 /// A POST island body, `application/x-www-form-urlencoded`, read up to
 /// `cap` bytes; over it, 413 before anything is decoded.
-async fn read_form(req: &HttpRequest, mut payload: Payload, cap: usize) -> Result<String, Refusal> {
+pub(crate) async fn read_form(
+    req: &HttpRequest,
+    mut payload: Payload,
+    cap: usize,
+) -> Result<String, Refusal> {
     let too_large = || Refusal(StatusCode::PAYLOAD_TOO_LARGE, "payload too large", None);
     let bad = |why: &str| Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why.into()));
     let declared = req

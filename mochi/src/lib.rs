@@ -82,6 +82,7 @@
 //! `docs/protocol.md` in the repository.
 
 mod assets;
+mod batch;
 mod config;
 mod context;
 pub mod devalue;
@@ -91,6 +92,7 @@ mod registry;
 mod render;
 mod setup;
 mod signing;
+mod stream;
 pub mod testing;
 mod token_cache;
 mod warn_once;
@@ -105,7 +107,7 @@ pub struct ReadmeDoctests;
 
 pub use config::{
     DEFAULT_ASSET_PREFIX, DEFAULT_ISLAND_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_URL,
-    DEFAULT_POST_THRESHOLD, SIGNED_PROPS_WARN_LEN,
+    DEFAULT_POST_THRESHOLD, MAX_BATCH, MAX_BATCH_URL, SIGNED_PROPS_WARN_LEN,
 };
 pub use context::{fragment, island_id, request_context, RequestContext};
 pub use error::{IntoIslandResult, IslandError};

@@ -11,7 +11,7 @@ use compact_str::CompactString;
 use maud::{Markup, PreEscaped, Render};
 use serde::Serialize;
 
-use crate::context::{self, RenderContext};
+use crate::context::{self, Preload, RenderContext, Streamed};
 use crate::registry::{Hydrate, IslandDef};
 use crate::token_cache;
 
@@ -35,6 +35,12 @@ pub struct ServerIsland<F = NoFallback> {
     retries: Option<u32>,
     /// The island URL would pass the POST threshold.
     post: bool,
+    /// Loaded by a `GET` of its own, never in a batch: the island has a
+    /// cache policy, or the app turned batching off.
+    own_get: bool,
+    /// The props' devalue text, kept for [`ServerIsland::stream`].
+    text: Option<String>,
+    stream: bool,
     live: Live,
 }
 
@@ -58,6 +64,9 @@ impl<F> ServerIsland<F> {
             root_margin,
             retries,
             post,
+            own_get,
+            text,
+            stream,
             live,
         } = self;
         ServerIsland {
@@ -69,8 +78,33 @@ impl<F> ServerIsland<F> {
             root_margin,
             retries,
             post,
+            own_get,
+            text,
+            stream,
             live,
         }
+    }
+
+    /// Renders the island with the page, in the same response: the page
+    /// goes out at once with the fallback in place, the island renders
+    /// concurrently on the page's own request, and its HTML is written to
+    /// the end of the response as soon as it is done, then moved into place
+    /// by the runtime (inert markup: no inline script, no nonce).
+    ///
+    /// Choose it for personal parts of a page that is personal anyway (an
+    /// account page): the page cannot be cached, and mochi sends it with
+    /// `Cache-Control: private, no-store`. Choose plain `defer` for the
+    /// personal parts of a cacheable page.
+    ///
+    /// An island not done within its deadline (the island timeout) is left
+    /// as a deferred island and the browser fetches it; one that fails
+    /// keeps its fallback, or shows its error fallback. Outside a page
+    /// response under the [`Mochi`](crate::Mochi) middleware (inside an
+    /// island's answer, a fragment, [`Mochi::render_page`](crate::Mochi::render_page))
+    /// a streamed island is an ordinary deferred one.
+    pub fn stream(mut self) -> Self {
+        self.stream = true;
+        self
     }
 
     /// Fetch only once the element scrolls into view.
@@ -164,6 +198,7 @@ impl<F: Render> Render for ServerIsland<F> {
             self.def,
             &self.id,
         );
+        let cx = context::current();
         if let Some(token) = &self.token {
             // base64url and `.`: nothing to escape.
             debug_assert!(token
@@ -172,6 +207,17 @@ impl<F: Render> Render for ServerIsland<F> {
             out.push_str(" signed-props=\"");
             out.push_str(token);
             out.push('"');
+        }
+        let streamed = match (&cx, &self.text, self.stream) {
+            (Some(cx), Some(text), true) => cx.note_stream(|| Streamed {
+                def: self.def,
+                id: self.id.clone(),
+                text: text.as_str().into(),
+            }),
+            _ => false,
+        };
+        if streamed {
+            out.push_str(" stream");
         }
         if self.visible {
             out.push_str(" defer-on=\"visible\"");
@@ -186,25 +232,22 @@ impl<F: Render> Render for ServerIsland<F> {
         }
         if self.post {
             out.push_str(" transport=\"post\"");
+        } else if self.own_get {
+            out.push_str(" transport=\"get\"");
         }
         self.live.write_attributes(out);
         out.push('>');
-        if let (Some(token), false, false) = (&self.token, self.visible, self.post) {
+        if let (Some(cx), Some(token), false, false, false) =
+            (&cx, &self.token, self.visible, self.post, streamed)
+        {
             // Loaded as soon as the page is: the browser may start the fetch
             // from the response headers, before the runtime has arrived.
-            if let Some(cx) = context::current() {
-                cx.note_preload(&[
-                    "<",
-                    &cx.asset_prefix(),
-                    "/island/",
-                    self.def.name,
-                    "?p=",
-                    token,
-                    "&i=",
-                    &self.id,
-                    ">; rel=preload; as=fetch; crossorigin=anonymous",
-                ]);
-            }
+            cx.note_preload(|| Preload {
+                name: self.def.name,
+                token: token.clone(),
+                id: self.id.clone(),
+                batched: !self.own_get,
+            });
         }
         self.fallback.render_to(out);
         self.live.write_error_fallback(out);
@@ -282,7 +325,9 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
     let url_len = cx.asset_prefix().len() + 8 + def.name.len() + 3 + token.len() + 3 + id.len();
     ServerIsland {
         post: url_len > cx.config.settings.post_threshold,
+        own_get: def.cache_control.is_some() || !cx.config.settings.batch,
         token: Some(token),
+        text: Some(text),
         ..ServerIsland::unsigned(def, id)
     }
 }
@@ -298,6 +343,9 @@ impl ServerIsland {
             root_margin: None,
             retries: None,
             post: false,
+            own_get: false,
+            text: None,
+            stream: false,
             live: Live::default(),
         }
     }
@@ -547,7 +595,9 @@ pub fn runtime_script() -> Markup {
 /// The script tag loading the runtime from `url`.
 pub(crate) fn runtime_tag(url: &str) -> String {
     let mut out = String::with_capacity(url.len() + 40);
-    out.push_str("<script type=\"module\" src=\"");
+    // `async`: the runtime runs as soon as it arrives, not when the whole
+    // document has (a streamed page ends only with its last island).
+    out.push_str("<script type=\"module\" async src=\"");
     escape_into(&mut out, url);
     out.push_str("\"></script>");
     out

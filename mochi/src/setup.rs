@@ -240,6 +240,25 @@ impl MochiBuilder {
         self
     }
 
+    /// Whether pages send `Link: <…>; rel=preload; as=fetch` for the
+    /// server islands that load as soon as the page does (default on), so
+    /// the browser starts those fetches from the response headers, in
+    /// parallel with the runtime.
+    pub fn preload_islands(mut self, preload: bool) -> MochiBuilder {
+        self.settings.preload = preload;
+        self
+    }
+
+    /// Whether server islands that start loading together (a page's eager
+    /// islands; visible ones that scroll into view together) are fetched in
+    /// one request to `{prefix}/batch`, whose answer streams each island as
+    /// it is rendered (default on). Islands with a `cache` policy always
+    /// keep their own cacheable `GET`.
+    pub fn batch_islands(mut self, batch: bool) -> MochiBuilder {
+        self.settings.batch = batch;
+        self
+    }
+
     /// Checks the settings and the island registry.
     pub fn build(self) -> Result<Mochi, StartupError> {
         let p = &self.prefix;
@@ -346,13 +365,14 @@ where
         };
         let request = SharedRequest::page(RequestHead::of(&req), config.settings.origin.clone());
         let cx = RenderContext::new(config, Some(Rc::new(request)), kind, ids)
-            .mounted(&path[..mount_len]);
+            .mounted(&path[..mount_len])
+            .streaming();
         let cx = Rc::new(cx);
         let service = self.service.clone();
         let fut = context::run_sync(cx.clone(), || service.call(req));
         Box::pin(async move {
             let mut res = context::run(cx.clone(), fut).await?;
-            add_preload_links(&mut res, cx.take_preloads());
+            add_preload_links(&mut res, &cx);
             if let Some(islands) = cx.islands_without_runtime() {
                 let path = res.request().path();
                 crate::warn_once::warn_once("runtime", path, || {
@@ -364,27 +384,42 @@ where
                     )
                 });
             }
+            let streams = cx.take_streams();
+            if !streams.is_empty() && crate::stream::can_stream(&res) {
+                let res = crate::stream::respond(res, &cx, streams).await;
+                return Ok(res.map_into_right_body());
+            }
             Ok(res.map_into_left_body())
         })
     }
 }
 
+/// Preload `Link`s per page: a bound on the header.
+const MAX_PRELOAD_LINKS: usize = 16;
+
 /// `Link: <url>; rel=preload; as=fetch; crossorigin=anonymous` for each
-/// eagerly loaded server island of a successful HTML page, so the browser
-/// starts those fetches from the headers, in parallel with the runtime.
+/// URL the runtime will fetch the page's eager server islands with (one
+/// per batch), on a successful HTML page, so the browser starts those
+/// fetches from the headers, in parallel with the runtime.
 /// `crossorigin=anonymous` is the runtime's `credentials: 'same-origin'`:
 /// the runtime's own fetch then takes the preloaded answer.
-fn add_preload_links<B>(res: &mut ServiceResponse<B>, links: Vec<String>) {
+fn add_preload_links<B>(res: &mut ServiceResponse<B>, cx: &RenderContext) {
     use actix_web::http::header::{self, HeaderValue};
+    let preloads = cx.take_preloads();
     let html = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v.starts_with("text/html"));
-    if links.is_empty() || res.status() != actix_web::http::StatusCode::OK || !html {
+    if preloads.is_empty() || res.status() != actix_web::http::StatusCode::OK || !html {
         return;
     }
-    for link in links {
+    // All eager islands are split into batches first, so each `Link` names
+    // exactly a URL the runtime fetches; then only the first few are sent.
+    let max_len = crate::config::MAX_BATCH_URL;
+    let urls = crate::batch::preload_urls(&cx.asset_prefix(), &preloads, max_len);
+    for url in urls.into_iter().take(MAX_PRELOAD_LINKS) {
+        let link = format!("<{url}>; rel=preload; as=fetch; crossorigin=anonymous");
         if let Ok(value) = HeaderValue::try_from(link) {
             res.headers_mut().append(header::LINK, value);
         }

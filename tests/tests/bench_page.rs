@@ -104,7 +104,7 @@ fn server_islands(page: &str) -> Vec<ServerIsland> {
 /// The mochi page with its island carriers replaced by the plain page's:
 /// must then be the plain page byte for byte.
 fn as_plain(page: &str, runtime_url: &str) -> String {
-    let script = format!(r#"<script type="module" src="{runtime_url}"></script>"#);
+    let script = format!(r#"<script type="module" async src="{runtime_url}"></script>"#);
     assert_eq!(page.matches(&script).count(), 1, "runtime script once");
     let mut page = page.replacen(&script, "", 1);
     for island in server_islands(&page) {

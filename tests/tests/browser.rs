@@ -14,6 +14,8 @@ mod fragments;
 mod harness;
 #[path = "browser/live.rs"]
 mod live;
+#[path = "browser/streaming.rs"]
+mod streaming;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +30,7 @@ use fragments::{fragments_compose, preload_from_headers};
 use live::*;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::{json, Value as Json};
+use streaming::{batch_one_request, stream_account, stream_parts};
 
 // ---------------------------------------------------------------------------
 // Test-only islands and pages
@@ -60,8 +63,9 @@ fn with_scripts() -> Markup {
     }
 }
 
-/// Answers 200, but the test server relabels it `text/plain`.
-#[mochi::island(defer)]
+/// Answers 200, but the test server relabels it `text/plain` (its own
+/// request, never in a batch: it has a cache policy).
+#[mochi::island(defer, cache = "private, no-store")]
 fn plain_text() -> Markup {
     html! { "not html" }
 }
@@ -302,6 +306,7 @@ fn test_routes(cfg: &mut web::ServiceConfig) {
     live::routes(cfg);
     fragments::routes(cfg);
     fragments::preload_routes(cfg);
+    streaming::routes(cfg);
 }
 
 /// Serves the shop (on a fresh in-memory SQLite database) plus the test
@@ -320,6 +325,9 @@ fn start_server() -> SocketAddr {
             let server = HttpServer::new(move || {
                 App::new()
                     .wrap(mochi.clone())
+                    // As the shop runs: streamed parts must still arrive
+                    // one by one (see browser/streaming.rs).
+                    .wrap(actix_web::middleware::Compress::default())
                     // Outside mochi: relabels one island's answer as text/plain.
                     .wrap_fn(|req, srv| {
                         let plain = req.path().ends_with("/island/PlainText");
@@ -1303,6 +1311,10 @@ fn browser() {
             live_post_transport,
             fragments_compose,
             preload_from_headers,
+            // Streamed and batched islands.
+            stream_account,
+            stream_parts,
+            batch_one_request,
         );
     });
     drop(browser);

@@ -9,7 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 const PROTOCOL: &str = include_str!("../../docs/protocol.md");
 const ENDPOINT_TESTS: &str = include_str!("endpoint.rs");
 const RUNTIME: &str = include_str!("../../mochi/src/runtime/runtime.js");
-const RENDER: &str = include_str!("../../mochi/src/render.rs");
+/// The renderer: island elements, and the parts of streamed pages.
+const RENDER: &str = concat!(
+    include_str!("../../mochi/src/render.rs"),
+    include_str!("../../mochi/src/stream.rs")
+);
 
 /// Standard HTML attributes the renderer writes (props blocks, the runtime
 /// script tag): not part of mochi's own protocol.

@@ -989,8 +989,9 @@ async fn runtime_script_is_served_immutable_under_its_hash() {
     // The page links exactly that URL.
     let page = get(&mochi, "/page").await;
     assert!(
-        page.body
-            .contains(&format!(r#"<script type="module" src="{url}"></script>"#)),
+        page.body.contains(&format!(
+            r#"<script type="module" async src="{url}"></script>"#
+        )),
         "{}",
         page.body
     );
@@ -1279,4 +1280,291 @@ async fn a_shared_cacheable_island_varies_on_what_it_read() {
     let cached = get(&mochi, &island_url("Cached", &token(&mochi, || cached(2)))).await;
     assert_eq!(cached.header("cache-control"), Some("public, max-age=60"));
     assert_eq!(cached.header("vary"), None);
+}
+
+// ---------------------------------------------------------------- batch
+
+/// `{index} {status} {length}\n{body}` parts, in the order they came.
+fn parts(body: &str) -> Vec<(usize, u16, String)> {
+    let mut rest = body;
+    let mut parts = Vec::new();
+    while !rest.is_empty() {
+        let (head, tail) = rest.split_once('\n').expect("a part's header line");
+        let fields: Vec<usize> = head
+            .split(' ')
+            .map(|f| f.parse().expect("numeric header"))
+            .collect();
+        let [index, status, len] = fields[..] else {
+            panic!("bad part header {head:?}");
+        };
+        parts.push((index, status as u16, tail[..len].to_owned()));
+        rest = &tail[len..];
+    }
+    parts
+}
+
+/// `n=…&i=…&p=…` for each `(name, id, token)`.
+fn batch_url(entries: &[(&str, &str, &str)]) -> String {
+    let query: Vec<String> = entries
+        .iter()
+        .map(|(name, id, token)| format!("n={name}&i={id}&p={token}"))
+        .collect();
+    format!("/_mochi/batch?{}", query.join("&"))
+}
+
+#[actix_web::test]
+async fn a_batch_answers_each_island_as_its_own_request_would() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let ann = token(&mochi, || greet("Ann".into()));
+    let bo = token(&mochi, || other("Bo".into()));
+    let answer = get(
+        &mochi,
+        &batch_url(&[("Greet", "i0", &ann), ("Other", "i1", &bo)]),
+    )
+    .await;
+    answer.expect(200, "batch");
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/x-mochi-batch")
+    );
+    assert_eq!(answer.header("cache-control"), Some("private, no-store"));
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    let mut got = parts(&answer.body);
+    got.sort();
+    let single = get(&mochi, &island_url("Greet", &ann)).await;
+    assert_eq!(
+        got,
+        [
+            (0, 200, single.body),
+            (1, 200, r#"<p class="other">Other Bo</p>"#.to_owned())
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn a_bad_island_fails_only_its_own_part() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let good = token(&mochi, || greet("Ann".into()));
+    let crossed = token(&mochi, || other("Ann".into()));
+    let foreign = token(&mochi_with(&Key::generate()), || greet("Ann".into()));
+    let before = COUNTED_CALLS.load(Ordering::SeqCst);
+    let bad_props = sign(&key, "Counted", r#"["x"]"#);
+    let entries = [
+        ("Greet", "i0", good.as_str()),
+        ("Greet", "i1", crossed.as_str()),
+        ("Greet", "i2", foreign.as_str()),
+        ("NoSuchIsland", "i3", good.as_str()),
+        ("Greet", "i4", "no-dot"),
+        ("Counted", "i5", bad_props.as_str()),
+        ("Failing", "i6", &token(&mochi, || failing(1))),
+        ("Panicking", "i7", &token(&mochi, || panicking(2))),
+        ("Hanging", "i8", &token(&mochi, || hanging(3))),
+        ("Greet", "i9", good.as_str()),
+    ];
+    let answer = get(&mochi, &batch_url(&entries)).await;
+    answer.expect(200, "a batch with bad islands");
+    let mut statuses: Vec<(usize, u16)> = parts(&answer.body)
+        .into_iter()
+        .map(|(index, status, _)| (index, status))
+        .collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            (0, 200),
+            (1, 403),
+            (2, 403),
+            (3, 404),
+            (4, 400),
+            (5, 400),
+            (6, 500),
+            (7, 500),
+            (8, 504),
+            (9, 200)
+        ]
+    );
+    assert_eq!(
+        COUNTED_CALLS.load(Ordering::SeqCst),
+        before,
+        "props that do not decode never reach the island"
+    );
+}
+
+#[actix_web::test]
+async fn parts_are_written_in_the_order_islands_finish() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let slow = token(&mochi, || slowish(1));
+    let fast = token(&mochi, || greet("Ann".into()));
+    let answer = get(
+        &mochi,
+        &batch_url(&[("Slowish", "i0", &slow), ("Greet", "i1", &fast)]),
+    )
+    .await;
+    answer.expect(200, "batch");
+    let order: Vec<usize> = parts(&answer.body).into_iter().map(|p| p.0).collect();
+    assert_eq!(order, [1, 0], "the fast island's part first");
+}
+
+#[actix_web::test]
+async fn malformed_batches_are_400() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Ann".into()));
+    let too_many: Vec<(&str, String, &str)> = (0..=mochi::MAX_BATCH)
+        .map(|n| ("Greet", format!("i{n}"), t.as_str()))
+        .collect();
+    let too_many: Vec<(&str, &str, &str)> = too_many
+        .iter()
+        .map(|(n, i, t)| (*n, i.as_str(), *t))
+        .collect();
+    for query in [
+        String::new(),
+        format!("i=i0&p={t}"),
+        "n=Greet&i=i0".into(),
+        format!("n=Greet&p={t}"),
+        format!("n=Greet&i=i0&i=i1&p={t}"),
+        format!("n=Greet&i=%3C&p={t}"),
+        batch_url(&too_many)["/_mochi/batch?".len()..].to_owned(),
+    ] {
+        get(&mochi, &format!("/_mochi/batch?{query}"))
+            .await
+            .expect(400, &format!("batch {query:.60}"));
+    }
+    let full = &too_many[..mochi::MAX_BATCH];
+    get(&mochi, &batch_url(full))
+        .await
+        .expect(200, "a full batch");
+}
+
+#[actix_web::test]
+async fn batches_are_checked_like_island_requests() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Ann".into()));
+    let url = batch_url(&[("Greet", "i0", &t), ("Greet", "i1", &t)]);
+    send(
+        &mochi,
+        TestRequest::get()
+            .uri(&url)
+            .insert_header(("sec-fetch-site", "cross-site")),
+    )
+    .await
+    .expect(403, "a cross-site batch");
+    let long = format!("{url}&x={}", "a".repeat(mochi::DEFAULT_MAX_URL));
+    get(&mochi, &long)
+        .await
+        .expect(414, "an over-long batch URL");
+    let put = send(&mochi, TestRequest::put().uri(&url)).await;
+    put.expect(405, "PUT on the batch");
+    assert_eq!(put.header("allow"), Some("GET, HEAD, POST"));
+
+    // By POST, the same triples in a form body.
+    let query = &url["/_mochi/batch?".len()..];
+    let posted = send(&mochi, post_form("/_mochi/batch", query)).await;
+    posted.expect(200, "a POST batch");
+    assert_eq!(parts(&posted.body).len(), 2);
+    let json = TestRequest::post()
+        .uri("/_mochi/batch")
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .set_payload(query.to_owned());
+    send(&mochi, json).await.expect(415, "a JSON batch body");
+    let big = format!("{query}&x={}", "a".repeat(mochi::DEFAULT_MAX_BODY));
+    send(&mochi, post_form("/_mochi/batch", &big))
+        .await
+        .expect(413, "a batch body over the cap");
+}
+
+async fn eager_page() -> HttpResponse {
+    let body = html! {
+        head { (mochi::runtime_script()) }
+        body {
+            (greet("Ann".into()))
+            (cached(3))
+            (other("Bo".into()))
+            (greet("Cy".into()).defer_on_visible())
+        }
+    };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string())
+}
+
+async fn send_eager(mochi: &Mochi) -> Answer {
+    let app = test::init_service(
+        App::new()
+            .wrap(mochi.clone())
+            .route("/eager", web::get().to(eager_page)),
+    )
+    .await;
+    let res = test::call_service(&app, TestRequest::get().uri("/eager").to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn links(answer: &Answer) -> Vec<String> {
+    answer
+        .headers
+        .get_all(header::LINK)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_page_preloads_the_batch_its_runtime_will_fetch() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let page = send_eager(&mochi).await;
+    page.expect(200, "eager page");
+    let tokens: Vec<&str> = page
+        .body
+        .match_indices(" signed-props=\"")
+        .map(|(at, m)| {
+            let rest = &page.body[at + m.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    let [ann, cached, bo, _visible] = tokens[..] else {
+        panic!("four islands: {}", page.body);
+    };
+    assert!(page.body.contains(r#"island-id="i1" signed-props=""#));
+    assert!(
+        page.body.contains(r#" transport="get">"#),
+        "the cacheable island keeps its own GET: {}",
+        page.body
+    );
+    let link = |url: String| format!("<{url}>; rel=preload; as=fetch; crossorigin=anonymous");
+    assert_eq!(
+        links(&page),
+        [
+            link(format!("/_mochi/island/Cached?p={cached}&i=i1")),
+            link(batch_url(&[("Greet", "i0", ann), ("Other", "i2", bo)])),
+        ]
+    );
+    // And that URL answers both islands.
+    let batch = get(
+        &mochi,
+        &batch_url(&[("Greet", "i0", ann), ("Other", "i2", bo)]),
+    )
+    .await;
+    assert_eq!(parts(&batch.body).len(), 2);
+
+    let unbatched = Mochi::builder(key.clone())
+        .batch_islands(false)
+        .build()
+        .unwrap();
+    let page = send_eager(&unbatched).await;
+    assert_eq!(links(&page).len(), 3, "one preload per eager island");
+    assert_eq!(page.body.matches(r#" transport="get""#).count(), 4);
+
+    let quiet = Mochi::builder(key).preload_islands(false).build().unwrap();
+    assert!(links(&send_eager(&quiet).await).is_empty());
 }

@@ -103,6 +103,29 @@ pub async fn account_summary() -> Result<Markup, ShopError> {
     })
 }
 
+/// The session's member perks, from a slow loyalty service: streamed on
+/// `/account`, where it arrives last, in the same response.
+#[island(defer)]
+pub async fn member_perks() -> Result<Markup, ShopError> {
+    // Stands in for a loyalty service call.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (db, session) = current_session().await?;
+    let items = match &session {
+        Some(session) => db.cart_count(session).await?,
+        None => 0,
+    };
+    let signed_in = session.and_then(|s| s.user_name).is_some();
+    Ok(html! {
+        div.member-perks {
+            @if signed_in {
+                p { "You have " strong.points { (items * 10) } " points: 10 for every item in your cart." }
+            } @else {
+                p { "Sign in to collect points." }
+            }
+        }
+    })
+}
+
 /// Products the session looked at lately, newest first, without
 /// `current`; records a view of `current` (a product page's own product).
 #[island(defer)]

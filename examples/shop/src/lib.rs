@@ -22,7 +22,7 @@
 //! | `POST /cart` | `product_id`, `quantity` (default 1, negative removes); starts a guest session if there is none; JSON for `Accept: application/json`, else `303` to `/cart` | `private, no-store` |
 //! | `GET /signin`, `POST /signin` | a name is enough; a new session takes over the guest cart; `303` to `/account` | `private, no-store` |
 //! | `POST /signout` | ends the session and its cart; `303` to `/` | `private, no-store` |
-//! | `GET /account` | the user's personal server islands | `private, no-store` |
+//! | `GET /account` | the user's personal islands, **streamed** in the same response | `private, no-store` |
 //!
 //! Sessions are an opaque random token in the `mochi_session` cookie
 //! (`HttpOnly`, `SameSite=Lax`, `Secure` over HTTPS); the database keeps only
@@ -33,9 +33,10 @@
 //! | island | kind | on | what |
 //! |---|---|---|---|
 //! | [`UserAvatar`](user_avatar) | server, private | every page | "Welcome back, ada!" or a sign-in link |
-//! | [`CartCount`](cart_count) | server, private | every page, `/account` | "3 items", linking to the cart |
-//! | [`AccountSummary`](account_summary) | server, private | `/account` | who is signed in, a sign-out button |
-//! | [`RecentlyViewed`](recently_viewed) | server, private | `/` (on visible), product pages (records the view), `/account` | the session's last products |
+//! | [`CartCount`](cart_count) | server, private | every page; streamed on `/account` | "3 items", linking to the cart |
+//! | [`AccountSummary`](account_summary) | server, private, streamed | `/account` | who is signed in, a sign-out button |
+//! | [`MemberPerks`](member_perks) | server, private, streamed, slow (300 ms) | `/account` | the session's loyalty points |
+//! | [`RecentlyViewed`](recently_viewed) | server, private | `/` (on visible), product pages (records the view); streamed on `/account` | the session's last products |
 //! | [`Recommendations`](recommendations) | server, `public, max-age=60`, slow (200 ms) | product pages, below the fold (`root_margin`) | bought together |
 //! | [`SearchResults`](search_results) | server, `public, max-age=60` | `/search` | matching products |
 //! | [`AddToCart`](add_to_cart) | hydrated (`static/add_to_cart.js`) | cards, today's pick, product pages (top, and `visible` at the bottom) | posts to `/cart` with `fetch`, fires `cart-changed` |
@@ -56,8 +57,8 @@ pub use db::{
     SESSION_TTL,
 };
 pub use islands::{
-    account_summary, add_to_cart, cart_count, query_echo, recently_viewed, recommendations,
-    search_results, user_avatar, ShopError,
+    account_summary, add_to_cart, cart_count, member_perks, query_echo, recently_viewed,
+    recommendations, search_results, user_avatar, ShopError,
 };
 pub use pages::{price, CartForm, SearchQuery, SignInForm, PRIVATE, PUBLIC};
 pub use session::{Token, COOKIE as SESSION_COOKIE};

@@ -45,6 +45,9 @@ async fn main() -> ExitCode {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(mochi.clone())
+            // Outside mochi, so its runtime and answers are compressed too;
+            // streamed pages still arrive part by part.
+            .wrap(actix_web::middleware::Compress::default())
             .configure(example_shop::app(db.clone()))
     })
     .bind(("127.0.0.1", port));

@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use crate::db::{Db, Product, Session, MAX_QUANTITY};
 use crate::islands::{
-    account_summary, add_to_cart, cart_count, query_echo, recently_viewed, recommendations,
-    search_results, user_avatar, ShopError,
+    account_summary, add_to_cart, cart_count, member_perks, query_echo, recently_viewed,
+    recommendations, search_results, user_avatar, ShopError,
 };
 use crate::session;
 
@@ -77,8 +77,16 @@ pub(crate) fn product_card(p: &Product) -> Markup {
     }
 }
 
-/// The header every page shares; its personal parts are server islands.
-fn site_header() -> Markup {
+/// The header every page shares; its personal parts are server islands,
+/// deferred (the page stays cacheable) or, on a personal page, streamed.
+fn site_header(streamed: bool) -> Markup {
+    let avatar = user_avatar();
+    let count = cart_count();
+    let (avatar, count) = if streamed {
+        (avatar.stream(), count.stream())
+    } else {
+        (avatar, count)
+    };
     html! {
         header.site {
             a.logo href="/" { "🍡 Mochi Shop" }
@@ -87,10 +95,10 @@ fn site_header() -> Markup {
                 button type="submit" { "Search" }
             }
             nav.user {
-                (user_avatar().fallback(html! { span.skeleton { "Loading…" } }))
+                (avatar.fallback(html! { span.skeleton { "Loading…" } }))
                 // The count follows add-to-cart: static/add_to_cart.js
                 // fires `cart-changed` after its POST.
-                (cart_count()
+                (count
                     .fallback(html! { span.skeleton { "… items" } })
                     .reload_on(["cart-changed"]))
             }
@@ -100,6 +108,21 @@ fn site_header() -> Markup {
 
 /// A whole page with the shop's head, header and footer.
 fn page(status: StatusCode, cache: &'static str, title: &str, body: Markup) -> HttpResponse {
+    document(status, cache, title, body, false)
+}
+
+/// A page whose header islands stream too: for personal pages.
+fn streamed_page(title: &str, body: Markup) -> HttpResponse {
+    document(StatusCode::OK, PRIVATE, title, body, true)
+}
+
+fn document(
+    status: StatusCode,
+    cache: &'static str,
+    title: &str,
+    body: Markup,
+    streamed: bool,
+) -> HttpResponse {
     let doc = html! {
         (DOCTYPE)
         html lang="en" {
@@ -111,7 +134,7 @@ fn page(status: StatusCode, cache: &'static str, title: &str, body: Markup) -> H
                 (mochi::runtime_script())
             }
             body {
-                (site_header())
+                (site_header(streamed))
                 main { (body) }
                 footer { "Mochi Shop · a mochi example: every personal bit is an island" }
             }
@@ -556,18 +579,22 @@ pub(crate) async fn sign_out(
 
 /// `GET /account`: the user's personal islands. The page itself reads no
 /// cookie; it is `private` because it is to stream those islands inline.
+/// Personal by nature, so its islands stream: the page goes out at once
+/// with their fallbacks, and each island's HTML follows in the same
+/// response as soon as it is rendered (the perks last, after ~300 ms). No
+/// island request, no inline script.
 pub(crate) async fn account() -> HttpResponse {
-    page(
-        StatusCode::OK,
-        PRIVATE,
+    streamed_page(
         "Your account · Mochi Shop",
         html! {
             h1 { "Your account" }
-            (account_summary().fallback(html! { p.skeleton { "Loading your account…" } }))
+            (account_summary().stream().fallback(html! { p.skeleton { "Loading your account…" } }))
             h2 { "Your cart" }
-            p { (cart_count().fallback(html! { span.skeleton { "… items" } })) " · " a href="/cart" { "View cart" } }
+            p { (cart_count().stream().fallback(html! { span.skeleton { "… items" } })) " · " a href="/cart" { "View cart" } }
+            h2 { "Your perks" }
+            (member_perks().stream().fallback(html! { p.skeleton { "Loading your perks…" } }))
             h2 { "Recently viewed" }
-            (recently_viewed(None).fallback(html! { p.skeleton { "Loading your recently viewed…" } }))
+            (recently_viewed(None).stream().fallback(html! { p.skeleton { "Loading your recently viewed…" } }))
         },
     )
 }

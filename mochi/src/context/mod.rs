@@ -26,10 +26,33 @@ pub use request::RequestContext;
 pub(crate) use request::{is_valid_host, Reads, RequestHead, SharedRequest};
 
 use crate::config::Config;
+use crate::registry::IslandDef;
 
-/// Preloads per page: enough for a page's eager islands, and a bound on the
-/// header whatever a page renders.
-const MAX_PRELOADS: usize = 16;
+/// An eagerly loaded server island of a page, for its preload `Link`.
+#[derive(Debug, Clone)]
+pub(crate) struct Preload {
+    pub(crate) name: &'static str,
+    pub(crate) token: Arc<str>,
+    pub(crate) id: CompactString,
+    /// Loaded in a batch with the others (not by a `GET` of its own).
+    pub(crate) batched: bool,
+}
+
+/// A server island the page streams: rendered after the page, on the
+/// page's request, and written to the end of the same response.
+#[derive(Debug)]
+pub(crate) struct Streamed {
+    pub(crate) def: &'static IslandDef,
+    pub(crate) id: CompactString,
+    /// The props' devalue text.
+    pub(crate) text: Rc<str>,
+}
+
+/// Eager islands noted per page for preloading: a bound on memory whatever
+/// a page renders (the `Link` count has its own, smaller bound).
+const MAX_PRELOADS: usize = 1024;
+/// Streamed islands per page; past it, islands are deferred.
+const MAX_STREAMED: usize = 64;
 
 tokio::task_local! {
     static CURRENT: Rc<RenderContext>;
@@ -80,9 +103,12 @@ pub(crate) struct RenderContext {
     running: RefCell<Vec<CompactString>>,
     islands_rendered: Cell<u32>,
     runtime_rendered: Cell<bool>,
-    /// `Link` values preloading the server islands that load as soon as
-    /// the page does.
-    preloads: RefCell<Vec<String>>,
+    /// The server islands that load as soon as the page does.
+    preloads: RefCell<Vec<Preload>>,
+    /// Whether this render's response can stream islands (a page under
+    /// the middleware), and the islands it streams.
+    streaming: bool,
+    streams: RefCell<Vec<Streamed>>,
 }
 
 impl RenderContext {
@@ -104,6 +130,16 @@ impl RenderContext {
             islands_rendered: Cell::new(0),
             runtime_rendered: Cell::new(false),
             preloads: RefCell::new(Vec::new()),
+            streaming: false,
+            streams: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The same render, for a response that can stream islands.
+    pub(crate) fn streaming(self) -> RenderContext {
+        RenderContext {
+            streaming: self.kind == RenderKind::Page,
+            ..self
         }
     }
 
@@ -200,20 +236,41 @@ impl RenderContext {
         running.or_else(|| self.own_island.clone())
     }
 
-    /// Notes the `Link` value (given in parts) preloading an eagerly loaded
-    /// server island, for a page render.
-    pub(crate) fn note_preload(&self, parts: &[&str]) {
+    /// Notes an eagerly loaded server island, for a page render's preload
+    /// `Link`s.
+    pub(crate) fn note_preload(&self, preload: impl FnOnce() -> Preload) {
+        if self.kind != RenderKind::Page || !self.config.settings.preload {
+            return;
+        }
         let mut preloads = self.preloads.borrow_mut();
-        if self.kind == RenderKind::Page && preloads.len() < MAX_PRELOADS {
-            let mut link = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-            parts.iter().for_each(|part| link.push_str(part));
-            preloads.push(link);
+        if preloads.len() < MAX_PRELOADS {
+            preloads.push(preload());
         }
     }
 
-    /// The page's preload `Link` values, taken.
-    pub(crate) fn take_preloads(&self) -> Vec<String> {
+    /// The page's eagerly loaded server islands, taken.
+    pub(crate) fn take_preloads(&self) -> Vec<Preload> {
         std::mem::take(&mut self.preloads.borrow_mut())
+    }
+
+    /// Streams the island, if this render can: whether it will.
+    pub(crate) fn note_stream(&self, streamed: impl FnOnce() -> Streamed) -> bool {
+        let mut streams = self.streams.borrow_mut();
+        let accepted = self.streaming && streams.len() < MAX_STREAMED;
+        if accepted {
+            streams.push(streamed());
+        }
+        accepted
+    }
+
+    /// The islands the page streams, taken.
+    pub(crate) fn take_streams(&self) -> Vec<Streamed> {
+        std::mem::take(&mut self.streams.borrow_mut())
+    }
+
+    /// The path of the actix scope mochi is mounted in.
+    pub(crate) fn mount(&self) -> &str {
+        &self.mount
     }
 
     pub(crate) fn note_runtime_rendered(&self) {

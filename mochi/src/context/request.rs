@@ -28,6 +28,9 @@ enum Source {
     Page(RequestHead),
     /// An island endpoint render: the request itself.
     Island(HttpRequest),
+    /// A streamed island's render: the page's own request, once its
+    /// handler has answered (so actix no longer routes it).
+    Streamed(HttpRequest),
 }
 
 /// A page request's head, as the handler saw it.
@@ -81,6 +84,10 @@ impl SharedRequest {
         SharedRequest::new(Source::Island(req), origin)
     }
 
+    pub(crate) fn streamed(page: HttpRequest, origin: Origin) -> SharedRequest {
+        SharedRequest::new(Source::Streamed(page), origin)
+    }
+
     fn new(source: Source, origin: Origin) -> SharedRequest {
         SharedRequest {
             source,
@@ -93,7 +100,7 @@ impl SharedRequest {
     pub(crate) fn raw_headers(&self) -> &HeaderMap {
         match &self.source {
             Source::Page(head) => &head.headers,
-            Source::Island(req) => req.headers(),
+            Source::Island(req) | Source::Streamed(req) => req.headers(),
         }
     }
 
@@ -105,7 +112,7 @@ impl SharedRequest {
     fn uri(&self) -> &Uri {
         match &self.source {
             Source::Page(head) => &head.uri,
-            Source::Island(req) => req.uri(),
+            Source::Island(req) | Source::Streamed(req) => req.uri(),
         }
     }
 
@@ -115,7 +122,9 @@ impl SharedRequest {
         let headers = self.raw_headers();
         let (secure, config_host) = match &self.source {
             Source::Page(head) => (head.secure, head.config_host.as_str()),
-            Source::Island(req) => (req.app_config().secure(), req.app_config().host()),
+            Source::Island(req) | Source::Streamed(req) => {
+                (req.app_config().secure(), req.app_config().host())
+            }
         };
         let connection_scheme = if secure { "https" } else { "http" };
         let host_header = headers
@@ -276,7 +285,7 @@ impl RequestContext {
     pub fn method(&self) -> &Method {
         match &self.shared.source {
             Source::Page(head) => &head.method,
-            Source::Island(req) => req.method(),
+            Source::Island(req) | Source::Streamed(req) => req.method(),
         }
     }
 
@@ -298,7 +307,8 @@ impl RequestContext {
     /// The URL of the page the user is looking at, always `http:` or
     /// `https:`.
     ///
-    /// For a page render: the request's origin and path. The origin comes
+    /// For a page render (and a streamed island's): the request's origin
+    /// and path. The origin comes
     /// from the connection and a valid `Host` header unless the app
     /// configured otherwise ([`MochiBuilder::public_origin`],
     /// [`MochiBuilder::trust_forwarded_headers`]): `X-Forwarded-*` and
@@ -311,8 +321,9 @@ impl RequestContext {
     pub fn page_url(&self) -> Option<String> {
         let origin = self.shared.origin();
         match &self.shared.source {
-            Source::Page(head) => {
-                let path = head.uri.path_and_query().map_or("/", |p| p.as_str());
+            Source::Page(_) | Source::Streamed(_) => {
+                let uri = self.shared.uri();
+                let path = uri.path_and_query().map_or("/", |p| p.as_str());
                 Some(format!("{origin}{path}"))
             }
             Source::Island(req) => {
@@ -328,17 +339,18 @@ impl RequestContext {
         matches!(self.shared.source, Source::Island(_))
     }
 
-    /// The actix request itself, inside island renders (for `app_data`, such
-    /// as a database pool). Page handlers have theirs as an extractor.
+    /// The actix request itself, inside island renders, streamed ones
+    /// included (for `app_data`, such as a database pool). Page handlers
+    /// have theirs as an extractor.
     pub fn http_request(&self) -> Option<&HttpRequest> {
         match &self.shared.source {
             Source::Page(_) => None,
-            Source::Island(req) => Some(req),
+            Source::Island(req) | Source::Streamed(req) => Some(req),
         }
     }
 
     /// Application data registered with `App::app_data`, inside island
-    /// renders.
+    /// renders (streamed ones included).
     pub fn app_data<T: 'static>(&self) -> Option<&T> {
         self.http_request()?.app_data::<T>()
     }

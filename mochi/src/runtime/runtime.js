@@ -2,11 +2,14 @@
 //
 // Served by mochi as `{prefix}/runtime-{hash}.js`, the concatenation of
 // devalue.js (which declares `mochiParse`) and this file, loaded with
-// `<script type="module" src=…>`. No inline scripts, no dependencies, so a
-// strict `Content-Security-Policy: script-src 'self'` works.
+// `<script type="module" async src=…>`. No inline scripts, no dependencies, so a
+// strict `Content-Security-Policy: script-src 'self'` works. `async`: it may run while
+// the page is still being parsed; islands start once everything before them is parsed
+// (at `DOMContentLoaded`, or at `<mochi-stream-start>` on a streamed page).
 //
 // Observable state: each island element carries `mochi-state`:
 //   server islands   waiting (defer-on=visible, not yet in view) → loading → loaded | error,
+//                    or, streamed, streaming → loaded | error (or loading, when fetched instead),
 //                    then per reload: reloading (old content shown, aria-busy="true") → loaded | error
 //   hydrated islands waiting (trigger not yet met) → hydrating → hydrated | error
 // Server island attributes, besides component-name, island-id, signed-props:
@@ -16,6 +19,13 @@
 //   refresh-every="ms"   reload every ms (at least 1000) while the page is visible and the
 //                        element within the viewport (grown by root-margin)
 //   transport="post"     POST {prefix}/island/{Name}, form body `p=…&i=…`, instead of GET ?p=…&i=…
+//   transport="get"      always its own GET (a cacheable island); without `transport`, islands
+//                        that start loading together are fetched in one GET {prefix}/batch
+//                        (see mochiBatchLoad); retries always go alone
+//   stream               the island's HTML arrives at the end of this document: a
+//                        <template mochi-part="{id}"> then <mochi-swap island-id="{id}">, which
+//                        moves it in (`fetch`: fetch it instead; `failed`: keep the fallback).
+//                        Not settled when the document ends: fetched.
 //   a child <template mochi-error-fallback> replaces the fallback when the first load fails
 //   for good (4xx, or retries spent); a failed reload keeps the old content
 // Methods: serverIsland.reload() → Promise<boolean>, whether new HTML was swapped in. Reloads
@@ -24,7 +34,7 @@
 // Removing an element aborts its fetch: nothing is swapped into it and no event fires; put
 // back (a new connect), an island whose first load was cut short loads again.
 // Events (bubbling, composed CustomEvents on the element):
-//   mochi:island-load    {status, componentName, islandId, reload}        after a swap
+//   mochi:island-load    {status, componentName, islandId, reload, stream} after a swap
 //   mochi:island-error   {status, error, componentName, islandId, reload} on final failure
 //                        (status 0 = network error or no request made;
 //                         hydration failures carry no status and no reload)
@@ -44,6 +54,32 @@ const MOCHI_MIN_REFRESH_MS = 1000;
 const MOCHI_MAX_TIMER_MS = 2 ** 31 - 1;
 /** HTML's space-separated tokens split on ASCII whitespace only. */
 const MOCHI_TOKEN_SPLIT = /[\t\n\f\r ]+/;
+/** Islands per batch request, and the longest batch URL (path and query): mochi's `MAX_BATCH`
+ * and `MAX_BATCH_URL`, so a page's preload `Link` names the URL built here. */
+const MOCHI_MAX_BATCH = 32;
+const MOCHI_MAX_BATCH_URL = 2048;
+const MOCHI_BATCH_TYPE = 'application/x-mochi-batch';
+
+/** Everything up to the streamed parts (or the whole document) is parsed: an island's
+ * children are complete, so it may start. */
+let mochiParsed = true;
+const mochiOnParsed = [];
+function mochiWhenParsed(start) {
+  if (mochiParsed) start();
+  else mochiOnParsed.push(start);
+}
+function mochiParseDone() {
+  mochiParsed = true;
+  for (const start of mochiOnParsed.splice(0)) start();
+}
+
+/** Streamed islands not yet settled; the document's end fetches what is left. */
+const mochiStreaming = new Set();
+let mochiStreamOver = true;
+function mochiStreamEnded() {
+  mochiStreamOver = true;
+  for (const el of [...mochiStreaming]) el.mochiStreamMissed();
+}
 
 /** Hydrated islands whose hydration has started; guards reconnects and double upgrades. */
 const mochiStarted = new WeakSet();
@@ -154,6 +190,132 @@ function mochiSwap(el, html) {
   el.replaceChildren(fragment);
 }
 
+/** One request; `{status, html}`, `{status, error, final}` (4xx: retrying cannot change it)
+ * or `{status, error}` (5xx, network error: worth a retry). Never rejects. */
+async function mochiAttempt(url, init) {
+  try {
+    const res = await fetch(url, init);
+    if (res.status === 200 && mochiIsHtml(res)) return { status: 200, html: await res.text() };
+    if (res.status < 500) {
+      const why = res.status === 200 ? `unexpected content type ${res.headers.get('content-type')}` : `HTTP ${res.status}`;
+      return { status: res.status, error: why, final: true };
+    }
+    return { status: res.status, error: `HTTP ${res.status}` };
+  } catch (e) {
+    return { status: 0, error: e };
+  }
+}
+
+function mochiGetInit(signal) {
+  return { credentials: 'same-origin', headers: { Accept: 'text/html' }, signal };
+}
+
+/** `n={Name}&i={id}&p={token}`, a batch entry. */
+function mochiEntry(e) {
+  return `n=${encodeURIComponent(e.name)}&i=${encodeURIComponent(e.id)}&p=${encodeURIComponent(e.signed)}`;
+}
+
+/** Loads waiting for this task's batch. */
+let mochiQueue = null;
+
+/**
+ * Loads an island in a batch with the others that start loading in the same task (all of a
+ * page's eager islands; the visible ones that scroll into view together). Resolves like
+ * mochiAttempt, or to `{fallback: true}` when the batch itself failed, so the island asks
+ * alone (not counted as a retry).
+ */
+function mochiBatchLoad(el, name, signed, signal) {
+  return new Promise((resolve) => {
+    if (!mochiQueue) {
+      mochiQueue = [];
+      setTimeout(mochiFlush, 0);
+    }
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    mochiQueue.push({ name, signed, id: el.getAttribute('island-id') || '', signal, settle });
+  });
+}
+
+/** Sends the queued loads, split as mochi's `batch::preload_urls` splits them. */
+function mochiFlush() {
+  const queue = mochiQueue.filter((e) => !e.signal.aborted);
+  mochiQueue = null;
+  const base = new URL('batch', MOCHI_BASE).pathname.length;
+  let chunk = [];
+  let len = base;
+  const send = () => {
+    if (chunk.length === 1) {
+      const [e] = chunk;
+      const url = new URL(`island/${encodeURIComponent(e.name)}`, MOCHI_BASE);
+      url.search = `?p=${encodeURIComponent(e.signed)}&i=${encodeURIComponent(e.id)}`;
+      mochiAttempt(url, mochiGetInit(e.signal)).then(e.settle);
+    } else if (chunk.length > 1) {
+      mochiBatchRequest(chunk);
+    }
+    chunk = [];
+    len = base;
+  };
+  for (const e of queue) {
+    const add = 1 + mochiEntry(e).length;
+    if (chunk.length && (len + add > MOCHI_MAX_BATCH_URL || chunk.length === MOCHI_MAX_BATCH)) send();
+    chunk.push(e);
+    len += add;
+  }
+  send();
+}
+
+/** GET {prefix}/batch; settles each entry as its part arrives: `{index} {status} {length}\n{body}`. */
+async function mochiBatchRequest(entries) {
+  const url = new URL('batch', MOCHI_BASE);
+  url.search = `?${entries.map(mochiEntry).join('&')}`;
+  const abort = new AbortController();
+  let open = entries.length;
+  for (const e of entries) {
+    e.signal.addEventListener('abort', () => {
+      e.settle({ status: 0, error: 'aborted' });
+      if (--open === 0) abort.abort();
+    }, { once: true });
+  }
+  try {
+    const res = await fetch(url, mochiGetInit(abort.signal));
+    const type = (res.headers.get('content-type') || '').split(';')[0].trim().toLowerCase();
+    if (res.status === 200 && type === MOCHI_BATCH_TYPE && res.body) {
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buf = new Uint8Array(0);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (value) {
+          const joined = new Uint8Array(buf.length + value.length);
+          joined.set(buf);
+          joined.set(value, buf.length);
+          buf = joined;
+        }
+        for (;;) {
+          const nl = buf.indexOf(10);
+          if (nl < 0) break;
+          const [index, status, length] = decoder.decode(buf.subarray(0, nl)).split(' ').map(Number);
+          const entry = entries[index];
+          if (!entry || !(status >= 100) || !(length >= 0)) throw new Error('malformed batch answer');
+          if (buf.length < nl + 1 + length) break;
+          const body = decoder.decode(buf.subarray(nl + 1, nl + 1 + length));
+          buf = buf.subarray(nl + 1 + length);
+          if (status === 200) entry.settle({ status, html: body });
+          else entry.settle({ status, error: `HTTP ${status}`, final: status < 500 });
+        }
+        if (done) break;
+      }
+    }
+  } catch (_) {
+    // A network error, or a cut-off answer: what is unsettled asks alone.
+  }
+  for (const e of entries) e.settle({ fallback: true });
+}
+
 /**
  * Fetches a server island's HTML, retrying network errors and 5xx with
  * backoff. Resolves to `{status, html}`, `{status, error}` (final failure)
@@ -162,8 +324,9 @@ function mochiSwap(el, html) {
 async function mochiFetchIsland(el, name, signed, signal) {
   const url = new URL(`island/${encodeURIComponent(name)}`, MOCHI_BASE);
   const params = `p=${encodeURIComponent(signed)}&i=${encodeURIComponent(el.getAttribute('island-id') || '')}`;
-  const init = { credentials: 'same-origin', headers: { Accept: 'text/html' }, signal };
-  if (el.getAttribute('transport') === 'post') {
+  const init = mochiGetInit(signal);
+  const transport = el.getAttribute('transport');
+  if (transport === 'post') {
     // Large props: the same token in the body, where no URL limit applies.
     init.method = 'POST';
     init.headers['Content-Type'] = 'application/x-www-form-urlencoded';
@@ -172,29 +335,19 @@ async function mochiFetchIsland(el, name, signed, signal) {
     url.search = `?${params}`;
   }
   const retries = mochiRetries(el);
+  let batched = transport === null;
   for (let attempt = 0; ; attempt++) {
-    let failure;
-    try {
-      const res = await fetch(url, init);
-      if (res.status === 200 && mochiIsHtml(res)) return { status: 200, html: await res.text() };
-      if (res.status < 500) {
-        // 4xx (and any other non-swappable answer) is final: retrying the
-        // same signed request cannot change it.
-        const why = res.status === 200 ? `unexpected content type ${res.headers.get('content-type')}` : `HTTP ${res.status}`;
-        return { status: res.status, error: why };
-      }
-      failure = { status: res.status, error: `HTTP ${res.status}` };
-    } catch (e) {
-      failure = { status: 0, error: e };
-    }
+    let outcome = batched ? await mochiBatchLoad(el, name, signed, signal) : await mochiAttempt(url, init);
+    if (outcome.fallback) outcome = await mochiAttempt(url, init);
+    batched = false;
+    if (outcome.html !== undefined || outcome.final) return outcome;
     if (signal.aborted) return { aborted: true };
-    if (attempt >= retries) return failure;
+    if (attempt >= retries) return outcome;
     await mochiSleep(mochiBackoff(attempt), signal);
     if (signal.aborted) return { aborted: true };
   }
 }
 
-/** Find the props block, looking in the element's tree (document or shadow root). */
 /**
  * Find the props block `ref` for `el`: the nearest block with that id
  * before the island in its tree (document or shadow root), so a fragment or
@@ -282,12 +435,31 @@ function mochiDefineElements() {
     #stopWait;
     /** Aborting it removes the reload-on listeners and stops polling. */
     #live;
+    /** Waiting for the document to be parsed up to it. */
+    #parsing = false;
 
     connectedCallback() {
       mochiServerIslands.add(this);
       this.#watch();
       const inFlight = this.#flight && !this.#abort?.signal.aborted;
-      if (this.#settled || inFlight || this.#stopWait) return;
+      if (this.#settled || inFlight || this.#stopWait || this.#parsing) return;
+      if (this.hasAttribute('stream')) {
+        // Its HTML is on its way in this document; a <mochi-swap> brings it.
+        mochiSetState(this, 'streaming');
+        mochiStreaming.add(this);
+        if (mochiStreamOver) queueMicrotask(() => this.mochiStreamMissed());
+        return;
+      }
+      this.#parsing = true;
+      mochiWhenParsed(() => {
+        this.#parsing = false;
+        if (this.isConnected) this.#begin();
+      });
+    }
+
+    /** Loads now, or once in view (defer-on=visible). */
+    #begin() {
+      if (this.#settled || this.#flight || this.#stopWait) return;
       if (this.getAttribute('defer-on') === 'visible') {
         mochiSetState(this, 'waiting');
         this.#stopWait = mochiWhenVisible(this, () => {
@@ -297,6 +469,44 @@ function mochiDefineElements() {
       } else {
         this.#run(false);
       }
+    }
+
+    /** A streamed part arrived: `content` (a template's) is the island's HTML. */
+    mochiStreamed(content) {
+      if (!this.#streamSettle()) return;
+      this.#settled = true;
+      this.replaceChildren(content);
+      mochiSetState(this, 'loaded');
+      mochiEmit(this, 'mochi:island-load', { ...mochiIdent(this), status: 200, reload: false, stream: true });
+    }
+
+    /** The stream gave up on the island (its deadline), or ended without it: fetch it. */
+    mochiStreamMissed() {
+      if (!this.#streamSettle()) return;
+      if (this.isConnected) this.#begin();
+    }
+
+    /** The island failed or panicked while streaming: like a final failure of its first load. */
+    mochiStreamFailed() {
+      if (!this.#streamSettle()) return;
+      this.#failFirst(500, 'streamed render failed');
+    }
+
+    /** Leaves the streaming state; false if it had already been left. */
+    #streamSettle() {
+      if (!this.hasAttribute('stream') || this.#settled) return false;
+      this.removeAttribute('stream');
+      mochiStreaming.delete(this);
+      return true;
+    }
+
+    /** The first load failed for good: the error fallback, if any, replaces the fallback. */
+    #failFirst(status, error) {
+      const template = this.querySelector(':scope > template[mochi-error-fallback]');
+      if (template) this.replaceChildren(template.content);
+      this.#settled = true;
+      mochiFail(this, status, error, false);
+      return false;
     }
 
     disconnectedCallback() {
@@ -348,11 +558,7 @@ function mochiDefineElements() {
       const name = this.getAttribute('component-name');
       const signed = this.getAttribute('signed-props');
       const fail = (status, error) => {
-        if (!isReload) {
-          // The first load failed for good: the error fallback, if any, replaces the fallback.
-          const template = this.querySelector(':scope > template[mochi-error-fallback]');
-          if (template) this.replaceChildren(template.content);
-        }
+        if (!isReload) return this.#failFirst(status, error);
         this.#settled = true;
         mochiFail(this, status, error, isReload);
         return false;
@@ -384,7 +590,7 @@ function mochiDefineElements() {
         this.#settled = true;
         mochiSwap(this, outcome.html);
         mochiSetState(this, 'loaded');
-        mochiEmit(this, 'mochi:island-load', { ...mochiIdent(this), status: outcome.status, reload: isReload });
+        mochiEmit(this, 'mochi:island-load', { ...mochiIdent(this), status: outcome.status, reload: isReload, stream: false });
         return true;
       }
       return fail(outcome.status, outcome.error);
@@ -426,6 +632,18 @@ function mochiDefineElements() {
         this.#cancel = undefined;
         mochiHydrate(this);
       };
+      // Its children must be parsed before its module sees them.
+      const parsing = () => {};
+      this.#cancel = parsing;
+      mochiWhenParsed(() => {
+        // Removed meanwhile: a reconnect waits anew.
+        if (this.#cancel !== parsing) return;
+        this.#cancel = undefined;
+        this.#trigger(start);
+      });
+    }
+
+    #trigger(start) {
       const on = this.getAttribute('hydrate-on') || 'load';
       switch (on) {
         case 'load':
@@ -455,8 +673,44 @@ function mochiDefineElements() {
     }
   }
 
+  /** Moves a streamed part (the <template mochi-part> before it) into its island. */
+  class MochiSwap extends HTMLElement {
+    connectedCallback() {
+      const id = this.getAttribute('island-id') || '';
+      const before = this.previousElementSibling;
+      const part = before?.localName === 'template' && before.getAttribute('mochi-part') === id ? before : null;
+      const island = document.querySelector(`mochi-server-island[island-id="${CSS.escape(id)}"][stream]`);
+      if (island && typeof island.mochiStreamed === 'function') {
+        if (this.hasAttribute('failed')) island.mochiStreamFailed();
+        else if (part && !this.hasAttribute('fetch')) island.mochiStreamed(part.content);
+        else island.mochiStreamMissed();
+      }
+      part?.remove();
+      this.remove();
+    }
+  }
+
+  /** Written after a streamed page's own HTML: everything before it is parsed. */
+  class MochiStreamStart extends HTMLElement {
+    connectedCallback() {
+      mochiParseDone();
+      this.remove();
+    }
+  }
+
+  if (document.readyState === 'loading') {
+    mochiParsed = false;
+    mochiStreamOver = false;
+    document.addEventListener('DOMContentLoaded', () => {
+      mochiParseDone();
+      mochiStreamEnded();
+    }, { once: true });
+  }
+  // In this order: islands are upgraded before the parts that settle them.
   if (!customElements.get('mochi-server-island')) customElements.define('mochi-server-island', MochiServerIsland);
   if (!customElements.get('mochi-island')) customElements.define('mochi-island', MochiIsland);
+  if (!customElements.get('mochi-swap')) customElements.define('mochi-swap', MochiSwap);
+  if (!customElements.get('mochi-stream-start')) customElements.define('mochi-stream-start', MochiStreamStart);
 
   document.addEventListener('mochi:reload', (e) => {
     const name = e.detail?.name;

@@ -160,8 +160,9 @@ pub(crate) fn preload_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/test/preload", web::get().to(preload_page));
 }
 
-/// The page's eager islands are preloaded from its `Link` header and the
-/// runtime's fetch takes the preloaded answer: one request per island. The
+/// The page's eager islands are preloaded from its `Link` header, as the
+/// one batch the runtime asks for, and the runtime's fetch takes the
+/// preloaded answer: one request for both, each island rendered once. The
 /// below-the-fold island is not preloaded.
 pub(crate) async fn preload_from_headers(cx: &Ctx) -> TestResult {
     let k = format!("p{}", std::process::id());
@@ -174,14 +175,14 @@ pub(crate) async fn preload_from_headers(cx: &Ctx) -> TestResult {
     let initiators: Json = cx
         .eval(
             "performance.getEntriesByType('resource')\
-             .filter(e => e.name.includes('/_mochi/island/'))\
-             .map(e => [new URL(e.name).searchParams.get('i'), e.initiatorType])",
+             .filter(e => e.name.includes('/_mochi/island/') || e.name.includes('/_mochi/batch'))\
+             .map(e => [new URL(e.name).pathname, new URL(e.name).searchParams.getAll('i'), e.initiatorType])",
         )
         .await?;
     ensure_eq(
         initiators,
-        json!([["i0", "link"], ["i1", "link"]]),
-        "eager islands fetched by the preload, once each",
+        json!([["/_mochi/batch", ["i0", "i1"], "link"]]),
+        "eager islands fetched by the preload, in one batch, once",
     )?;
     let mut hits: Vec<String> = PRELOAD_HITS
         .lock()

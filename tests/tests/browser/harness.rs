@@ -31,12 +31,12 @@ const SKIP_MESSAGE: &str =
 
 /// Injected into every document before any page script (via DevTools, so
 /// the page's CSP does not apply to it). Records mochi events, CSP
-/// violations, `mochi-state` transitions, `fetch` calls and `alert` calls
-/// into `window.__mochiRec`.
+/// violations, `mochi-state` transitions, `fetch` calls (and the islands
+/// each asked for) and `alert` calls into `window.__mochiRec`.
 pub(crate) const RECORDER_JS: &str = r#"
 (() => {
   if (window.__mochiRec) return;
-  const rec = { events: [], states: [], csp: [], alerts: [], fetches: [] };
+  const rec = { events: [], states: [], csp: [], alerts: [], fetches: [], requests: [] };
   Object.defineProperty(window, '__mochiRec', { value: rec });
   for (const type of ['mochi:island-load', 'mochi:island-error', 'mochi:island-hydrate']) {
     document.addEventListener(type, (e) => {
@@ -69,13 +69,47 @@ pub(crate) const RECORDER_JS: &str = r#"
     rec.csp.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
   }, true);
   window.alert = (m) => { rec.alerts.push(String(m)); };
-  // Every fetch() the page makes (Resource Timing skips error answers).
+  // Every fetch() the page makes (Resource Timing skips error answers), in
+  // `requests`; in `fetches`, one entry per island asked for: a batch
+  // request counts once for each island in it, as if asked alone, with the
+  // status of that island's part (`aborted` on the request: its body was
+  // cut off).
   const realFetch = window.fetch;
   window.fetch = function (input, init) {
-    const entry = { url: String(input instanceof Request ? input.url : input), status: null };
-    rec.fetches.push(entry);
+    const url = String(input instanceof Request ? input.url : input);
     const p = realFetch.apply(this, arguments);
-    p.then((r) => { entry.status = r.status; }, () => { entry.status = 0; });
+    const request = { url, status: null };
+    rec.requests.push(request);
+    p.then((r) => { request.status = r.status; }, () => { request.status = 0; });
+    const u = new URL(url, location.href);
+    if (!u.pathname.endsWith('/batch')) {
+      const entry = { url, status: null };
+      rec.fetches.push(entry);
+      p.then((r) => { entry.status = r.status; }, () => { entry.status = 0; });
+      return p;
+    }
+    const q = u.searchParams;
+    const [names, ids, tokens] = [q.getAll('n'), q.getAll('i'), q.getAll('p')];
+    const base = u.origin + u.pathname.replace(/batch$/, 'island/');
+    const entries = names.map((n, k) => ({ url: `${base}${n}?p=${tokens[k]}&i=${ids[k]}`, status: null, batch: true }));
+    rec.fetches.push(...entries);
+    p.then(async (r) => {
+      if (r.status !== 200) { for (const e of entries) e.status = r.status; return; }
+      let bytes;
+      try {
+        bytes = new Uint8Array(await r.clone().arrayBuffer());
+      } catch (_) {
+        request.aborted = true;
+        return;
+      }
+      const decoder = new TextDecoder();
+      while (bytes.length) {
+        const nl = bytes.indexOf(10);
+        const [index, status, length] = decoder.decode(bytes.subarray(0, nl)).split(' ').map(Number);
+        if (entries[index]) entries[index].status = status;
+        bytes = bytes.subarray(nl + 1 + length);
+      }
+    }, () => { for (const e of entries) e.status = 0; }).catch(() => {});
     return p;
   };
 })();

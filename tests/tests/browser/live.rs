@@ -87,8 +87,10 @@ fn live_count(key: String, fail_first: u32) -> Result<Markup, String> {
 }
 
 /// Answers after `ms`; says how many of its requests were ever in flight
-/// at once.
-#[mochi::island(defer)]
+/// at once. Its own GET, never in a batch, so removing one element aborts
+/// that element's request (batch-mates are dropped from their batch
+/// instead: see `batch_one_request`).
+#[mochi::island(defer, cache = "private, no-store")]
 async fn live_slow(key: String, ms: u64) -> Markup {
     let n = hit(&key);
     let flight = InFlight::enter(&key);
@@ -172,10 +174,12 @@ async fn poll_page(q: web::Query<K>) -> HttpResponse {
             div.poll {
                 (live_count(format!("{k}-poll"), 0).refresh_every(Duration::from_secs(1)))
             }
-            // Asks for 10 ms: the client holds it to its 1 s floor.
+            // Asks for 10 ms: the client holds it to its 1 s floor. Its
+            // own GET: batched with the other, the page's preload (of the
+            // other alone) would go unused and count a request more.
             div.fast {
                 (PreEscaped(format!(
-                    r#"<mochi-server-island component-name="LiveCount" island-id="poll-fast" signed-props="{token}" refresh-every="10">fast</mochi-server-island>"#
+                    r#"<mochi-server-island component-name="LiveCount" island-id="poll-fast" signed-props="{token}" refresh-every="10" transport="get">fast</mochi-server-island>"#
                 )))
             }
             div style="height: 5000px" {}
