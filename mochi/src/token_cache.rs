@@ -29,18 +29,24 @@ const ENTRIES: usize = 256;
 /// KiB per thread.
 const MAX_TOKEN: usize = 1024;
 
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 struct Tokens {
     /// The id of the keys the tokens were signed with.
     keys: u64,
-    /// `{name}\0{text}` → token. foldhash: the table is capped, so keys
-    /// chosen to collide cost no more than a scan of it.
-    tokens: HashMap<Box<str>, Arc<str>, foldhash::fast::RandomState>,
+    /// Island name → props text → token: keyed by exactly what is signed,
+    /// and looked up without copying the text. foldhash: the table is
+    /// capped, so keys chosen to collide cost no more than a scan of it.
+    tokens: Map<&'static str, Map<Box<str>, Arc<str>>>,
+    /// Tokens held, over every island.
+    len: usize,
 }
 
 thread_local! {
     static TOKENS: RefCell<Tokens> = RefCell::new(Tokens {
         keys: u64::MAX,
-        tokens: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+        tokens: Map::default(),
+        len: 0,
     });
 }
 
@@ -59,18 +65,15 @@ pub(crate) fn encode<P: Serialize + ?Sized>(def: &IslandDef, props: &P) -> Optio
 }
 
 /// The token for props `text` of island `def` under `keys`.
-pub(crate) fn token_for(keys: &Keys, def: &IslandDef, text: &str) -> Arc<str> {
-    let mut key = String::with_capacity(def.name.len() + 1 + text.len());
-    key.push_str(def.name);
-    key.push('\0');
-    key.push_str(text);
+pub(crate) fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
     let hit = TOKENS.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.keys != keys.id() {
             cache.tokens.clear();
+            cache.len = 0;
             cache.keys = keys.id();
         }
-        cache.tokens.get(key.as_str()).cloned()
+        cache.tokens.get(def.name)?.get(text).cloned()
     });
     if let Some(token) = hit {
         return token;
@@ -78,11 +81,15 @@ pub(crate) fn token_for(keys: &Keys, def: &IslandDef, text: &str) -> Arc<str> {
     let token: Arc<str> = sign(keys, def, text).into();
     if token.len() <= MAX_TOKEN {
         TOKENS.with(|cache| {
-            let tokens = &mut cache.borrow_mut().tokens;
-            if tokens.len() >= ENTRIES {
-                tokens.clear();
+            let cache = &mut *cache.borrow_mut();
+            if cache.len >= ENTRIES {
+                cache.tokens.clear();
+                cache.len = 0;
             }
-            tokens.insert(key.into(), token.clone());
+            let texts = cache.tokens.entry(def.name).or_default();
+            if texts.insert(text.into(), token.clone()).is_none() {
+                cache.len += 1;
+            }
         });
     }
     token
