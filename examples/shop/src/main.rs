@@ -42,10 +42,12 @@ async fn main() -> ExitCode {
         "shop on http://127.0.0.1:{port}/ ({:?} database)",
         db.backend()
     );
+    // A pool per worker (see `Db::for_worker`), so a graceful shutdown
+    // answers every request it accepted.
     let server = HttpServer::new(move || {
         App::new()
             .wrap(mochi.clone())
-            .configure(example_shop::app(db.clone()))
+            .configure(example_shop::app(db.for_worker()))
     })
     .bind(("127.0.0.1", port));
     let server = match server {
