@@ -429,7 +429,14 @@ impl Db {
                 .fetch_optional(&self.pool)
                 .await?;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = if self.backend == Backend::Sqlite {
+            // Writer from the start: a deferred transaction that has read
+            // fails at once ("database is locked") when it comes to write
+            // after another instance wrote, instead of waiting.
+            self.pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            self.pool.begin().await?
+        };
         if self.backend == Backend::Postgres {
             // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in
             // PostgreSQL's catalog: one instance at a time, until commit.
