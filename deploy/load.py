@@ -253,13 +253,16 @@ def check_page(stats, path, status, headers, body):
     return True
 
 
-def fetch_island(stats, phases, client, name, url, cookie):
+def fetch_island(stats, phases, client, name, url, cookie, raise_errors=False):
     """One island load as the runtime does it; counted in the phase it
-    started in. Returns the HTML, or None if the load failed."""
+    started in. Returns the HTML, or None if the load failed. With
+    `raise_errors`, a connection error is the caller's to judge."""
     phase = phases.current()
     try:
         status, headers, body, elapsed = client.request("GET", url, {"Cookie": cookie})
     except (http.client.HTTPException, OSError) as e:
+        if raise_errors:
+            raise
         stats.count(phase, "island failed")
         stats.fail(f"island {name} ({phase}): {e!r}")
         return None
@@ -305,8 +308,10 @@ def browse(stats, phases, nginx, cookie, deadline, seed):
             fetch_island(stats, phases, client, name, url, cookie)
 
 
-def cart_island_count(stats, phases, client, cookie):
-    """The count the CartCount island shows, reached as the browser does."""
+def cart_island_count(stats, phases, client, cookie, raise_errors=False):
+    """The count the CartCount island shows, reached as the browser does.
+    Connection errors are raised (the page's always, the island's with
+    `raise_errors`)."""
     status, headers, page, _ = client.request("GET", "/", {"Cookie": cookie})
     if status != 200:
         stats.fail(f"/ for the cart island: status {status}")
@@ -315,7 +320,7 @@ def cart_island_count(stats, phases, client, cookie):
     if url is None:
         stats.fail("no CartCount island on /")
         return None
-    body = fetch_island(stats, phases, client, "CartCount", url, cookie)
+    body = fetch_island(stats, phases, client, "CartCount", url, cookie, raise_errors)
     m = re.search(r">(\d+) items?<", body or "")
     return int(m.group(1)) if m else None
 
@@ -377,19 +382,25 @@ def shop(stats, phases, nginx, instances, cookie, deadline, result):
                 stats.fail(f"cart change via {instances[i]}: {answer}, expected count "
                            f"{expected}, quantity {lines[product]}")
         if n % 5 == 0:
-            shown = cart_island_count(stats, phases, via_nginx, cookie)
+            try:
+                shown = cart_island_count(stats, phases, via_nginx, cookie)
+            except (http.client.HTTPException, OSError) as e:
+                shown = repr(e)
             if shown != expected:
                 stats.fail(f"cart island through nginx shows {shown}, expected {expected}")
             j = (i + 1) % len(direct)
             restarts = phases.restarts_of(j)
             if not phases.is_down(j):
+                # Straight to an instance, which the script may stop
+                # between the page and its island.
                 try:
-                    shown = cart_island_count(stats, phases, direct[j], cookie)
+                    shown = cart_island_count(stats, phases, direct[j], cookie, True)
                     if shown != expected:
                         stats.fail(f"cart island on {instances[j]} shows {shown}, "
                                    f"expected {expected}")
                 except (http.client.HTTPException, OSError) as e:
                     if not phases.restarting(j, restarts):
+                        stats.count(phases.current(), "island failed")
                         stats.fail(f"cart island on {instances[j]}: {e!r}")
         time.sleep(0.05)
     result["expected"] = expected
