@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 INSTANCES=${INSTANCES:-3}
-LOAD_SECONDS=${LOAD_SECONDS:-120} # the cap (load.py caps it at 120 too); the load ends with the rotation
+LOAD_SECONDS=${LOAD_SECONDS:-120} # a cap (load.py: 120 at most); the load ends with the rotation
 # Debian's newest PostgreSQL (15 on bookworm).
 PG_BIN=${PG_BIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
