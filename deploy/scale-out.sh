@@ -84,7 +84,7 @@ else
 fi
 
 SHOP_PID=()  # the shop instances' current pids, by index
-PIDS=()      # everything else started here: nginx, chromedriver, load.py
+PIDS=()      # everything else started here: nginx, chromedriver, load.py while it runs
 cleanup() {
   local rc=$?
   set +e
@@ -224,6 +224,7 @@ python3 deploy/load.py --nginx "http://127.0.0.1:$NGINX_PORT" --instances "$BASE
   --seconds "$LOAD_SECONDS" --access-log "$RUN/logs/access.log" \
   --phases "$PHASES" --ready "$RUN/load-ready" "${BROWSER_ARGS[@]}" &
 LOAD_PID=$!
+PIDS_BEFORE_LOAD=("${PIDS[@]}")
 PIDS+=("$LOAD_PID")
 for _ in $(seq 600); do
   [ -f "$RUN/load-ready" ] && break
@@ -263,6 +264,7 @@ event stop
 
 status=0
 wait "$LOAD_PID" || status=$?
+PIDS=("${PIDS_BEFORE_LOAD[@]}") # reaped: its pid is no longer ours to kill
 RUN_TIME=$((SECONDS - T0))
 
 if grep -qiE "panicked|error" "$RUN"/logs/shop-*.log; then
