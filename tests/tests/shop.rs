@@ -574,6 +574,26 @@ async fn a_database_file_is_created_seeded_once_and_shared() {
     assert_eq!(again.cart_count(&session).await.unwrap(), 2);
 }
 
+/// The shop's binary gives each actix worker a pool of its own
+/// (`Db::for_worker`): the same database, whichever pool asks.
+#[actix_web::test]
+async fn a_worker_pool_is_the_same_database() {
+    let file = TempDb::new("workers");
+    let mut dbs = databases().await;
+    dbs.push(Db::connect(file.path()).await.unwrap());
+    for db in dbs {
+        let (a, b) = (db.for_worker(), db.for_worker());
+        let (token, session) = a.create_session(Some("ada")).await.unwrap();
+        assert_eq!(b.add_to_cart(&session, 3, 2).await.unwrap(), Some(2));
+        let seen = db
+            .session(token.as_str())
+            .await
+            .unwrap()
+            .expect("the session");
+        assert_eq!(db.cart_count(&seen).await.unwrap(), 2, "{:?}", db.backend());
+    }
+}
+
 #[actix_web::test]
 async fn bad_database_settings_say_how_to_fix_them() {
     let err = Db::connect("mysql://root:hunter2@db.test/shop")

@@ -42,6 +42,8 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// `sqlite::memory:`: one connection, the whole database.
+    in_memory: bool,
 }
 
 /// Why the database could not be opened; each message says how to fix it.
@@ -314,6 +316,13 @@ fn normalize_url(given: &str) -> Result<(String, Backend), DbError> {
     }
 }
 
+/// The pool settings for a SQLite file or PostgreSQL.
+fn file_or_server_pool() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(CONNECT_TIMEOUT)
+}
+
 impl Db {
     /// `DATABASE_URL`, or `./mochi-shop.db` when it is unset.
     pub async fn from_env() -> Result<Db, DbError> {
@@ -342,8 +351,9 @@ impl Db {
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
+                .acquire_timeout(CONNECT_TIMEOUT)
         } else {
-            AnyPoolOptions::new().max_connections(8)
+            file_or_server_pool()
         };
         let connect_error = |source| DbError::Connect {
             url: redacted(&url),
@@ -365,12 +375,12 @@ impl Db {
                 .map_err(connect_error)?;
             let _ = probe.close().await;
         }
-        let pool = options
-            .acquire_timeout(CONNECT_TIMEOUT)
-            .connect(&url)
-            .await
-            .map_err(connect_error)?;
-        let db = Db { pool, backend };
+        let pool = options.connect(&url).await.map_err(connect_error)?;
+        let db = Db {
+            pool,
+            backend,
+            in_memory,
+        };
         db.set_up(in_memory)
             .await
             .map_err(|source| DbError::Schema {
@@ -378,6 +388,25 @@ impl Db {
                 source,
             })?;
         Ok(db)
+    }
+
+    /// A pool of its own on the same database, for one actix worker; it
+    /// opens connections as they are needed. Each actix worker runs its own
+    /// tokio runtime, and a PostgreSQL connection only works while the
+    /// runtime that opened it runs: with one pool for all workers, the
+    /// worker that stops first in a graceful shutdown (an idle one) breaks
+    /// the connections it opened under requests the others are still
+    /// answering. An in-memory database is its one connection, so that
+    /// pool is shared as it is.
+    pub fn for_worker(&self) -> Db {
+        if self.in_memory {
+            return self.clone();
+        }
+        let options = self.pool.connect_options().as_ref().clone();
+        Db {
+            pool: file_or_server_pool().connect_lazy_with(options),
+            ..self.clone()
+        }
     }
 
     /// Which database this is.
@@ -400,7 +429,14 @@ impl Db {
                 .fetch_optional(&self.pool)
                 .await?;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = if self.backend == Backend::Sqlite {
+            // Writer from the start: a deferred transaction that has read
+            // fails at once ("database is locked") when it comes to write
+            // after another instance wrote, instead of waiting.
+            self.pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            self.pool.begin().await?
+        };
         if self.backend == Backend::Postgres {
             // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in
             // PostgreSQL's catalog: one instance at a time, until commit.

@@ -42,13 +42,15 @@ async fn main() -> ExitCode {
         "shop on http://127.0.0.1:{port}/ ({:?} database)",
         db.backend()
     );
+    // A pool per worker (see `Db::for_worker`), so a graceful shutdown
+    // answers every request it accepted.
     let server = HttpServer::new(move || {
         App::new()
             .wrap(mochi.clone())
             // Outside mochi, so its runtime and answers are compressed too;
             // streamed pages still arrive part by part.
             .wrap(actix_web::middleware::Compress::default())
-            .configure(example_shop::app(db.clone()))
+            .configure(example_shop::app(db.for_worker()))
     })
     .bind(("127.0.0.1", port));
     let server = match server {
