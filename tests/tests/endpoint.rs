@@ -202,6 +202,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::Data::new(Pool("pool-1")))
         .app_data(Settings { region: "eu-west" })
         .route("/page", web::get().to(page))
+        .route("/eager", web::get().to(eager_page))
         .route("/ctx", web::get().to(context_page));
 }
 
@@ -1492,24 +1493,6 @@ async fn eager_page() -> HttpResponse {
         .body(body.into_string())
 }
 
-async fn send_eager(mochi: &Mochi) -> Answer {
-    let app = test::init_service(
-        App::new()
-            .wrap(mochi.clone())
-            .route("/eager", web::get().to(eager_page)),
-    )
-    .await;
-    let res = test::call_service(&app, TestRequest::get().uri("/eager").to_request()).await;
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
 fn links(answer: &Answer) -> Vec<String> {
     answer
         .headers
@@ -1522,7 +1505,7 @@ fn links(answer: &Answer) -> Vec<String> {
 async fn a_page_preloads_the_batch_its_runtime_will_fetch() {
     let key = Key::generate();
     let mochi = mochi_with(&key);
-    let page = send_eager(&mochi).await;
+    let page = get(&mochi, "/eager").await;
     page.expect(200, "eager page");
     let tokens: Vec<&str> = page
         .body
@@ -1561,10 +1544,10 @@ async fn a_page_preloads_the_batch_its_runtime_will_fetch() {
         .batch_islands(false)
         .build()
         .unwrap();
-    let page = send_eager(&unbatched).await;
+    let page = get(&unbatched, "/eager").await;
     assert_eq!(links(&page).len(), 3, "one preload per eager island");
     assert_eq!(page.body.matches(r#" transport="get""#).count(), 4);
 
     let quiet = Mochi::builder(key).preload_islands(false).build().unwrap();
-    assert!(links(&send_eager(&quiet).await).is_empty());
+    assert!(links(&get(&quiet, "/eager").await).is_empty());
 }
