@@ -1,6 +1,7 @@
-//! Serves the soak app: `cargo run --release -p example-soak`, then
-//! `python3 bench/soak.py --no-build --port 8080` loads it (or let
-//! `python3 bench/soak.py` build and start it itself). See `RELIABILITY.md`.
+//! Serves the soak app: `cargo run --release -p example-soak`, then open
+//! <http://127.0.0.1:8080/> and <http://127.0.0.1:8080/faults>. The soak,
+//! `python3 bench/soak.py`, builds and starts its own instance (see
+//! `RELIABILITY.md`).
 //!
 //! `PORT` picks the port (default 8080), `MOCHI_KEY` the signing key and
 //! `WORKERS` the number of actix workers (default: one per usable core).
