@@ -8,7 +8,9 @@
 # fuzz/seeds/<target> plus what earlier runs found in fuzz/corpus/<target>
 # (gitignored; new inputs go there, never into the seeds). Exits non-zero
 # if any target crashes, panics, times out or runs out of memory, after
-# printing the input that did it (under fuzz/artifacts/<target>/).
+# printing the input that did it: its file under fuzz/artifacts/<target>/
+# and its bytes in base64 (`echo … | base64 -d > crash` gets the file back
+# from a CI log).
 #
 # Turning a finding into a regression test:
 #   1. Reproduce: cargo +nightly fuzz run <target> fuzz/artifacts/<target>/crash-…
@@ -36,16 +38,23 @@ for target in "${targets[@]}"; do
     corpus="fuzz/corpus/$target"
     artifacts="fuzz/artifacts/$target"
     mkdir -p "$corpus" "$artifacts"
-    before="$(ls -1 "$artifacts")"
+    marker="$(mktemp)"
     echo "== $target: ${seconds}s"
     if ! cargo +nightly fuzz run --debug-assertions "$target" "$corpus" "fuzz/seeds/$target" -- \
         -max_total_time="$seconds" -timeout=10 -print_final_stats=1; then
         failed+=("$target")
-        new="$(comm -13 <(echo "$before") <(ls -1 "$artifacts"))"
-        for file in $new; do
-            echo "FUZZ FAILURE in $target: $artifacts/$file" >&2
-        done
+        # The input, in full, in the log too: a CI machine's files are gone
+        # once the job ends. `base64 -d` turns it back into the file.
+        found=0
+        while read -r file; do
+            found=1
+            echo "FUZZ FAILURE in $target: $file ($(wc -c <"$file") bytes), base64:" >&2
+            base64 -w 0 "$file" >&2
+            echo >&2
+        done < <(find "$artifacts" -type f -newer "$marker")
+        ((found)) || echo "FUZZ FAILURE in $target: no new input under $artifacts (see above)" >&2
     fi
+    rm -f "$marker"
 done
 
 if ((${#failed[@]})); then
