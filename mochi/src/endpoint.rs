@@ -18,6 +18,7 @@ use crate::context::{self, Reads, RenderContext, SharedRequest};
 use crate::error::IslandError;
 use crate::registry::{self, IslandDef, Registry};
 use crate::signing::TokenError;
+use crate::warn_once::error_limited;
 
 pub(crate) const NO_STORE: &str = "no-store";
 pub(crate) const PRIVATE: &str = "private, no-store";
@@ -287,19 +288,26 @@ pub(crate) async fn answer(
             Err(Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why)))
         }
         Ok(Rendered::Failed(e)) => {
-            log::error!("mochi: island `{}` failed: {e}", def.name);
-            let why = Some(e.to_string());
+            let why = e.to_string();
+            error_limited("failed", def.name, || {
+                format!("mochi: island `{}` failed: {why}", def.name)
+            });
+            let why = Some(why);
             Err(Refusal(internal, "internal server error", why))
         }
         Ok(Rendered::Panicked) => {
-            log::error!("mochi: island `{}` panicked", def.name);
+            error_limited("panicked", def.name, || {
+                format!("mochi: island `{}` panicked", def.name)
+            });
             Err(Refusal(internal, "internal server error", None))
         }
         Err(_) => {
-            log::error!(
-                "mochi: island `{}` passed its {deadline:?} deadline; its render was dropped",
-                def.name
-            );
+            error_limited("deadline", def.name, || {
+                format!(
+                    "mochi: island `{}` passed its {deadline:?} deadline; its render was dropped",
+                    def.name
+                )
+            });
             Err(Refusal(
                 StatusCode::GATEWAY_TIMEOUT,
                 "gateway timeout",

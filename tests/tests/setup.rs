@@ -180,3 +180,26 @@ async fn a_request_flood_logs_each_warning_once() {
     let warnings = records_with("island `Flood`");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
 }
+
+/// Fails on every request.
+#[mochi::island(defer)]
+fn flood_failing(n: u32) -> Result<Markup, String> {
+    Err(format!("failing on purpose ({n})"))
+}
+
+#[actix_web::test]
+async fn a_flood_of_failing_island_requests_logs_a_line_per_interval() {
+    install();
+    let mochi = mochi();
+    let app = actix_test::init_service(App::new().wrap(mochi.clone())).await;
+    let token = mochi.render_page(|| flood_failing(1).signed_props().unwrap().to_owned());
+    for _ in 0..200 {
+        let uri = format!("/_mochi/island/FloodFailing?p={token}");
+        let res = actix_test::call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+        assert_eq!(res.status().as_u16(), 500);
+    }
+    // 200 failures within a few seconds: the first is logged, the rest are
+    // counted into the next line, due after the interval.
+    let errors = records_with("island `FloodFailing` failed");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
