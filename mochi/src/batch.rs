@@ -200,44 +200,62 @@ fn part(index: usize, answer: Result<Markup, Refusal>, config: &Config) -> Bytes
 /// module docs for the rule), for the page's preload `Link`s. `prefix` is
 /// where the page's assets are served.
 pub(crate) fn preload_urls(prefix: &str, preloads: &[Preload], max_len: usize) -> Vec<String> {
-    let single = |p: &Preload| format!("{prefix}/island/{}?p={}&i={}", p.name, p.token, p.id);
-    let mut urls = Vec::new();
-    let mut chunk: Vec<&Preload> = Vec::new();
     let base = prefix.len() + "/batch".len();
+    // Islands with a GET of their own first (the runtime does not hold
+    // them back), then the others, in order, cut into batches.
+    let (batched, own): (Vec<&Preload>, Vec<&Preload>) = preloads.iter().partition(|p| p.batched);
+    let mut urls: Vec<String> = own.iter().map(|p| single_url(prefix, p)).collect();
+    let mut start = 0;
     let mut len = base;
-    let flush = |chunk: &mut Vec<&Preload>, urls: &mut Vec<String>| match chunk.as_slice() {
-        [] => {}
-        [one] => urls.push(single(one)),
-        many => {
-            let mut url = format!("{prefix}/batch");
-            for (n, p) in many.iter().enumerate() {
-                url.push(if n == 0 { '?' } else { '&' });
-                url.push_str(&entry(p));
-            }
-            urls.push(url);
-        }
-    };
-    for preload in preloads {
-        if !preload.batched {
-            urls.push(single(preload));
-            continue;
-        }
-        let add = 1 + entry(preload).len();
-        if !chunk.is_empty() && (len + add > max_len || chunk.len() == MAX_BATCH) {
-            flush(&mut chunk, &mut urls);
-            chunk.clear();
+    for (n, p) in batched.iter().enumerate() {
+        let add = 1 + entry_len(p);
+        if n > start && (len + add > max_len || n - start == MAX_BATCH) {
+            urls.push(batch_url(prefix, &batched[start..n]));
+            start = n;
             len = base;
         }
-        chunk.push(preload);
         len += add;
     }
-    flush(&mut chunk, &mut urls);
+    if start < batched.len() {
+        urls.push(batch_url(prefix, &batched[start..]));
+    }
     urls
 }
 
-/// `n={Name}&i={id}&p={token}`: names, ids and tokens need no escaping.
-fn entry(p: &Preload) -> String {
-    format!("n={}&i={}&p={}", p.name, p.id, p.token)
+/// `{prefix}/island/{Name}?p={token}&i={id}`.
+fn single_url(prefix: &str, p: &Preload) -> String {
+    let parts = [prefix, "/island/", p.name, "?p=", &p.token, "&i=", &p.id];
+    concat(&parts)
+}
+
+/// `{prefix}/batch?n=…&i=…&p=…&…`, or the single island's URL for one.
+fn batch_url(prefix: &str, chunk: &[&Preload]) -> String {
+    if let [one] = chunk {
+        return single_url(prefix, one);
+    }
+    let len = prefix.len() + "/batch".len() + chunk.iter().map(|p| 1 + entry_len(p)).sum::<usize>();
+    let mut url = String::with_capacity(len);
+    url.push_str(prefix);
+    url.push_str("/batch");
+    for (n, p) in chunk.iter().enumerate() {
+        url.push(if n == 0 { '?' } else { '&' });
+        for part in ["n=", p.name, "&i=", &p.id, "&p=", &p.token] {
+            url.push_str(part);
+        }
+    }
+    url
+}
+
+/// The length of `n={Name}&i={id}&p={token}` (names, ids and tokens need
+/// no escaping).
+fn entry_len(p: &Preload) -> usize {
+    "n=&i=&p=".len() + p.name.len() + p.id.len() + p.token.len()
+}
+
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| out.push_str(p));
+    out
 }
 
 #[cfg(test)]

@@ -419,7 +419,11 @@ fn add_preload_links<B>(res: &mut ServiceResponse<B>, cx: &RenderContext) {
     let max_len = crate::config::MAX_BATCH_URL;
     let urls = crate::batch::preload_urls(&cx.asset_prefix(), &preloads, max_len);
     for url in urls.into_iter().take(MAX_PRELOAD_LINKS) {
-        let link = format!("<{url}>; rel=preload; as=fetch; crossorigin=anonymous");
+        const REL: &str = ">; rel=preload; as=fetch; crossorigin=anonymous";
+        let mut link = String::with_capacity(1 + url.len() + REL.len());
+        link.push('<');
+        link.push_str(&url);
+        link.push_str(REL);
         if let Ok(value) = HeaderValue::try_from(link) {
             res.headers_mut().append(header::LINK, value);
         }
