@@ -469,20 +469,30 @@ function report(o, pages, results) {
 
 // ---------------------------------------------------------------------------
 
+/** `measure`, once more if it fails (a visit can time out on a busy machine). */
+async function measureChecked(browser, o, p) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const m = await measure(browser, o, p.server, p.url);
+      if (m.islandCount < p.n) throw new Error(`${m.islandCount} of ${p.n} islands`);
+      if (m.failed) log(`warning: ${p.key}: ${m.failed} request(s) failed`);
+      return m;
+    } catch (e) {
+      if (attempt >= 2) throw new Error(`${p.key}: ${e.message ?? e}`);
+      log(`${p.key}: ${e.message ?? e}; once more`);
+    }
+  }
+}
+
 /** Warm-up, then `o.runs` rounds over every page, in rotated order. */
 async function runAll(browser, o, variants, bases) {
   const pages = [];
   for (const n of o.islands) {
     for (const v of variants) pages.push({ key: `${v.name} ${n}`, variant: v.name, n, url: bases[v.server] + v.path(n), server: v.server });
   }
-  const check = (p, m) => {
-    if (m.islandCount < p.n) throw new Error(`${p.key}: ${m.islandCount} of ${p.n} islands`);
-    if (m.failed) log(`warning: ${p.key}: ${m.failed} request(s) failed`);
-  };
   log(`${o.net}: warm-up, ${pages.length} pages`);
   for (const p of pages) {
-    const m = await measure(browser, o, p.server, p.url);
-    check(p, m);
+    const m = await measureChecked(browser, o, p);
     log(`  ${p.key}: ${m.ms.toFixed(0)} ms, ${m.islandRequests} island requests (${m.distinctIslandUrls} distinct), initiators ${m.initiators.join(' ') || '–'}`);
   }
   const results = [];
@@ -491,8 +501,7 @@ async function runAll(browser, o, variants, bases) {
     const order = [...pages.slice(shift), ...pages.slice(0, shift)];
     const line = [];
     for (const p of order) {
-      const m = await measure(browser, o, p.server, p.url);
-      check(p, m);
+      const m = await measureChecked(browser, o, p);
       results.push({ round, key: p.key, variant: p.variant, n: p.n, m });
       line.push(`${p.key} ${m.ms.toFixed(0)}`);
     }
