@@ -43,7 +43,7 @@
 //    `performance.now()`, which counts from navigation start, at the first
 //    DOM change that makes it so;
 // 6. from the DevTools Network events it counts the page's requests and
-//    island requests (mochi: `/_mochi/island/` and `/_mochi/batch`, Astro:
+//    island requests (mochi: `…/_mochi/island/` and `…/_mochi/batch`, Astro:
 //    `/_server-islands/`), when the first island request started, and the
 //    bytes received (`encodedDataLength` of `loadingFinished`: headers and
 //    body as they came over the wire);
@@ -70,9 +70,12 @@ const ASTRO = join(BENCH, 'astro-peer');
 // ---------------------------------------------------------------------------
 // What is measured.
 
-/** The servers. `island(url)`: whether a request is one of its island requests. */
+/**
+ * The servers. `island(url)`: whether a request is one of its island
+ * requests (mochi's under any scope, e.g. `/batched/_mochi/batch`).
+ */
 const SERVERS = {
-  mochi: { island: (u) => u.pathname.startsWith('/_mochi/island/') || u.pathname.startsWith('/_mochi/batch') },
+  mochi: { island: (u) => /\/_mochi\/(island\/|batch)/.test(u.pathname) },
   astro: { island: (u) => u.pathname.startsWith('/_server-islands/') },
 };
 
