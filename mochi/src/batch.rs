@@ -176,11 +176,9 @@ pub(crate) async fn handle(
     }
     let mut res = HttpResponse::Ok();
     res.insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
-        .insert_header((header::CACHE_CONTROL, endpoint::PRIVATE))
-        .insert_header(("x-robots-tag", "noindex"))
-        // Parts are written as islands finish: a buffering proxy would
-        // hold the fast ones back for the slow.
-        .insert_header(("x-accel-buffering", "no"));
+        .insert_header(endpoint::PRIVATE_ONLY)
+        .insert_header(endpoint::NOINDEX)
+        .insert_header(endpoint::UNBUFFERED);
     endpoint::not_sniffed_or_framed(&mut res);
     res.body(BodyStream::new(parts.map(Ok::<_, Infallible>)))
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::{FutureExt as _, StreamExt as _};
@@ -22,6 +22,27 @@ use crate::warn_once::error_limited;
 
 pub(crate) const NO_STORE: &str = "no-store";
 pub(crate) const PRIVATE: &str = "private, no-store";
+
+/// A header made at compile time: a `&str` pair is parsed, checked and
+/// copied into a new allocation on every insert.
+const fn pair(name: HeaderName, value: &'static str) -> (HeaderName, HeaderValue) {
+    (name, HeaderValue::from_static(value))
+}
+pub(crate) const HTML: (HeaderName, HeaderValue) =
+    pair(header::CONTENT_TYPE, "text/html; charset=utf-8");
+const TEXT: (HeaderName, HeaderValue) = pair(header::CONTENT_TYPE, "text/plain; charset=utf-8");
+pub(crate) const NOT_CACHED: (HeaderName, HeaderValue) = pair(header::CACHE_CONTROL, NO_STORE);
+pub(crate) const PRIVATE_ONLY: (HeaderName, HeaderValue) = pair(header::CACHE_CONTROL, PRIVATE);
+pub(crate) const NOINDEX: (HeaderName, HeaderValue) =
+    pair(HeaderName::from_static("x-robots-tag"), "noindex");
+/// Parts are written as they are ready: a buffering proxy would hold the
+/// fast ones back for the slow.
+pub(crate) const UNBUFFERED: (HeaderName, HeaderValue) =
+    pair(HeaderName::from_static("x-accel-buffering"), "no");
+const NOSNIFF: (HeaderName, HeaderValue) = pair(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+const FRAME_ANCESTORS: (HeaderName, HeaderValue) =
+    pair(header::CONTENT_SECURITY_POLICY, "frame-ancestors 'self'");
+const SAME_ORIGIN_FRAMES: (HeaderName, HeaderValue) = pair(header::X_FRAME_OPTIONS, "SAMEORIGIN");
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Island ids from the client become id prefixes: keep them short and plain.
 pub(crate) const MAX_ISLAND_ID: usize = 64;
@@ -81,7 +102,7 @@ fn javascript(source: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, IMMUTABLE))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header(NOSNIFF)
         .body(source)
 }
 
@@ -129,8 +150,7 @@ pub(crate) fn error(status: StatusCode, public: &'static str) -> HttpResponse {
 fn error_with(status: StatusCode, public: &'static str, detail: Option<String>) -> HttpResponse {
     let body = body_text(public, detail);
     let mut res = HttpResponse::build(status);
-    res.insert_header((header::CACHE_CONTROL, NO_STORE))
-        .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"));
+    res.insert_header(NOT_CACHED).insert_header(TEXT);
     not_sniffed_or_framed(&mut res);
     res.body(body)
 }
@@ -138,9 +158,9 @@ fn error_with(status: StatusCode, public: &'static str, detail: Option<String>) 
 /// Island answers are HTML meant for one page of this origin: never
 /// sniffed as something else, never framed by another site.
 pub(crate) fn not_sniffed_or_framed(res: &mut actix_web::HttpResponseBuilder) {
-    res.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'self'"))
-        .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"));
+    res.insert_header(NOSNIFF)
+        .insert_header(FRAME_ANCESTORS)
+        .insert_header(SAME_ORIGIN_FRAMES);
 }
 
 /// The query parameters the endpoint reads.
@@ -242,8 +262,7 @@ async fn island(
         Err(refusal) => return refusal.answer(&config),
     };
     let mut res = HttpResponse::Ok();
-    res.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header(("x-robots-tag", "noindex"));
+    res.insert_header(HTML).insert_header(NOINDEX);
     not_sniffed_or_framed(&mut res);
     cache_headers(&mut res, def, post, &request.reads());
     res.body(answer.0)
@@ -446,7 +465,7 @@ fn cache_headers(
     let cache = match def.cache_control {
         Some(cache) if !post => cache,
         _ => {
-            res.insert_header((header::CACHE_CONTROL, PRIVATE));
+            res.insert_header(PRIVATE_ONLY);
             return;
         }
     };
@@ -460,7 +479,7 @@ fn cache_headers(
                 def.name
             )
         });
-        res.insert_header((header::CACHE_CONTROL, PRIVATE));
+        res.insert_header(PRIVATE_ONLY);
         return;
     }
     res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)));

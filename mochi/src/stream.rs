@@ -138,12 +138,8 @@ fn private(res: &mut HttpResponse<()>, path: &str) {
         );
     }
     headers.remove(header::CONTENT_LENGTH);
-    // Parts are written as islands finish: a buffering proxy would hold
-    // the page back until the last.
-    headers.insert(
-        header::HeaderName::from_static("x-accel-buffering"),
-        HeaderValue::from_static("no"),
-    );
+    let (name, value) = endpoint::UNBUFFERED;
+    headers.insert(name, value);
 }
 
 /// The part that settles island `id`.
