@@ -17,7 +17,7 @@ use maud::{html, Markup};
 use serde_json::{json, Value as Json};
 
 use super::harness::{Ctx, TestResult};
-use super::{ensure, ensure_eq, page, sign_in, tamper};
+use super::{ensure, ensure_eq, page, probe, sign_in, tamper};
 
 /// Gates the browser has opened, by key.
 static OPEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -93,6 +93,24 @@ async fn stream_late(key: String) -> Markup {
     html! { p.late { "late " (key) } }
 }
 
+/// A deferred island inside a streamed one: fetched once its part is in.
+#[mochi::island(defer)]
+fn stream_leaf(key: String) -> Markup {
+    html! { span.leaf { "leaf " (key) } }
+}
+
+/// Streamed, holding a hydrated island and a deferred one: both must work
+/// from the moved part.
+#[mochi::island(defer)]
+fn stream_holder(key: String) -> Markup {
+    html! {
+        div.holder {
+            (probe(format!("{key}-held"), 9))
+            (stream_leaf(key).fallback(html! { "leaf…" }))
+        }
+    }
+}
+
 /// Panics while streaming.
 #[mochi::island(defer)]
 async fn stream_panics() -> Markup {
@@ -118,6 +136,7 @@ async fn stream_page(q: web::Query<Key>) -> HttpResponse {
             (stream_late(k.clone()).stream().fallback(html! { "late…" }))
             (stream_panics().stream().fallback(html! { "panics…" }))
             (stream_panics().stream().fallback(html! { "panics too…" }).error_fallback(html! { "could not load" }))
+            (stream_holder(k.clone()).stream().fallback(html! { "holder…" }))
         },
     )
 }
@@ -236,8 +255,8 @@ pub(crate) async fn stream_parts(cx: &Ctx) -> TestResult {
     let k = fresh("st");
     cx.goto(&format!("/test/stream?k={k}")).await?;
     cx.wait_for(
-        "gated, opener and late loaded",
-        "document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 3",
+        "gated, opener, late, holder and leaf loaded",
+        "document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 5",
     )
     .await?;
     ensure_eq(cx.text("p.gated").await?, format!("gated {k}"), "gated")?;
@@ -250,14 +269,32 @@ pub(crate) async fn stream_parts(cx: &Ctx) -> TestResult {
         .await?;
     ensure_eq(
         by_stream,
-        json!({ "Gated": true, "GateOpener": true, "StreamLate": false }),
+        json!({ "Gated": true, "GateOpener": true, "StreamHolder": true, "StreamLate": false, "StreamLeaf": false }),
         "which islands came from the stream",
     )?;
-    let requests = island_requests(cx).await?;
+    let mut requests = island_requests(cx).await?;
+    requests.sort();
     ensure(
-        requests.len() == 1 && requests[0].contains("/island/StreamLate?"),
-        || format!("only the late island was fetched: {requests:?}"),
+        requests.len() == 2
+            && requests[0].contains("/island/StreamLate?")
+            && requests[1].contains("/island/StreamLeaf?"),
+        || format!("only the late island and the held leaf were fetched: {requests:?}"),
     )?;
+    // The hydrated island inside the streamed part hydrated with its own
+    // props (its block travelled in the part).
+    cx.wait_state("div.holder mochi-island", "hydrated").await?;
+    let held: Json = cx
+        .eval(
+            "(() => { const el = document.querySelector('div.holder mochi-island'); \
+               return [el.getAttribute('island-id'), window.__probe[el.getAttribute('island-id')]?.props]; })()",
+        )
+        .await?;
+    ensure_eq(
+        held,
+        json!(["i5-i0", { "label": format!("{k}-held"), "n": 9 }]),
+        "the held island's id and props",
+    )?;
+    ensure_eq(cx.text("span.leaf").await?, format!("leaf {k}"), "leaf")?;
     cx.wait_for(
         "both panicking islands failed",
         "document.querySelectorAll('mochi-server-island[component-name=StreamPanics][mochi-state=error]').length === 2",
