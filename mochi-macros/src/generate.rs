@@ -84,13 +84,33 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
             Some(_) => quote!(__mochi_render(#(#fields),*).await),
             None => quote!(__mochi_render(#(#fields),*)),
         };
-        let render = quote!(#p::endpoint_future::<#ret, _>(async move { #call }));
+        let (sent, render) = if island.blocking {
+            // The props move to a thread of the blocking pool: each must be
+            // `Send`, checked at its own type. A prop that is not gets an
+            // error type here, so the closure carrying it is not blamed
+            // a second time.
+            let sent = island.params.iter().map(|param| {
+                let (name, ty) = (&param.name, &param.ty);
+                let checked = quote_spanned! {ty.span()=>
+                    <#ty as #p::BlockingIslandProp>::Checked
+                };
+                quote!(let #name: #checked = #name;)
+            });
+            let render = quote! {
+                #p::blocking_future::<#ret, _>(move || __mochi_render(#(#fields),*))
+            };
+            (quote!(#(#sent)*), render)
+        } else {
+            let render = quote!(#p::endpoint_future::<#ret, _>(async move { #call }));
+            (quote!(), render)
+        };
         (
             quote! {
                 fn __mochi_endpoint(
                     text: &str,
                 ) -> ::core::result::Result<#p::IslandFuture, ::mochi::devalue::Error> {
                     let __MochiProps { #(#fields),* } = ::mochi::devalue::from_str(text)?;
+                    #sent
                     ::core::result::Result::Ok(#render)
                 }
             },
@@ -137,6 +157,8 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
 
+    let blocking = island.blocking;
+
     // A hydrated island must return `Markup`: a mismatch points at its
     // return type.
     let render_call = quote_spanned! {return_type(output).span()=>
@@ -178,6 +200,7 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
                 hydrate: #hydrate,
                 cache_control: #cache,
                 timeout: #timeout,
+                blocking: #blocking,
                 has_props: #has_props,
             };
             #p::inventory::submit! { #p::Registration(&__MOCHI_DEF) }

@@ -61,8 +61,12 @@ mod parse;
 /// - Calling it returns a `mochi::ServerIsland`; the body runs only in the
 ///   endpoint, with `mochi::request_context()` giving that request
 ///   (cookies, headers, the `HttpRequest` and its app data).
-/// - A sync island's body runs on the actix worker thread: keep blocking
-///   work out of it (make the island `async` and use `web::block`).
+/// - A sync island's body runs on the actix worker thread, which serves
+///   every other request of that worker too. One that blocks (a
+///   synchronous database driver, file IO, heavy computation) takes
+///   `blocking`: its body then runs on actix's blocking pool, and the
+///   worker goes on serving. An `async` island moves its blocking parts
+///   there itself, with `web::block`.
 ///
 /// At the call site (`mochi::ServerIsland`):
 ///
@@ -134,6 +138,7 @@ mod parse;
 /// | `name = "CartBadge"` | any | the endpoint name: an ASCII letter, then letters, digits or `_`, at most 64 | the function name in PascalCase |
 /// | `cache = "public, max-age=60"` | `defer` | the `Cache-Control` of a successful `GET` or `HEAD` answer (printable ASCII), sent with a `Vary` of the request headers the render read; answers to `POST`, and renders that read the whole header map, stay `private, no-store` | `private, no-store` |
 /// | `timeout = "2s"` | `defer` | the render's deadline: a whole number of `ms`, `s` or `m`, from 1 ms to 60 min; past it, while the render waits at an `.await`, the answer is `504` and the render is dropped | `MochiBuilder::island_timeout` (10 s unless set) |
+/// | `blocking` | `defer`, a sync `fn`, no `client` | no value: the body runs on actix's blocking pool (`web::block`), not on the worker thread; the props are decoded on the worker and must be `Send`; inside, `mochi::request_context()` is a copy of the request's head (cookies, headers, `page_url`), without `http_request()` or `app_data`; past the deadline the answer is `504`, but the body runs on to its end | on the worker thread |
 ///
 /// Each option may be given once; values are string literals.
 ///
@@ -157,11 +162,12 @@ mod parse;
 /// `self` parameter, a pattern parameter, a borrowed, `impl Trait` or
 /// `Self` parameter type, or no or an opaque return type; an invalid name;
 /// `hydrate`, `root_margin` or `media` without `client`, `cache` or
-/// `timeout` without `defer`, and malformed values of each; a `client`
+/// `timeout` without `defer`, and malformed values of each; `blocking`
+/// without `defer`, with `client` or on an `async` function; a `client`
 /// file that is absolute, not JavaScript, or not there. A parameter type
-/// that is not `Serialize` (or `Deserialize`), or a server island's return
-/// type that is neither `Markup` nor `Result<Markup, E: Display>`, is an
-/// error at that type.
+/// that is not `Serialize` (or `Deserialize`), or not `Send` in a
+/// `blocking` island, or a server island's return type that is neither
+/// `Markup` nor `Result<Markup, E: Display>`, is an error at that type.
 #[proc_macro_attribute]
 pub fn island(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = proc_macro2::TokenStream::from(args);

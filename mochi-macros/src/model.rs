@@ -9,7 +9,7 @@ use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Type};
 
 use crate::parse::{attribute_span, RawOption};
 
-const OPTIONS: &str = "defer, client, hydrate, root_margin, media, name, cache, timeout";
+const OPTIONS: &str = "defer, blocking, client, hydrate, root_margin, media, name, cache, timeout";
 
 /// A validated island.
 pub(crate) struct Island {
@@ -25,6 +25,8 @@ pub(crate) struct Island {
     pub(crate) cache: Option<LitStr>,
     /// The island's own render deadline, in milliseconds.
     pub(crate) timeout_ms: Option<u64>,
+    /// A sync server island whose body runs on actix's blocking pool.
+    pub(crate) blocking: bool,
 }
 
 pub(crate) struct Param {
@@ -56,6 +58,7 @@ impl Given {
 #[derive(Default)]
 struct Options {
     defer: Option<Ident>,
+    blocking: Option<Ident>,
     client: Option<Given>,
     hydrate: Option<Given>,
     root_margin: Option<Given>,
@@ -89,6 +92,13 @@ impl Options {
                          wait for visibility at the call site with `.defer_on_visible()`",
                     ))
                 }
+                RawOption::Flag(k) if k == "blocking" => set(&mut o.blocking, k, || {
+                    syn::Error::new(key.span(), duplicate())
+                })?,
+                RawOption::Value(k, value) if k == "blocking" => {
+                    return Err(Given { key: k, value }
+                        .error("`blocking` takes no value: write `#[island(defer, blocking)]`"))
+                }
                 RawOption::Value(k, value) => {
                     let slot = match k.to_string().as_str() {
                         "client" => &mut o.client,
@@ -119,6 +129,9 @@ impl Options {
     }
 }
 
+/// The options that take no value.
+const FLAGS: [&str; 2] = ["defer", "blocking"];
+
 /// The options that take a value.
 const VALUED: [&str; 7] = [
     "client",
@@ -132,7 +145,8 @@ const VALUED: [&str; 7] = [
 
 fn unknown(key: &Ident) -> syn::Error {
     let written = key.to_string();
-    let guess = std::iter::once("defer")
+    let guess = FLAGS
+        .into_iter()
         .chain(VALUED)
         .map(|known| (edit_distance(&written, known), known))
         .min()
@@ -242,6 +256,9 @@ impl Island {
             Some(timeout) => Some(parse_timeout(&timeout.value)?),
             None => None,
         };
+        if let Some(blocking) = &o.blocking {
+            check_blocking(blocking, defer, o.client.is_some(), sig)?;
+        }
         let hydrate = hydrate_model(&o)?;
         // Last: a missing file is easier to act on once everything else is right.
         let client = match o.client {
@@ -261,8 +278,44 @@ impl Island {
             hydrate,
             cache: o.cache.map(|c| c.value),
             timeout_ms,
+            blocking: o.blocking.is_some(),
         })
     }
+}
+
+/// `blocking` moves a sync server island's body to the blocking pool:
+/// nothing else has a body that blocks the worker and can leave it.
+fn check_blocking(
+    blocking: &Ident,
+    defer: bool,
+    client: bool,
+    sig: &syn::Signature,
+) -> syn::Result<()> {
+    if !defer {
+        return Err(syn::Error::new(
+            blocking.span(),
+            "`blocking` runs a server island's body on actix's blocking pool, and this is \
+             not a server island: add `defer` (a hydrated island renders inline, during the \
+             page's render)",
+        ));
+    }
+    if client {
+        return Err(syn::Error::new(
+            blocking.span(),
+            "`blocking` is for server islands without a client module: drop `client`, or \
+             drop `blocking`, make the island `async` and move the blocking part into \
+             `web::block(…)`",
+        ));
+    }
+    if let Some(asyncness) = &sig.asyncness {
+        return Err(syn::Error::new(
+            asyncness.span(),
+            "`blocking` is for sync islands: an `async` island waits at its `.await`s \
+             without holding the worker thread; remove `blocking` and move the blocking part \
+             into `web::block(…)` (or `tokio::task::spawn_blocking`), or remove `async`",
+        ));
+    }
+    Ok(())
 }
 
 fn check_signature(sig: &syn::Signature, defer: bool) -> syn::Result<()> {

@@ -51,6 +51,15 @@ fn greeting() -> Markup {
     html! { "hello" }
 }
 
+/// Runs on the blocking pool; its error type need not be `Send`.
+#[island(defer, blocking)]
+fn stock_level(product: u32) -> Result<Markup, std::rc::Rc<str>> {
+    if product == 0 {
+        return Err("no such product".into());
+    }
+    Ok(html! { (product % 7) " in stock" })
+}
+
 #[island(defer, cache = "public, max-age=60")]
 fn cached_banner(text: String) -> Markup {
     html! { (text) }
@@ -96,6 +105,7 @@ fn registers_every_server_island() {
             "Parsed",
             "Recommendations",
             "SearchResults",
+            "StockLevel",
         ]
     );
     for d in mochi::islands().unwrap() {
@@ -127,6 +137,8 @@ fn registration_details() {
         Some("public, max-age=60")
     );
     assert_eq!(def("LateFooter").module_path, "server_islands::public");
+    assert!(def("StockLevel").blocking);
+    assert!(!cart.blocking);
 }
 
 #[test]
@@ -260,6 +272,11 @@ fn endpoint_renders_sync_async_and_results() {
         "render: backend down"
     );
     assert_eq!(answer("Parsed", r#"[{"text":1},"21"]"#).unwrap(), "42");
+    assert_eq!(answer_of(|| stock_level(9)).unwrap(), "2 in stock");
+    assert_eq!(
+        answer("StockLevel", r#"[{"product":1},0]"#).unwrap_err(),
+        "render: no such product"
+    );
     assert!(answer("Parsed", r#"[{"text":1},"x"]"#)
         .unwrap_err()
         .starts_with("render: "));

@@ -39,6 +39,33 @@ where
     Box::pin(async move { future.await.into_island_result() })
 }
 
+/// Boxes a `blocking` island's render: its sync body runs on actix's
+/// blocking pool, in a render context of its own (see
+/// `endpoint::run_blocking`).
+pub fn blocking_future<R, F>(body: F) -> IslandFuture
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: IntoIslandResult,
+{
+    Box::pin(crate::endpoint::run_blocking(move || {
+        body().into_island_result()
+    }))
+}
+
+/// What a `blocking` island's props must be: they move to a thread of the
+/// blocking pool. `#[island]` names `<T as BlockingIslandProp>::Checked`
+/// for each prop type `T`, so a prop that is not `Send` is an error at its
+/// type ("`Rc<()>` cannot be sent between threads safely … required for
+/// `Label` to implement `BlockingIslandProp`"), and only there.
+pub trait BlockingIslandProp {
+    /// `Self`, known to be `Send`.
+    type Checked;
+}
+
+impl<T: Send + 'static> BlockingIslandProp for T {
+    type Checked = T;
+}
+
 /// Signs any bytes as island `island`'s props: for tests that need tokens
 /// a page would never make.
 pub fn sign_raw(keys: &Keys, island: &str, payload: &[u8]) -> String {

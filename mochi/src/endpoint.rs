@@ -321,9 +321,17 @@ pub(crate) async fn answer(
             Err(Refusal(internal, "internal server error", None))
         }
         Err(_) => {
+            // Dropping the render drops the wait for the blocking pool, not
+            // the thread: blocking code cannot be stopped from outside.
+            let still_running = if def.blocking {
+                " (its body runs on to its end on the blocking pool)"
+            } else {
+                ""
+            };
             error_limited("deadline", def.name, || {
                 format!(
-                    "mochi: island `{}` passed its {deadline:?} deadline; its render was dropped",
+                    "mochi: island `{}` passed its {deadline:?} deadline; its render was \
+                     dropped{still_running}",
                     def.name
                 )
             });
@@ -376,6 +384,57 @@ async fn render(cx: Rc<RenderContext>, def: &'static IslandDef, text: Rc<str>) -
     match context::run(cx.clone(), AssertUnwindSafe(body).catch_unwind()).await {
         Ok(rendered) => rendered,
         Err(_) => Rendered::Panicked,
+    }
+}
+
+/// Runs a `blocking` island's body on actix's blocking pool (what
+/// `web::block` runs on), in a copy of the current render context made
+/// there, and waits for it without holding the worker thread.
+///
+/// The body's reads of the request come back with its HTML and join the
+/// worker's, for the answer's `Vary`. A panic on the blocking thread
+/// resumes here, where the render's panic boundary answers it like any
+/// island's. Dropping this future (past the deadline, or when the client
+/// has gone) keeps a body that has not started (the pool is busy) from
+/// starting; one that has runs on to its end: blocking code cannot be
+/// stopped from outside.
+pub(crate) async fn run_blocking(
+    body: impl FnOnce() -> Result<Markup, IslandError> + Send + 'static,
+) -> Result<Markup, IslandError> {
+    /// Aborts the task when the wait is dropped, which only a task that
+    /// has not started heeds.
+    struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+    impl<T> Drop for AbortOnDrop<T> {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+
+    let cx = context::current();
+    let detached = cx.as_ref().map(|cx| cx.detach());
+    let mut task = AbortOnDrop(tokio::task::spawn_blocking(move || match detached {
+        Some(detached) => {
+            let (cx, request) = detached.attach();
+            let result = context::run_sync(cx, body);
+            (result, request.map(|r| r.reads()))
+        }
+        None => (body(), None),
+    }));
+    let joined = (&mut task.0).await;
+    match joined {
+        Ok((result, reads)) => {
+            let request = cx.as_ref().and_then(|cx| cx.request());
+            if let (Some(request), Some(reads)) = (request, reads) {
+                request.merge_reads(reads);
+            }
+            result
+        }
+        Err(e) => match e.try_into_panic() {
+            Ok(payload) => std::panic::resume_unwind(payload),
+            Err(_) => Err(IslandError::new(
+                "the blocking pool shut down before the island's body finished",
+            )),
+        },
     }
 }
 

@@ -136,6 +136,31 @@ pub use error::{IntoIslandResult, IslandError};
 /// assert!(page.starts_with(r#"<mochi-server-island component-name="Greeting" island-id="i0" signed-props=""#));
 /// assert!(page.ends_with(r#" defer-on="visible">…</mochi-server-island>"#));
 /// ```
+///
+/// A sync island runs on the actix worker thread; one that blocks takes
+/// `blocking` and runs on actix's blocking pool instead, so the worker
+/// goes on serving other requests meanwhile:
+///
+/// ```
+/// use maud::{html, Markup};
+///
+/// /// Asks a synchronous database driver; answered 504 past two seconds.
+/// #[mochi::island(defer, blocking, timeout = "2s")]
+/// fn stock_level(product_id: u32) -> Markup {
+///     let user = mochi::request_context().and_then(|cx| cx.cookie("user"));
+///     html! { (slow_stock_lookup(product_id)) " in stock" @if user.is_some() { " for you" } }
+/// }
+///
+/// /// Stands in for a synchronous database call.
+/// fn slow_stock_lookup(product_id: u32) -> u32 {
+///     std::thread::sleep(std::time::Duration::from_millis(5));
+///     product_id % 7
+/// }
+///
+/// # let mochi = mochi::Mochi::builder(mochi::Key::generate()).build().unwrap();
+/// # let page = mochi.render_page(|| html! { (stock_level(3)) }).into_string();
+/// # assert!(page.contains(r#"component-name="StockLevel""#));
+/// ```
 pub use mochi_macros::island;
 pub use registry::{islands, DuplicateIsland, Hydrate, IslandInfo};
 pub use render::{runtime_script, HydratedIsland, NoFallback, ServerIsland};

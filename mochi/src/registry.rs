@@ -136,6 +136,8 @@ pub struct IslandDef {
     pub cache_control: Option<&'static str>,
     /// The island's own render deadline (`timeout = "2s"`), if it has one.
     pub timeout: Option<std::time::Duration>,
+    /// Whether its body runs on actix's blocking pool (`blocking`).
+    pub blocking: bool,
     /// Whether the function takes parameters at all.
     pub has_props: bool,
 }
@@ -313,6 +315,7 @@ mod tests {
             hydrate: Hydrate::Load,
             cache_control: None,
             timeout: None,
+            blocking: false,
             has_props: false,
         }))
     }

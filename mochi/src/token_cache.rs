@@ -129,6 +129,7 @@ mod tests {
             hydrate: Hydrate::Load,
             cache_control: None,
             timeout: None,
+            blocking: false,
             has_props: true,
         }))
     }

@@ -1,5 +1,5 @@
 //! Server islands that must compile: sync, async, `Result`, no props,
-//! `name = …`, `cache = …`, `pub` and docs kept.
+//! `name = …`, `cache = …`, `blocking`, `pub` and docs kept.
 
 use maud::{html, Markup};
 use mochi::{island, ServerIsland};
@@ -29,6 +29,19 @@ async fn ui_fallible(fail: bool) -> Result<Markup, BackendDown> {
     if fail {
         return Err(BackendDown);
     }
+    Ok(html! { "ok" })
+}
+
+/// On the blocking pool, with `Send` props of several kinds.
+#[island(defer, blocking, timeout = "2s", cache = "public, max-age=5")]
+fn ui_blocking(n: u32, tags: Vec<String>, pair: (i8, Option<String>)) -> Markup {
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    html! { (n) (tags.len()) (pair.0) }
+}
+
+/// Blocking, without props, returning `Result`.
+#[island(blocking, defer)]
+fn ui_blocking_result() -> Result<Markup, BackendDown> {
     Ok(html! { "ok" })
 }
 
@@ -69,7 +82,9 @@ mod nested {
 }
 
 fn main() {
-    let islands: [ServerIsland; 7] = [
+    let islands: [ServerIsland; 9] = [
+        ui_blocking(1, Vec::new(), (0, None)),
+        ui_blocking_result(),
         ui_cow("x".into()),
         Shop::ui_shop_cart(2),
         ui_user_avatar(64, "me".into()),

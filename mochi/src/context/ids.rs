@@ -63,6 +63,16 @@ impl IdSpace {
         }
     }
 
+    /// This space, to go on with elsewhere (on another thread): the copy
+    /// hands out the ids this one would have handed out next. Use one of
+    /// the two afterwards, never both.
+    pub(crate) fn hand_over(&self) -> IdSpace {
+        IdSpace {
+            prefix: self.prefix.clone(),
+            next: Cell::new(self.next.get()),
+        }
+    }
+
     /// The next island id.
     pub(crate) fn next_island(&self) -> CompactString {
         let n = self.next.get();

@@ -23,7 +23,7 @@ pub(crate) use ids::IdSpace;
 pub(crate) use props_table::Placement;
 pub(crate) use props_table::PropsTable;
 pub use request::RequestContext;
-pub(crate) use request::{is_valid_host, Reads, RequestHead, SharedRequest};
+pub(crate) use request::{is_valid_host, DetachedRequest, Reads, RequestHead, SharedRequest};
 
 use crate::config::Config;
 use crate::registry::IslandDef;
@@ -273,6 +273,25 @@ impl RenderContext {
         &self.mount
     }
 
+    /// A `Send` copy of this render, to go on with on another thread: a
+    /// `blocking` island's body, on the blocking pool. It carries the
+    /// config, a copy of the request's head, the ids (the copy hands out
+    /// the ids this render would have handed out next), the island it
+    /// answers and the mount path; not the props table, the island stack
+    /// or preloads and streams, so detach only a render that has written
+    /// nothing yet: an island's answer, before its body runs.
+    pub(crate) fn detach(&self) -> Detached {
+        debug_assert!(self.running.borrow().is_empty() && !self.streaming);
+        Detached {
+            config: self.config.clone(),
+            request: self.request.as_ref().map(|r| r.detach()),
+            kind: self.kind,
+            ids: self.ids.hand_over(),
+            own_island: self.own_island.clone(),
+            mount: self.mount.clone(),
+        }
+    }
+
     pub(crate) fn note_runtime_rendered(&self) {
         self.runtime_rendered.set(true);
     }
@@ -282,6 +301,32 @@ impl RenderContext {
     pub(crate) fn islands_without_runtime(&self) -> Option<u32> {
         let n = self.islands_rendered.get();
         (self.kind == RenderKind::Page && n > 0 && !self.runtime_rendered.get()).then_some(n)
+    }
+}
+
+/// A render context on its way to another thread: see
+/// [`RenderContext::detach`].
+#[derive(Debug)]
+pub(crate) struct Detached {
+    config: Arc<Config>,
+    request: Option<DetachedRequest>,
+    kind: RenderKind,
+    ids: IdSpace,
+    own_island: Option<CompactString>,
+    mount: CompactString,
+}
+
+impl Detached {
+    /// The render context again, on this thread, with a request of its own
+    /// (what its renders read is in that request's [`SharedRequest::reads`]).
+    pub(crate) fn attach(self) -> (Rc<RenderContext>, Option<Rc<SharedRequest>>) {
+        let request = self.request.map(|r| Rc::new(r.attach()));
+        let cx = RenderContext {
+            own_island: self.own_island,
+            mount: self.mount,
+            ..RenderContext::new(self.config, request.clone(), self.kind, self.ids)
+        };
+        (Rc::new(cx), request)
     }
 }
 
@@ -466,6 +511,35 @@ mod tests {
         let hydrated = RenderContext::for_island(config, shared, Some("i4"), true);
         assert_eq!(hydrated.current_island().as_deref(), Some("i4-i0"));
         assert_eq!(hydrated.next_island_id(), "i4-i1");
+    }
+
+    /// Detached and attached again (on the blocking pool), an answer's
+    /// context hands out the ids, island and asset URLs it would have.
+    #[test]
+    fn a_detached_answer_goes_on_where_it_was() {
+        let config = Arc::new(Config::for_tests(Keys::new(Key::generate(), Vec::new())));
+        let req = actix_web::test::TestRequest::get().to_http_request();
+        let shared = Rc::new(SharedRequest::island(
+            req,
+            crate::config::Origin::Connection,
+        ));
+        let cx = RenderContext::for_island(config, shared, Some("i4"), false).mounted("/shop");
+        let detached = cx.detach();
+        let (next, assets) = std::thread::spawn(move || {
+            let (copy, request) = detached.attach();
+            let seen = run_sync(copy.clone(), || (island_id(), request_context().is_some()));
+            assert_eq!(seen, (Some("i4".to_owned()), true));
+            assert!(request.is_some());
+            let next = copy.next_island_id().to_string();
+            (next, copy.asset_prefix().into_owned())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(next, "i4-i0");
+        assert_eq!(assets, "/shop/_mochi");
+        // The original would hand out the same ids: only one of the two
+        // renders.
+        assert_eq!(cx.next_island_id(), "i4-i0");
     }
 
     #[test]

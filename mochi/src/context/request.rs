@@ -31,10 +31,16 @@ enum Source {
     /// A streamed island's render: the page's own request, once its
     /// handler has answered (so actix no longer routes it).
     Streamed(HttpRequest),
+    /// A render on another thread (a `blocking` island's body, on the
+    /// blocking pool): a copy of the head of the request it was detached
+    /// from, which stays on its worker. `island`: whether that was an
+    /// island's own request (it answers as [`Source::Island`] does), else
+    /// as a page's.
+    Copied { head: RequestHead, island: bool },
 }
 
-/// A page request's head, as the handler saw it.
-#[derive(Debug)]
+/// A request's head, as the handler saw it: `Send`, unlike the request.
+#[derive(Debug, Clone)]
 pub(crate) struct RequestHead {
     method: Method,
     uri: Uri,
@@ -55,6 +61,37 @@ impl RequestHead {
             secure: config.secure(),
             config_host: config.host().to_owned(),
         }
+    }
+
+    fn of_request(req: &HttpRequest) -> RequestHead {
+        let config = req.app_config();
+        RequestHead {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            secure: config.secure(),
+            config_host: config.host().to_owned(),
+        }
+    }
+}
+
+/// A [`SharedRequest`] to be rebuilt on another thread: the request's head
+/// and the origin setting, all `Send`.
+#[derive(Debug)]
+pub(crate) struct DetachedRequest {
+    head: RequestHead,
+    island: bool,
+    origin: Origin,
+}
+
+impl DetachedRequest {
+    /// The request, on this thread, with nothing read of it yet.
+    pub(crate) fn attach(self) -> SharedRequest {
+        let source = Source::Copied {
+            head: self.head,
+            island: self.island,
+        };
+        SharedRequest::new(source, self.origin)
     }
 }
 
@@ -96,10 +133,25 @@ impl SharedRequest {
         }
     }
 
+    /// A copy of what a render on another thread needs of this request.
+    pub(crate) fn detach(&self) -> DetachedRequest {
+        let (head, island) = match &self.source {
+            Source::Page(head) => (head.clone(), false),
+            Source::Island(req) => (RequestHead::of_request(req), true),
+            Source::Streamed(req) => (RequestHead::of_request(req), false),
+            Source::Copied { head, island } => (head.clone(), *island),
+        };
+        DetachedRequest {
+            head,
+            island,
+            origin: self.origin.clone(),
+        }
+    }
+
     /// The request headers, unrecorded.
     pub(crate) fn raw_headers(&self) -> &HeaderMap {
         match &self.source {
-            Source::Page(head) => &head.headers,
+            Source::Page(head) | Source::Copied { head, .. } => &head.headers,
             Source::Island(req) | Source::Streamed(req) => req.headers(),
         }
     }
@@ -109,11 +161,28 @@ impl SharedRequest {
         self.reads.borrow().clone()
     }
 
+    /// Adds what a render of this request on another thread read.
+    pub(crate) fn merge_reads(&self, other: Reads) {
+        let mut reads = self.reads.borrow_mut();
+        for name in other.names {
+            reads.note(name);
+        }
+        reads.all_headers |= other.all_headers;
+    }
+
     fn uri(&self) -> &Uri {
         match &self.source {
-            Source::Page(head) => &head.uri,
+            Source::Page(head) | Source::Copied { head, .. } => &head.uri,
             Source::Island(req) | Source::Streamed(req) => req.uri(),
         }
+    }
+
+    /// Whether this render answers an island's own request.
+    fn is_island(&self) -> bool {
+        matches!(
+            self.source,
+            Source::Island(_) | Source::Copied { island: true, .. }
+        )
     }
 
     /// `scheme://host[:port]` of this request, as [`Origin`] says to find
@@ -121,7 +190,9 @@ impl SharedRequest {
     pub(crate) fn origin(&self) -> String {
         let headers = self.raw_headers();
         let (secure, config_host) = match &self.source {
-            Source::Page(head) => (head.secure, head.config_host.as_str()),
+            Source::Page(head) | Source::Copied { head, .. } => {
+                (head.secure, head.config_host.as_str())
+            }
             Source::Island(req) | Source::Streamed(req) => {
                 (req.app_config().secure(), req.app_config().host())
             }
@@ -284,7 +355,7 @@ impl RequestContext {
     /// The request method.
     pub fn method(&self) -> &Method {
         match &self.shared.source {
-            Source::Page(head) => &head.method,
+            Source::Page(head) | Source::Copied { head, .. } => &head.method,
             Source::Island(req) | Source::Streamed(req) => req.method(),
         }
     }
@@ -320,37 +391,43 @@ impl RequestContext {
     /// [`MochiBuilder::trust_forwarded_headers`]: crate::MochiBuilder::trust_forwarded_headers
     pub fn page_url(&self) -> Option<String> {
         let origin = self.shared.origin();
-        match &self.shared.source {
-            Source::Page(_) | Source::Streamed(_) => {
-                let uri = self.shared.uri();
-                let path = uri.path_and_query().map_or("/", |p| p.as_str());
-                Some(format!("{origin}{path}"))
-            }
-            Source::Island(req) => {
-                let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
-                let rest = referer.strip_prefix(origin.as_str())?;
-                (rest.is_empty() || rest.starts_with('/')).then(|| referer.to_owned())
-            }
+        if self.shared.is_island() {
+            let referer = self.shared.raw_headers().get(header::REFERER);
+            let referer = referer?.to_str().ok()?;
+            let rest = referer.strip_prefix(origin.as_str())?;
+            return (rest.is_empty() || rest.starts_with('/')).then(|| referer.to_owned());
         }
+        let uri = self.shared.uri();
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        Some(format!("{origin}{path}"))
     }
 
     /// Whether this is a server island's own request.
     pub fn is_island_request(&self) -> bool {
-        matches!(self.shared.source, Source::Island(_))
+        self.shared.is_island()
     }
 
     /// The actix request itself, inside island renders, streamed ones
     /// included (for `app_data`, such as a database pool). Page handlers
     /// have theirs as an extractor.
+    ///
+    /// `None` in the body of a `blocking` island: it runs on a thread of
+    /// the blocking pool, and the request stays on its worker (the
+    /// `HttpRequest` is not `Send`). The rest of this context (cookies,
+    /// headers, method, URI, [`page_url`](Self::page_url)) is a copy of
+    /// the request's head there. Keep what such a body needs in a
+    /// `static` (a `OnceLock` set at startup), or make the island `async`
+    /// and call `web::block` yourself with what it takes from app data.
     pub fn http_request(&self) -> Option<&HttpRequest> {
         match &self.shared.source {
-            Source::Page(_) => None,
+            Source::Page(_) | Source::Copied { .. } => None,
             Source::Island(req) | Source::Streamed(req) => Some(req),
         }
     }
 
     /// Application data registered with `App::app_data`, inside island
-    /// renders (streamed ones included).
+    /// renders (streamed ones included; not `blocking` ones, see
+    /// [`http_request`](Self::http_request)).
     pub fn app_data<T: 'static>(&self) -> Option<&T> {
         self.http_request()?.app_data::<T>()
     }
@@ -459,6 +536,43 @@ mod tests {
             .as_deref(),
             Some("https://shop.example/p")
         );
+    }
+
+    /// A copy made for another thread answers as its source does, but
+    /// has no `HttpRequest`; what it reads joins the source's reads.
+    #[test]
+    fn a_detached_request_answers_as_its_source() {
+        let req = TestRequest::get()
+            .uri("/_mochi/island/X?p=t")
+            .insert_header(("host", "shop.test"))
+            .insert_header(("cookie", "user=ann"))
+            .insert_header(("referer", "http://shop.test/cart?x=1"))
+            .to_http_request();
+        let island = Rc::new(SharedRequest::island(req.clone(), Origin::Connection));
+        let streamed = Rc::new(SharedRequest::streamed(req, Origin::Connection));
+        for source in [island, streamed] {
+            let copy = Rc::new(source.detach().attach());
+            let (source_cx, copy_cx) = (
+                RequestContext::new(source.clone()),
+                RequestContext::new(copy.clone()),
+            );
+            assert_eq!(copy_cx.page_url(), source_cx.page_url());
+            assert_eq!(copy_cx.is_island_request(), source_cx.is_island_request());
+            assert_eq!(copy_cx.uri(), source_cx.uri());
+            assert_eq!(copy_cx.method(), source_cx.method());
+            assert_eq!(copy.origin(), source.origin());
+            assert!(source_cx.http_request().is_some() && copy_cx.http_request().is_none());
+            assert_eq!(copy_cx.cookie("user").as_deref(), Some("ann"));
+            assert_eq!(copy_cx.header("x-none"), None);
+            assert_eq!(source.reads(), super::Reads::default());
+            source.merge_reads(copy.reads());
+            let names: Vec<_> = source.reads().names.iter().map(|n| n.to_string()).collect();
+            assert_eq!(names, ["cookie", "x-none"]);
+            let _ = copy_cx.headers();
+            source.merge_reads(copy.reads());
+            assert!(source.reads().all_headers);
+            assert_eq!(source.reads().names.len(), 2, "merged without repeats");
+        }
     }
 
     #[test]

@@ -1,0 +1,6 @@
+#[mochi::island(client = "static/counter.js", blocking)]
+fn counter(start: i64) -> maud::Markup {
+    maud::html! { (start) }
+}
+
+fn main() {}
