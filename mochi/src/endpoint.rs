@@ -460,8 +460,10 @@ pub(crate) fn verified_text(
 /// browsers, or too old to send them, and cookies are the only thing a
 /// cross-site request could borrow).
 pub(crate) fn is_cross_site(req: &HttpRequest) -> bool {
+    // A name made once: a `&str` name is parsed again on every lookup.
+    const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
     req.headers()
-        .get("sec-fetch-site")
+        .get(SEC_FETCH_SITE)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"))
 }
 
