@@ -17,30 +17,41 @@
 //! `Cart` in the header, `Slow` (which sleeps [`SLOW`] before it answers)
 //! in the article, and `n − 3` `Item`s in a list.
 //!
-//! | variant | what the browser gets |
-//! |---|---|
-//! | `plain` | the final HTML of every island, once the handler has slept [`SLOW`]; no script |
-//! | `deferred` | each island's fallback in a `<mochi-server-island>`, the runtime script, and mochi's default `Link: <…>; rel=preload; as=fetch` header per eagerly loaded island |
-//! | `nopreload` | the `deferred` page without its `Link` headers |
-//! | `runtimefirst` | an experiment: the `deferred` page with one more `Link`, `rel=modulepreload` of the runtime, before the islands' |
+//! | variant | mochi | what the browser gets |
+//! |---|---|---|
+//! | `plain` | none | the final HTML of every island, once the handler has slept [`SLOW`]; no script |
+//! | `streamed` | defaults | every island `.stream()`: the page at once with each fallback in place, then each island's `<template mochi-part>` at the end of the same response as it is rendered |
+//! | `batched` | defaults | each island's fallback in a `<mochi-server-island>`, the runtime script, and one `Link: <…/batch?…>; rel=preload; as=fetch` naming every eager island (mochi's defaults) |
+//! | `batched-nopreload` | `preload_islands(false)` | the `batched` page without its `Link` |
+//! | `batched-runtimefirst` | defaults | an experiment: the `batched` page with `rel=modulepreload` of the runtime ahead of the batch's `Link` |
+//! | `deferred` | `batch_islands(false)` | one request per island, and one preload `Link` per eager island (at most 16) |
+//! | `nopreload` | `batch_islands(false)` | the `deferred` page without its `Link` headers |
+//! | `runtimefirst` | `batch_islands(false)` | an experiment: the `deferred` page with `rel=modulepreload` of the runtime ahead of the islands' `Link`s |
 //!
-//! `runtimefirst` asks whether the runtime, which every swap waits for,
-//! should be preloaded ahead of the islands: over HTTP/1.1 the browser
-//! opens six connections per host, and a page with more eager islands than
-//! that queues the runtime's request behind their preloads.
+//! Each Mochi configuration is mounted in its own `web::scope`, so its
+//! assets are served under it: `/batched/_mochi/…`,
+//! `/batched-nopreload/_mochi/…`; the one-request-per-island pages sit at
+//! the root with `/_mochi/…`. See [`Mochis`].
+//!
+//! The `runtimefirst` experiments ask whether the runtime, which every swap
+//! waits for, should be preloaded ahead of the islands: over HTTP/1.1 the
+//! browser opens six connections per host, and a page with more island
+//! preloads than that queues the runtime's request behind them.
 //!
 //! The final HTML of every island carries a `data-done` attribute, every
 //! fallback the class `fallback`, and the head `<meta name="bench-islands"
-//! content="{n}">`: the harness counts a page done when it holds `n`
-//! `[data-done]` elements and no `.fallback`. The Astro peer serves the
-//! same document, islands and markers.
+//! content="{n}">`: the harness counts a page done when its document holds
+//! `n` `[data-done]` elements and no `.fallback` (a streamed part's HTML is
+//! in a `<template>`'s content until the runtime moves it, and a template's
+//! content is not part of the document). The Astro peer serves the same
+//! document, islands and markers.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service as _, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::{web, App, HttpResponse};
 use maud::{html, Markup, DOCTYPE};
-use mochi::{island, ServerIsland};
+use mochi::{island, Mochi, MochiBuilder, ServerIsland, StartupError};
 use std::time::Duration;
 
 /// How long the slow island (and the plain page) works before answering.
@@ -112,9 +123,13 @@ pub fn item(n: u32) -> Markup {
 pub enum Mode {
     /// The islands' final HTML is in the page itself.
     Plain,
-    /// Server islands, fetched by the runtime (preloaded or not: that is
-    /// the response's `Link` headers, not the HTML).
+    /// Server islands, fetched by the runtime (batched or not, preloaded or
+    /// not: that is the Mochi configuration and the response's `Link`
+    /// headers, not the HTML).
     Deferred,
+    /// Streamed islands: rendered on the page's own request, their HTML
+    /// written to the end of the same response.
+    Streamed,
 }
 
 /// One island slot of the page.
@@ -158,13 +173,15 @@ impl Slot {
         match mode {
             Mode::Plain => self.done(),
             Mode::Deferred => html! { (self.island().fallback(self.fallback())) },
+            Mode::Streamed => html! { (self.island().stream().fallback(self.fallback())) },
         }
     }
 }
 
 /// The page with `islands` islands (at least 3) delivered as `mode` says.
-/// Deferred pages must be rendered under mochi (a request through its
-/// middleware, or [`mochi::Mochi::render_page`]).
+/// Deferred and streamed pages must be rendered under mochi (a request
+/// through its middleware, or [`mochi::Mochi::render_page`], where streamed
+/// islands are deferred ones).
 pub fn page(islands: u32, mode: Mode) -> Markup {
     let items = islands.saturating_sub(3);
     html! {
@@ -235,8 +252,8 @@ async fn plain(n: web::Path<u32>) -> HttpResponse {
     html_response(page(n, Mode::Plain))
 }
 
-/// `/deferred/{n}`, `/nopreload/{n}` and `/runtimefirst/{n}`: the
-/// islands load from the browser.
+/// The pages whose islands load from the browser (every variant but
+/// `plain` and `streamed`).
 async fn deferred(n: web::Path<u32>) -> HttpResponse {
     match islands(*n) {
         Some(n) => html_response(page(n, Mode::Deferred)),
@@ -244,36 +261,77 @@ async fn deferred(n: web::Path<u32>) -> HttpResponse {
     }
 }
 
-/// The path prefix of pages whose preload `Link` headers are removed.
-pub const NO_PRELOAD: &str = "/nopreload/";
-/// The path prefix of pages whose runtime is preloaded before their islands.
-pub const RUNTIME_FIRST: &str = "/runtimefirst/";
-
-/// What the outer `wrap_fn` does to a page's `Link` headers.
-#[derive(Debug, Clone, Copy)]
-enum Links {
-    Keep,
-    Remove,
-    RuntimeFirst,
-}
-
-fn links_for(path: &str) -> Links {
-    if path.starts_with(NO_PRELOAD) {
-        Links::Remove
-    } else if path.starts_with(RUNTIME_FIRST) {
-        Links::RuntimeFirst
-    } else {
-        Links::Keep
+/// `/streamed/{n}`: mochi sends the page at once and each island's part as
+/// it is rendered.
+async fn streamed(n: web::Path<u32>) -> HttpResponse {
+    match islands(*n) {
+        Some(n) => html_response(page(n, Mode::Streamed)),
+        None => not_found(),
     }
 }
 
+/// The Mochi configurations of the variants (see [Pages](crate#pages)),
+/// all with the same key.
+#[derive(Debug, Clone)]
+pub struct Mochis {
+    /// mochi's defaults, batched and preloaded: `/streamed`, `/batched`,
+    /// `/batched-runtimefirst`.
+    pub batched: Mochi,
+    /// Batched, `preload_islands(false)`: `/batched-nopreload`.
+    pub batched_nopreload: Mochi,
+    /// `batch_islands(false)`, one request per island: `/deferred`,
+    /// `/nopreload`, `/runtimefirst`.
+    pub per_island: Mochi,
+}
+
+impl Mochis {
+    /// Builds each configuration from a fresh `builder()` (a
+    /// [`MochiBuilder`] is not `Clone`).
+    pub fn new(mut builder: impl FnMut() -> MochiBuilder) -> Result<Mochis, StartupError> {
+        Ok(Mochis {
+            batched: builder().build()?,
+            batched_nopreload: builder().preload_islands(false).build()?,
+            per_island: builder().batch_islands(false).build()?,
+        })
+    }
+}
+
+/// The path prefix of pages whose preload `Link` headers are removed.
+pub const NO_PRELOAD: &str = "/nopreload/";
+/// The path prefix of the one-request-per-island pages whose runtime is
+/// preloaded before their islands.
+pub const RUNTIME_FIRST: &str = "/runtimefirst/";
+/// The scope of the batched pages whose runtime is preloaded before their
+/// batch.
+pub const BATCHED_RUNTIME_FIRST: &str = "/batched-runtimefirst";
+
+/// What the outer `wrap_fn` does to a page's `Link` headers.
+#[derive(Debug, Clone)]
+enum Links {
+    Keep,
+    Remove,
+    /// Puts this `rel=modulepreload` value ahead of the others.
+    RuntimeFirst(header::HeaderValue),
+}
+
+/// `Link: <{scope}{runtime}>; rel=modulepreload` for `mochi` mounted at
+/// `scope`.
+fn modulepreload(scope: &str, mochi: &Mochi) -> header::HeaderValue {
+    header::HeaderValue::try_from(format!(
+        "<{scope}{}>; rel=modulepreload",
+        mochi.runtime_url()
+    ))
+    .expect("the runtime URL is a valid header value")
+}
+
 /// The benchmark app. The plain pages never pass through mochi's
-/// middleware. The `Link` headers of `/nopreload/…` and `/runtimefirst/…`
-/// are changed by a `wrap_fn` around the whole app: mochi adds them once
-/// the page's handler has answered, so a middleware inside mochi's would
-/// not see them yet.
+/// middleware; each Mochi configuration wraps scopes of its own (the root
+/// scope last: it matches every path). The `Link` headers of
+/// `/nopreload/…` and the `runtimefirst` pages are changed by a `wrap_fn`
+/// around the whole app: mochi adds them once the page's handler has
+/// answered, so a middleware inside mochi's would not see them yet.
 pub fn app(
-    mochi: mochi::Mochi,
+    mochis: Mochis,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -283,13 +341,22 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let runtime =
-        header::HeaderValue::try_from(format!("<{}>; rel=modulepreload", mochi.runtime_url()))
-            .expect("the runtime URL is a valid header value");
+    let per_island_runtime = modulepreload("", &mochis.per_island);
+    let batched_runtime = modulepreload(BATCHED_RUNTIME_FIRST, &mochis.batched);
+    let links_for = move |path: &str| {
+        if path.starts_with(NO_PRELOAD) {
+            Links::Remove
+        } else if path.starts_with(RUNTIME_FIRST) {
+            Links::RuntimeFirst(per_island_runtime.clone())
+        } else if path.starts_with(BATCHED_RUNTIME_FIRST) {
+            Links::RuntimeFirst(batched_runtime.clone())
+        } else {
+            Links::Keep
+        }
+    };
     App::new()
         .wrap_fn(move |req, srv| {
             let links = links_for(req.path());
-            let runtime = runtime.clone();
             let res = srv.call(req);
             async move {
                 let mut res = res.await?;
@@ -298,7 +365,7 @@ pub fn app(
                     Links::Remove => {
                         res.headers_mut().remove(header::LINK);
                     }
-                    Links::RuntimeFirst => {
+                    Links::RuntimeFirst(runtime) => {
                         let headers = res.headers_mut();
                         let islands: Vec<_> = headers.get_all(header::LINK).cloned().collect();
                         headers.insert(header::LINK, runtime);
@@ -312,8 +379,28 @@ pub fn app(
         })
         .route("/plain/{n}", web::get().to(plain))
         .service(
+            web::scope("/streamed")
+                .wrap(mochis.batched.clone())
+                .route("/{n}", web::get().to(streamed)),
+        )
+        .service(
+            web::scope("/batched")
+                .wrap(mochis.batched.clone())
+                .route("/{n}", web::get().to(deferred)),
+        )
+        .service(
+            web::scope(BATCHED_RUNTIME_FIRST)
+                .wrap(mochis.batched)
+                .route("/{n}", web::get().to(deferred)),
+        )
+        .service(
+            web::scope("/batched-nopreload")
+                .wrap(mochis.batched_nopreload)
+                .route("/{n}", web::get().to(deferred)),
+        )
+        .service(
             web::scope("")
-                .wrap(mochi)
+                .wrap(mochis.per_island)
                 .route("/deferred/{n}", web::get().to(deferred))
                 .route("/nopreload/{n}", web::get().to(deferred))
                 .route("/runtimefirst/{n}", web::get().to(deferred)),

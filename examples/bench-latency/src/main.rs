@@ -1,6 +1,7 @@
 //! Serves the time-to-islands pages: `cargo run --release -p
 //! example-bench-latency`, then open <http://127.0.0.1:8080/plain/3>,
-//! <http://127.0.0.1:8080/deferred/3> or <http://127.0.0.1:8080/nopreload/20>.
+//! <http://127.0.0.1:8080/streamed/3>, <http://127.0.0.1:8080/batched/3> or
+//! <http://127.0.0.1:8080/nopreload/20> (the crate docs list every page).
 //! The benchmark is `node bench/latency.mjs` (it builds and starts this
 //! binary itself).
 //!
@@ -25,12 +26,17 @@ fn number<T: std::str::FromStr>(var: &str) -> Option<T> {
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     env_logger::init_from_env(env_logger::Env::default().default_filter_or("warn"));
-    let mochi = mochi::Mochi::from_env().unwrap_or_else(|e| fail(e));
+    // `from_env` makes a random key once per process without `MOCHI_KEY`:
+    // every configuration gets the same.
+    let mochis = example_bench_latency::Mochis::new(|| {
+        mochi::MochiBuilder::from_env().unwrap_or_else(|e| fail(e))
+    })
+    .unwrap_or_else(|e| fail(e));
     let port: u16 = number("PORT").unwrap_or(8080);
     let workers: usize = number("WORKERS")
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     eprintln!("time-to-islands pages on http://127.0.0.1:{port}/ with {workers} worker(s)");
-    HttpServer::new(move || example_bench_latency::app(mochi.clone()))
+    HttpServer::new(move || example_bench_latency::app(mochis.clone()))
         .workers(workers)
         .bind(("127.0.0.1", port))?
         .run()
