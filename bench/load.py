@@ -33,9 +33,9 @@ What it does:
 A last target, `island CartCount (cold)`, sends many distinct tokens:
 wrk cycles through COLD_TOKENS distinct `CartCount` tokens (`count` 0, 1,
 2, ...), signed by this script with the same key and mochi's token format;
-the plain side gets the same URLs. (mochi no longer caches verified tokens,
-so this target and the repeated-token one take the same path; it stays to
-catch a cache coming back.)
+the plain side gets the same URLs. (mochi caches up to 256 verified tokens
+per worker: 4096 distinct tokens measure the miss path, the repeated-token
+targets the hit.)
 
 Every request carries `Cookie: user=ada`; the plain fragment requests carry
 the same `?p=…&i=…` query as the mochi ones (ignored), so both sides parse

@@ -95,6 +95,7 @@ mod signing;
 mod stream;
 pub mod testing;
 mod token_cache;
+mod verified;
 mod warn_once;
 
 #[doc(hidden)]
