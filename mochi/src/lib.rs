@@ -88,6 +88,7 @@ mod context;
 pub mod devalue;
 mod endpoint;
 mod error;
+mod keyed_cache;
 mod registry;
 mod render;
 mod setup;

@@ -394,6 +394,18 @@ where
     }
 }
 
+/// Whether `res` is a successful HTML page: `200`, and a `Content-Type`
+/// that is absent or `text/html`.
+pub(crate) fn is_html_page<B>(res: &ServiceResponse<B>) -> bool {
+    use actix_web::http::header;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/html"));
+    res.status() == actix_web::http::StatusCode::OK && html
+}
+
 /// Preload `Link`s per page: a bound on the header.
 const MAX_PRELOAD_LINKS: usize = 16;
 
@@ -406,12 +418,7 @@ const MAX_PRELOAD_LINKS: usize = 16;
 fn add_preload_links<B>(res: &mut ServiceResponse<B>, cx: &RenderContext) {
     use actix_web::http::header::{self, HeaderValue};
     let preloads = cx.take_preloads();
-    let html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/html"));
-    if preloads.is_empty() || res.status() != actix_web::http::StatusCode::OK || !html {
+    if preloads.is_empty() || !is_html_page(res) {
         return;
     }
     // All eager islands are split into batches first, so each `Link` names

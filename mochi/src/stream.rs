@@ -42,14 +42,7 @@ const START: &str = "<mochi-stream-start></mochi-stream-start>";
 /// Whether `res` can carry streamed islands: a successful HTML page that
 /// no inner middleware has encoded.
 pub(crate) fn can_stream<B>(res: &ServiceResponse<B>) -> bool {
-    let html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/html"));
-    res.status() == actix_web::http::StatusCode::OK
-        && html
-        && !res.headers().contains_key(header::CONTENT_ENCODING)
+    crate::setup::is_html_page(res) && !res.headers().contains_key(header::CONTENT_ENCODING)
 }
 
 /// `res`, with `islands` streamed after its page.

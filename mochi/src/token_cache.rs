@@ -11,7 +11,6 @@
 //! another text's token.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,34 +19,17 @@ use serde::Serialize;
 
 use crate::config::SIGNED_PROPS_WARN_LEN;
 use crate::devalue;
+use crate::keyed_cache::KeyedCache;
 use crate::registry::IslandDef;
 use crate::signing::Keys;
 
-/// Entries per thread; a full cache is emptied and starts over.
-const ENTRIES: usize = 256;
 /// Longer tokens are not cached, so the cache stays within a few hundred
 /// KiB per thread.
 const MAX_TOKEN: usize = 1024;
 
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-struct Tokens {
-    /// The id of the keys the tokens were signed with.
-    keys: u64,
-    /// Island name → props text → token: keyed by exactly what is signed,
-    /// and looked up without copying the text. foldhash: the table is
-    /// capped, so keys chosen to collide cost no more than a scan of it.
-    tokens: Map<&'static str, Map<Box<str>, Arc<str>>>,
-    /// Tokens held, over every island.
-    len: usize,
-}
-
 thread_local! {
-    static TOKENS: RefCell<Tokens> = RefCell::new(Tokens {
-        keys: u64::MAX,
-        tokens: Map::default(),
-        len: 0,
-    });
+    /// Island name → props text → token: keyed by exactly what is signed.
+    static TOKENS: RefCell<KeyedCache<Arc<str>>> = RefCell::new(KeyedCache::new());
 }
 
 /// The devalue text of `props`; `None` (logged) if they do not serialize.
@@ -66,30 +48,16 @@ pub(crate) fn encode<P: Serialize + ?Sized>(def: &IslandDef, props: &P) -> Optio
 
 /// The token for props `text` of island `def` under `keys`.
 pub(crate) fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
-    let hit = TOKENS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.keys != keys.id() {
-            cache.tokens.clear();
-            cache.len = 0;
-            cache.keys = keys.id();
-        }
-        cache.tokens.get(def.name)?.get(text).cloned()
-    });
+    let hit = TOKENS.with(|cache| cache.borrow_mut().get(keys, def.name, text));
     if let Some(token) = hit {
         return token;
     }
     let token: Arc<str> = sign(keys, def, text).into();
     if token.len() <= MAX_TOKEN {
         TOKENS.with(|cache| {
-            let cache = &mut *cache.borrow_mut();
-            if cache.len >= ENTRIES {
-                cache.tokens.clear();
-                cache.len = 0;
-            }
-            let texts = cache.tokens.entry(def.name).or_default();
-            if texts.insert(text.into(), token.clone()).is_none() {
-                cache.len += 1;
-            }
+            cache
+                .borrow_mut()
+                .insert(keys, def.name, text, token.clone())
         });
     }
     token

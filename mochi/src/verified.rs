@@ -9,70 +9,31 @@
 //! decoded to UTF-8, are kept.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::keyed_cache::KeyedCache;
 use crate::signing::Keys;
 
-/// Entries per thread; a full cache is emptied and starts over.
-const ENTRIES: usize = 256;
 /// Longer tokens are not cached, so the cache stays within a few hundred
 /// KiB per thread.
 const MAX_TOKEN: usize = 1024;
 
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-struct Verified {
-    /// The id of the keys the tokens verified under.
-    keys: u64,
-    /// Island name → token → props text.
-    texts: Map<&'static str, Map<Box<str>, Rc<str>>>,
-    len: usize,
-}
-
 thread_local! {
-    static VERIFIED: RefCell<Verified> = RefCell::new(Verified {
-        keys: u64::MAX,
-        texts: Map::default(),
-        len: 0,
-    });
+    /// Island name → token → props text.
+    static VERIFIED: RefCell<KeyedCache<Rc<str>>> = RefCell::new(KeyedCache::new());
 }
 
 /// The props text `token` verified to for island `name` under `keys`, if
 /// this thread has verified it before.
 pub(crate) fn get(keys: &Keys, name: &'static str, token: &str) -> Option<Rc<str>> {
-    VERIFIED.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.keys != keys.id() {
-            cache.texts.clear();
-            cache.len = 0;
-            cache.keys = keys.id();
-        }
-        cache.texts.get(name)?.get(token).cloned()
-    })
+    VERIFIED.with(|cache| cache.borrow_mut().get(keys, name, token))
 }
 
 /// Notes that `token` verified to `text` for island `name` under `keys`.
 pub(crate) fn put(keys: &Keys, name: &'static str, token: &str, text: &Rc<str>) {
-    if token.len() > MAX_TOKEN {
-        return;
+    if token.len() <= MAX_TOKEN {
+        VERIFIED.with(|cache| cache.borrow_mut().insert(keys, name, token, text.clone()));
     }
-    VERIFIED.with(|cache| {
-        let cache = &mut *cache.borrow_mut();
-        if cache.keys != keys.id() {
-            cache.texts.clear();
-            cache.len = 0;
-            cache.keys = keys.id();
-        }
-        if cache.len >= ENTRIES {
-            cache.texts.clear();
-            cache.len = 0;
-        }
-        let tokens = cache.texts.entry(name).or_default();
-        if tokens.insert(token.into(), text.clone()).is_none() {
-            cache.len += 1;
-        }
-    });
 }
 
 #[cfg(test)]

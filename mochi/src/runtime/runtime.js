@@ -221,8 +221,8 @@ let mochiQueue = null;
 /**
  * Loads an island in a batch with the others that start loading in the same task (all of a
  * page's eager islands; the visible ones that scroll into view together). Resolves like
- * mochiAttempt, or to `{fallback: true}` when the batch itself failed, so the island asks
- * alone (not counted as a retry).
+ * mochiAttempt, or to `{fallback: true}` when the island is alone in its batch or the batch
+ * itself failed, so the island asks alone (not counted as a retry).
  */
 function mochiBatchLoad(el, name, signed, signal) {
   return new Promise((resolve) => {
@@ -249,10 +249,8 @@ function mochiFlush() {
   let len = base;
   const send = () => {
     if (chunk.length === 1) {
-      const [e] = chunk;
-      const url = new URL(`island/${encodeURIComponent(e.name)}`, MOCHI_BASE);
-      url.search = `?p=${encodeURIComponent(e.signed)}&i=${encodeURIComponent(e.id)}`;
-      mochiAttempt(url, mochiGetInit(e.signal)).then(e.settle);
+      // Alone: the island's own request, which its caller makes.
+      chunk[0].settle({ fallback: true });
     } else if (chunk.length > 1) {
       mochiBatchRequest(chunk);
     }
