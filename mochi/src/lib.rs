@@ -89,6 +89,7 @@ pub mod devalue;
 mod endpoint;
 mod error;
 mod keyed_cache;
+mod preload;
 mod registry;
 mod render;
 mod setup;

@@ -38,8 +38,6 @@ pub struct ServerIsland<F = NoFallback> {
     /// Loaded by a `GET` of its own, never in a batch: the island has a
     /// cache policy, or the app turned batching off.
     own_get: bool,
-    /// The props' devalue text, kept for [`ServerIsland::stream`].
-    text: Option<String>,
     stream: bool,
     live: Live,
 }
@@ -65,7 +63,6 @@ impl<F> ServerIsland<F> {
             retries,
             post,
             own_get,
-            text,
             stream,
             live,
         } = self;
@@ -79,7 +76,6 @@ impl<F> ServerIsland<F> {
             retries,
             post,
             own_get,
-            text,
             stream,
             live,
         }
@@ -208,12 +204,15 @@ impl<F: Render> Render for ServerIsland<F> {
             out.push_str(token);
             out.push('"');
         }
-        let streamed = match (&cx, &self.text, self.stream) {
-            (Some(cx), Some(text), true) => cx.note_stream(|| Streamed {
-                def: self.def,
-                id: self.id.clone(),
-                text: text.as_str().into(),
-            }),
+        let streamed = match (&cx, &self.token, self.stream) {
+            (Some(cx), Some(token), true) => match signed_text(token) {
+                Some(text) => cx.note_stream(|| Streamed {
+                    def: self.def,
+                    id: self.id.clone(),
+                    text: text.into(),
+                }),
+                None => false,
+            },
             _ => false,
         };
         if streamed {
@@ -317,17 +316,15 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
         return ServerIsland::unsigned(def, CompactString::const_new("i?"));
     };
     let id = cx.next_island_id();
-    let Some(text) = token_cache::encode(def, props) else {
+    let Some(token) = token_cache::token(&cx.config.keys, def, props) else {
         return ServerIsland::unsigned(def, id);
     };
-    let token = token_cache::token_for(&cx.config.keys, def, &text);
     // `{prefix}/island/{Name}?p={token}&i={id}`, as the runtime builds it.
     let url_len = cx.asset_prefix().len() + 8 + def.name.len() + 3 + token.len() + 3 + id.len();
     ServerIsland {
         post: url_len > cx.config.settings.post_threshold,
         own_get: def.cache_control.is_some() || !cx.config.settings.batch,
         token: Some(token),
-        text: Some(text),
         ..ServerIsland::unsigned(def, id)
     }
 }
@@ -344,11 +341,21 @@ impl ServerIsland {
             retries: None,
             post: false,
             own_get: false,
-            text: None,
             stream: false,
             live: Live::default(),
         }
     }
+}
+
+/// The props text a token of ours signs: its payload, base64url-decoded
+/// (what the island endpoint reads after verifying it).
+fn signed_text(token: &str) -> Option<String> {
+    use base64::Engine as _;
+    let (payload, _tag) = token.split_once('.')?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// A hydrated island at its call site: its HTML, rendered now, inside

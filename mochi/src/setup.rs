@@ -354,25 +354,20 @@ where
                 });
             }
         }
-        let kind = if context::wants_fragment(req.headers()) {
-            RenderKind::Fragment
-        } else {
-            RenderKind::Page
-        };
-        let ids = match kind {
-            RenderKind::Fragment => IdSpace::fragment(),
-            _ => IdSpace::page(),
-        };
+        let fragment = context::wants_fragment(req.headers());
         let request = SharedRequest::page(RequestHead::of(&req), config.settings.origin.clone());
-        let cx = RenderContext::new(config, Some(Rc::new(request)), kind, ids)
-            .mounted(&path[..mount_len])
-            .streaming();
-        let cx = Rc::new(cx);
+        let mount = &path[..mount_len];
+        let cx = Rc::new(RenderContext::response(
+            config,
+            Rc::new(request),
+            fragment,
+            mount,
+        ));
         let service = self.service.clone();
         let fut = context::run_sync(cx.clone(), || service.call(req));
         Box::pin(async move {
             let mut res = context::run(cx.clone(), fut).await?;
-            add_preload_links(&mut res, &cx);
+            crate::preload::add_links(&mut res, &cx);
             if let Some(islands) = cx.islands_without_runtime() {
                 let path = res.request().path();
                 crate::warn_once::warn_once("runtime", path, || {
@@ -386,7 +381,8 @@ where
             }
             let streams = cx.take_streams();
             if !streams.is_empty() && crate::stream::can_stream(&res) {
-                let res = crate::stream::respond(res, &cx, streams).await;
+                // Boxed: its state is large, and only streamed pages need it.
+                let res = Box::pin(crate::stream::respond(res, &cx, streams)).await;
                 return Ok(res.map_into_right_body());
             }
             Ok(res.map_into_left_body())
@@ -404,35 +400,4 @@ pub(crate) fn is_html_page<B>(res: &ServiceResponse<B>) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v.starts_with("text/html"));
     res.status() == actix_web::http::StatusCode::OK && html
-}
-
-/// Preload `Link`s per page: a bound on the header.
-const MAX_PRELOAD_LINKS: usize = 16;
-
-/// `Link: <url>; rel=preload; as=fetch; crossorigin=anonymous` for each
-/// URL the runtime will fetch the page's eager server islands with (one
-/// per batch), on a successful HTML page, so the browser starts those
-/// fetches from the headers, in parallel with the runtime.
-/// `crossorigin=anonymous` is the runtime's `credentials: 'same-origin'`:
-/// the runtime's own fetch then takes the preloaded answer.
-fn add_preload_links<B>(res: &mut ServiceResponse<B>, cx: &RenderContext) {
-    use actix_web::http::header::{self, HeaderValue};
-    let preloads = cx.take_preloads();
-    if preloads.is_empty() || !is_html_page(res) {
-        return;
-    }
-    // All eager islands are split into batches first, so each `Link` names
-    // exactly a URL the runtime fetches; then only the first few are sent.
-    let max_len = crate::config::MAX_BATCH_URL;
-    let urls = crate::batch::preload_urls(&cx.asset_prefix(), &preloads, max_len);
-    for url in urls.into_iter().take(MAX_PRELOAD_LINKS) {
-        const REL: &str = ">; rel=preload; as=fetch; crossorigin=anonymous";
-        let mut link = String::with_capacity(1 + url.len() + REL.len());
-        link.push('<');
-        link.push_str(&url);
-        link.push_str(REL);
-        if let Ok(value) = HeaderValue::try_from(link) {
-            res.headers_mut().append(header::LINK, value);
-        }
-    }
 }

@@ -46,6 +46,26 @@ pub(crate) fn encode<P: Serialize + ?Sized>(def: &IslandDef, props: &P) -> Optio
     }
 }
 
+/// The token for `props` of island `def` under `keys`; `None` (logged) if
+/// they do not serialize. The props are encoded once, into a buffer lent
+/// for the lookup.
+pub(crate) fn token<P: Serialize + ?Sized>(
+    keys: &Keys,
+    def: &'static IslandDef,
+    props: &P,
+) -> Option<Arc<str>> {
+    match devalue::with_text(props, |text| token_for(keys, def, text)) {
+        Ok(token) => Some(token),
+        Err(e) => {
+            log::error!(
+                "mochi: props of island `{}` do not serialize: {e}",
+                def.name
+            );
+            None
+        }
+    }
+}
+
 /// The token for props `text` of island `def` under `keys`.
 pub(crate) fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
     let hit = TOKENS.with(|cache| cache.borrow_mut().get(keys, def.name, text));

@@ -25,7 +25,10 @@
 //!
 //! The fragments are byte-identical: `/_mochi/island/{Name}?p=…` and
 //! `/plain/island/{Name}` answer the same body with the same headers
-//! (`Content-Type`, `Cache-Control: private, no-store`, `X-Robots-Tag`). The
+//! (`Content-Type`, `Cache-Control: private, no-store`, `X-Robots-Tag`, and
+//! the hardening headers `X-Content-Type-Options: nosniff`, `X-Frame-Options`
+//! and `Content-Security-Policy: frame-ancestors`, which a fragment endpoint
+//! hardened the same way would send). The
 //! plain fragment handlers take no parameters at all (their props are
 //! constants) and ignore any query string, so the baseline is as cheap as a
 //! fragment handler can be: the ratio charges mochi for everything it does,
@@ -328,12 +331,16 @@ fn html_response(body: Markup) -> HttpResponse {
         .body(body.into_string())
 }
 
-/// A fragment answer with the headers mochi's island endpoint sends.
+/// A fragment answer with the headers mochi's island endpoint sends
+/// (`tests/bench_page.rs` compares them).
 fn fragment_response(body: Markup) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("x-robots-tag", "noindex"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'self'"))
         .body(body.into_string())
 }
 

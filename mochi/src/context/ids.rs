@@ -79,7 +79,19 @@ impl IdSpace {
         self.next.set(n + 1);
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(n);
-        let mut id = CompactString::with_capacity(self.prefix.len() + 1 + digits.len());
+        // Assembled on the stack when it fits inline (a page's ids always
+        // do), so the id is made in one step.
+        let mut id = [0u8; 24];
+        let (prefix, len) = (self.prefix.as_bytes(), self.prefix.len() + 1 + digits.len());
+        if len <= id.len() {
+            id[..prefix.len()].copy_from_slice(prefix);
+            id[prefix.len()] = b'i';
+            id[prefix.len() + 1..len].copy_from_slice(digits.as_bytes());
+            if let Ok(id) = CompactString::from_utf8(&id[..len]) {
+                return id;
+            }
+        }
+        let mut id = CompactString::with_capacity(len);
         id.push_str(&self.prefix);
         id.push('i');
         id.push_str(digits);
@@ -145,6 +157,12 @@ mod tests {
         assert_eq!(ids(&inner, 2), ["i3-i0", "i3-i1"]);
         let deeper = IdSpace::inside("i3-i1");
         assert_eq!(ids(&deeper, 1), ["i3-i1-i0"]);
+        // Past what an id holds inline, and across a digit.
+        let deep = IdSpace::inside("i3-i1-i0-i9-i2-i7-i4-i1");
+        assert_eq!(
+            ids(&deep, 11)[9..],
+            ["i3-i1-i0-i9-i2-i7-i4-i1-i9", "i3-i1-i0-i9-i2-i7-i4-i1-i10"]
+        );
         let mut out = String::new();
         inner.push_props_block_id(&mut out, 0);
         assert_eq!(out, "mochi-props-i3-0");

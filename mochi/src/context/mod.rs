@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::registry::IslandDef;
 
 /// An eagerly loaded server island of a page, for its preload `Link`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Preload {
     pub(crate) name: &'static str,
     pub(crate) token: Arc<str>,
@@ -135,11 +135,23 @@ impl RenderContext {
         }
     }
 
-    /// The same render, for a response that can stream islands.
-    pub(crate) fn streaming(self) -> RenderContext {
+    /// The render of a response under the middleware, mounted in the
+    /// actix scope at `mount`: a page (which can stream islands) or a
+    /// fragment.
+    pub(crate) fn response(
+        config: Arc<Config>,
+        request: Rc<SharedRequest>,
+        fragment: bool,
+        mount: &str,
+    ) -> RenderContext {
+        let (kind, ids) = match fragment {
+            true => (RenderKind::Fragment, IdSpace::fragment()),
+            false => (RenderKind::Page, IdSpace::page()),
+        };
         RenderContext {
-            streaming: self.kind == RenderKind::Page,
-            ..self
+            mount: mount.into(),
+            streaming: kind == RenderKind::Page,
+            ..RenderContext::new(config, Some(request), kind, ids)
         }
     }
 
@@ -405,16 +417,12 @@ pub fn fragment<R>(render: impl FnOnce() -> R) -> R {
 
 /// Whether a request asks for a fragment rather than a document.
 pub(crate) fn wants_fragment(headers: &actix_web::http::header::HeaderMap) -> bool {
-    use actix_web::http::header::HeaderName;
-    // Names made once: a `&str` name is parsed again on every lookup.
-    const HX_REQUEST: HeaderName = HeaderName::from_static("hx-request");
-    const TURBO_FRAME: HeaderName = HeaderName::from_static("turbo-frame");
-    const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
-    headers.contains_key(HX_REQUEST)
-        || headers.contains_key(TURBO_FRAME)
-        || headers
-            .get(SEC_FETCH_DEST)
-            .is_some_and(|dest| dest.as_bytes() == b"empty")
+    // One pass over the few headers a request has, not a lookup per name.
+    headers.iter().any(|(name, value)| match name.as_str() {
+        "hx-request" | "turbo-frame" => true,
+        "sec-fetch-dest" => value.as_bytes() == b"empty",
+        _ => false,
+    })
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! What component code sees of the request: [`RequestContext`].
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
-use actix_web::http::header::{self, HeaderMap, HeaderName};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, Uri};
 use actix_web::HttpRequest;
 
@@ -44,7 +44,7 @@ enum Source {
 pub(crate) struct RequestHead {
     method: Method,
     uri: Uri,
-    headers: HeaderMap,
+    headers: CopiedHeaders,
     /// Whether the connection is TLS (actix's `AppConfig::secure`).
     secure: bool,
     /// The app's configured host, used when `Host` is missing or invalid.
@@ -57,7 +57,7 @@ impl RequestHead {
         RequestHead {
             method: req.method().clone(),
             uri: req.uri().clone(),
-            headers: req.headers().clone(),
+            headers: CopiedHeaders::of(req.headers()),
             secure: config.secure(),
             config_host: config.host().to_owned(),
         }
@@ -68,10 +68,47 @@ impl RequestHead {
         RequestHead {
             method: req.method().clone(),
             uri: req.uri().clone(),
-            headers: req.headers().clone(),
+            headers: CopiedHeaders::of(req.headers()),
             secure: config.secure(),
             config_host: config.host().to_owned(),
         }
+    }
+}
+
+/// A request's headers, copied: the pairs in a list, looked up by a scan
+/// (a request has a few, and actix bounds their number); the `HeaderMap`
+/// is built only for a render that asks for the whole map.
+#[derive(Debug, Clone)]
+struct CopiedHeaders {
+    pairs: Vec<(HeaderName, HeaderValue)>,
+    map: OnceCell<HeaderMap>,
+}
+
+impl CopiedHeaders {
+    fn of(map: &HeaderMap) -> CopiedHeaders {
+        CopiedHeaders {
+            pairs: map.iter().map(|(n, v)| (n.clone(), v.clone())).collect(),
+            map: OnceCell::new(),
+        }
+    }
+
+    fn get(&self, name: &HeaderName) -> Option<&HeaderValue> {
+        self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn get_all<'h>(&'h self, name: &'h HeaderName) -> impl Iterator<Item = &'h HeaderValue> {
+        let pairs = self.pairs.iter().filter(move |(n, _)| n == name);
+        pairs.map(|(_, v)| v)
+    }
+
+    fn map(&self) -> &HeaderMap {
+        self.map.get_or_init(|| {
+            let mut map = HeaderMap::with_capacity(self.pairs.len());
+            for (name, value) in &self.pairs {
+                map.append(name.clone(), value.clone());
+            }
+            map
+        })
     }
 }
 
@@ -148,10 +185,37 @@ impl SharedRequest {
         }
     }
 
-    /// The request headers, unrecorded.
-    pub(crate) fn raw_headers(&self) -> &HeaderMap {
+    /// The values of request header `name`, unrecorded.
+    fn header_values<'r>(
+        &'r self,
+        name: &'r HeaderName,
+    ) -> impl Iterator<Item = &'r HeaderValue> + 'r {
+        let (copied, live) = match &self.source {
+            Source::Page(head) | Source::Copied { head, .. } => {
+                (Some(head.headers.get_all(name)), None)
+            }
+            Source::Island(req) | Source::Streamed(req) => {
+                (None, Some(req.headers().get_all(name)))
+            }
+        };
+        copied
+            .into_iter()
+            .flatten()
+            .chain(live.into_iter().flatten())
+    }
+
+    /// The first value of request header `name`, unrecorded.
+    fn header(&self, name: &HeaderName) -> Option<&HeaderValue> {
         match &self.source {
-            Source::Page(head) | Source::Copied { head, .. } => &head.headers,
+            Source::Page(head) | Source::Copied { head, .. } => head.headers.get(name),
+            Source::Island(req) | Source::Streamed(req) => req.headers().get(name),
+        }
+    }
+
+    /// The request headers, unrecorded.
+    fn header_map(&self) -> &HeaderMap {
+        match &self.source {
+            Source::Page(head) | Source::Copied { head, .. } => head.headers.map(),
             Source::Island(req) | Source::Streamed(req) => req.headers(),
         }
     }
@@ -188,7 +252,6 @@ impl SharedRequest {
     /// `scheme://host[:port]` of this request, as [`Origin`] says to find
     /// it; always `http` or `https`.
     pub(crate) fn origin(&self) -> String {
-        let headers = self.raw_headers();
         let (secure, config_host) = match &self.source {
             Source::Page(head) | Source::Copied { head, .. } => {
                 (head.secure, head.config_host.as_str())
@@ -198,8 +261,8 @@ impl SharedRequest {
             }
         };
         let connection_scheme = if secure { "https" } else { "http" };
-        let host_header = headers
-            .get(header::HOST)
+        let host_header = self
+            .header(&header::HOST)
             .and_then(|v| v.to_str().ok())
             .filter(|h| is_valid_host(h));
         match &self.origin {
@@ -209,7 +272,7 @@ impl SharedRequest {
                 format!("{connection_scheme}://{host}")
             }
             Origin::TrustForwarded => {
-                let (scheme, host) = forwarded(headers);
+                let (scheme, host) = forwarded(self);
                 let scheme = scheme.unwrap_or(connection_scheme);
                 let host = host.or(host_header).unwrap_or(config_host);
                 format!("{scheme}://{host}")
@@ -220,10 +283,12 @@ impl SharedRequest {
 
 /// Scheme and host from `Forwarded`, else `X-Forwarded-Proto` / `-Host`:
 /// only values that are `http`/`https` and syntactically valid hosts.
-fn forwarded(headers: &HeaderMap) -> (Option<&'static str>, Option<&str>) {
+fn forwarded(request: &SharedRequest) -> (Option<&'static str>, Option<&str>) {
+    const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+    const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
     let (mut scheme, mut host) = (None, None);
-    let first_forwarded = headers
-        .get(header::FORWARDED)
+    let first_forwarded = request
+        .header(&header::FORWARDED)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next());
     for pair in first_forwarded.into_iter().flat_map(|v| v.split(';')) {
@@ -237,12 +302,12 @@ fn forwarded(headers: &HeaderMap) -> (Option<&'static str>, Option<&str>) {
             _ => {}
         }
     }
-    let first = |name: &str| -> Option<&str> {
-        let value = headers.get(name)?.to_str().ok()?;
+    let first = |name: &HeaderName| -> Option<&str> {
+        let value = request.header(name)?.to_str().ok()?;
         Some(value.split(',').next()?.trim())
     };
-    let scheme = scheme.or_else(|| first("x-forwarded-proto").and_then(http_scheme));
-    let host = host.or_else(|| first("x-forwarded-host").filter(|h| is_valid_host(h)));
+    let scheme = scheme.or_else(|| first(&X_FORWARDED_PROTO).and_then(http_scheme));
+    let host = host.or_else(|| first(&X_FORWARDED_HOST).filter(|h| is_valid_host(h)));
     (scheme, host)
 }
 
@@ -328,8 +393,7 @@ impl RequestContext {
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.shared.reads.borrow_mut().note(header::COOKIE);
         self.shared
-            .raw_headers()
-            .get_all(header::COOKIE)
+            .header_values(&header::COOKIE)
             .filter_map(|v| v.to_str().ok())
             .flat_map(|header| header.split(';'))
             .filter_map(|pair| actix_web::cookie::Cookie::parse(pair.trim()).ok())
@@ -340,7 +404,7 @@ impl RequestContext {
     /// The value of header `name`, if present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = HeaderName::try_from(name).ok()?;
-        let value = self.shared.raw_headers().get(&name);
+        let value = self.shared.header(&name);
         self.shared.reads.borrow_mut().note(name);
         value?.to_str().ok()
     }
@@ -349,7 +413,7 @@ impl RequestContext {
     /// what it varies on, so its answer is never shared-cached.
     pub fn headers(&self) -> &HeaderMap {
         self.shared.reads.borrow_mut().all_headers = true;
-        self.shared.raw_headers()
+        self.shared.header_map()
     }
 
     /// The request method.
@@ -392,7 +456,7 @@ impl RequestContext {
     pub fn page_url(&self) -> Option<String> {
         let origin = self.shared.origin();
         if self.shared.is_island() {
-            let referer = self.shared.raw_headers().get(header::REFERER);
+            let referer = self.shared.header(&header::REFERER);
             let referer = referer?.to_str().ok()?;
             let rest = referer.strip_prefix(origin.as_str())?;
             return (rest.is_empty() || rest.starts_with('/')).then(|| referer.to_owned());

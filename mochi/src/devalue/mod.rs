@@ -160,6 +160,26 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
     }
 }
 
+/// Runs `f` on the devalue text of `value` (what [`to_string`] returns),
+/// lent from this thread's writer instead of allocated.
+pub(crate) fn with_text<T: Serialize + ?Sized, R>(
+    value: &T,
+    f: impl FnOnce(&str) -> R,
+) -> Result<R, Error> {
+    ser::Writer::with(MAX_DEPTH, |w| {
+        let root = value.serialize(&mut *w)?;
+        let mut text = std::mem::take(&mut w.text);
+        w.finish_into(root, &mut text);
+        let r = if w.reorder {
+            normalize::normalize(&text, MAX_DEPTH).map(|text| f(&text))
+        } else {
+            Ok(f(&text))
+        };
+        w.text = text;
+        r
+    })
+}
+
 /// Reads devalue text into a `T`, with the default [`Limits`].
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     from_str_with_limits(text, &Limits::default())

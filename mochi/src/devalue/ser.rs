@@ -68,6 +68,8 @@ pub(crate) struct Writer {
     /// The text of slot 0 when it is a container (not in `arena`).
     root: String,
     root_set: bool,
+    /// The finished text, lent by [`super::with_text`].
+    pub(crate) text: String,
 }
 
 /// Quoted struct field names (`"name":`), cached by the address of their
@@ -166,6 +168,7 @@ impl Writer {
             keys: KeyCache::new(),
             root: String::new(),
             root_set: false,
+            text: String::new(),
         }
     }
 
@@ -352,10 +355,18 @@ impl Writer {
 
     /// The devalue text: `[slot0,slot1,…]`, or a bare sentinel.
     pub(crate) fn finish(&self, root: Index) -> String {
+        let mut out = String::new();
+        self.finish_into(root, &mut out);
+        out
+    }
+
+    /// Appends the devalue text to `out`.
+    pub(crate) fn finish_into(&self, root: Index, out: &mut String) {
         if root < 0 {
-            return itoa::Buffer::new().format(root).to_owned();
+            out.push_str(itoa::Buffer::new().format(root));
+            return;
         }
-        let mut out = String::with_capacity(self.arena.len() + self.root.len() + 2);
+        out.reserve(self.arena.len() + self.root.len() + 2);
         out.push('[');
         let mut slots = &self.slots[..];
         if self.root_set {
@@ -363,7 +374,7 @@ impl Writer {
             slots = &slots[1..];
             if slots.is_empty() {
                 out.push(']');
-                return out;
+                return;
             }
             out.push(',');
         }
@@ -381,7 +392,6 @@ impl Writer {
         // Without the last comma.
         out.push_str(&self.arena[run_start..run_end - 1]);
         out.push(']');
-        out
     }
 
     /// Empties the writer, keeping its allocations for the next value.
@@ -396,6 +406,7 @@ impl Writer {
         self.seen.clear();
         self.depth = 0;
         self.reorder = false;
+        self.text.clear();
     }
 
     /// Runs `f` with a writer, reusing this thread's previous one (and its
@@ -413,6 +424,7 @@ impl Writer {
         if w.arena.capacity() <= 1 << 16
             && w.slots.capacity() <= 1 << 12
             && w.root.capacity() <= 1 << 16
+            && w.text.capacity() <= 1 << 16
         {
             w.reset();
             CACHED.with(|c| c.set(Some(w)));
