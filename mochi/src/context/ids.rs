@@ -77,6 +77,11 @@ impl IdSpace {
     pub(crate) fn next_island(&self) -> CompactString {
         let n = self.next.get();
         self.next.set(n + 1);
+        if self.prefix.is_empty() {
+            if let Some(id) = PAGE_IDS.get(n as usize) {
+                return id.clone();
+            }
+        }
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(n);
         // Assembled on the stack when it fits inline (a page's ids always
@@ -105,6 +110,32 @@ impl IdSpace {
         out.push_str(itoa::Buffer::new().format(n));
     }
 }
+
+/// A page's first island ids, made at compile time: most pages have no
+/// more islands than this.
+const PAGE_IDS: [CompactString; 16] = {
+    const fn id(text: &'static str) -> CompactString {
+        CompactString::const_new(text)
+    }
+    [
+        id("i0"),
+        id("i1"),
+        id("i2"),
+        id("i3"),
+        id("i4"),
+        id("i5"),
+        id("i6"),
+        id("i7"),
+        id("i8"),
+        id("i9"),
+        id("i10"),
+        id("i11"),
+        id("i12"),
+        id("i13"),
+        id("i14"),
+        id("i15"),
+    ]
+};
 
 /// `f` and eight base32 letters, then `-`.
 fn fragment_prefix() -> CompactString {
@@ -146,6 +177,11 @@ mod tests {
     #[test]
     fn a_page_counts_from_i0() {
         assert_eq!(ids(&IdSpace::page(), 3), ["i0", "i1", "i2"]);
+        let many = ids(&IdSpace::page(), 20);
+        assert!(many
+            .iter()
+            .enumerate()
+            .all(|(n, id)| *id == format!("i{n}")));
         let mut out = String::new();
         IdSpace::page().push_props_block_id(&mut out, 4);
         assert_eq!(out, "mochi-props-4");
