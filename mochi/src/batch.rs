@@ -192,80 +192,54 @@ fn part(index: usize, answer: Result<Markup, Refusal>, config: &Config) -> Bytes
     Bytes::from(out)
 }
 
-/// Calls `each` with every URL the runtime fetches a page's eager islands
-/// with (see the module docs for the rule), for the page's preload
-/// `Link`s. `prefix` is where the page's assets are served.
-pub(crate) fn preload_urls(
-    prefix: &str,
-    preloads: &[Preload],
-    max_len: usize,
-    mut each: impl FnMut(&str),
-) {
-    // One buffer for every single island's URL, and one for a batch being
-    // filled, as large as the longest batch can be.
+/// The URLs the runtime fetches a page's eager islands with (see the
+/// module docs for the rule), for the page's preload `Link`s. `prefix` is
+/// where the page's assets are served.
+pub(crate) fn preload_urls(prefix: &str, preloads: &[Preload], max_len: usize) -> Vec<String> {
     let base = prefix.len() + "/batch".len();
-    let batched_len: usize = preloads
-        .iter()
-        .filter(|p| p.batched)
-        .map(|p| 1 + entry_len(p))
-        .sum();
-    let mut url = String::new();
-    let mut batch = String::with_capacity((base + batched_len).min(max_len));
     // Islands with a GET of their own first (the runtime does not hold
     // them back), then the others, in order, cut into batches.
-    for p in preloads.iter().filter(|p| !p.batched) {
-        single_url(&mut url, prefix, p);
-        each(&url);
-    }
-    let mut first: Option<&Preload> = None;
-    let mut count = 0;
-    for p in preloads.iter().filter(|p| p.batched) {
+    let (batched, own): (Vec<&Preload>, Vec<&Preload>) = preloads.iter().partition(|p| p.batched);
+    let mut urls: Vec<String> = own.iter().map(|p| single_url(prefix, p)).collect();
+    let mut start = 0;
+    let mut len = base;
+    for (n, p) in batched.iter().enumerate() {
         let add = 1 + entry_len(p);
-        if count > 0 && (batch.len() + add > max_len || count == MAX_BATCH) {
-            flush(&mut url, prefix, &batch, first, count, &mut each);
-            count = 0;
+        if n > start && (len + add > max_len || n - start == MAX_BATCH) {
+            urls.push(batch_url(prefix, &batched[start..n]));
+            start = n;
+            len = base;
         }
-        if count == 0 {
-            (first, count) = (Some(p), 0);
-            batch.clear();
-            batch.push_str(prefix);
-            batch.push_str("/batch");
-        }
-        batch.push(if count == 0 { '?' } else { '&' });
-        for part in ["n=", p.name, "&i=", &p.id, "&p=", &p.token] {
-            batch.push_str(part);
-        }
-        count += 1;
+        len += add;
     }
-    if count > 0 {
-        flush(&mut url, prefix, &batch, first, count, &mut each);
+    if start < batched.len() {
+        urls.push(batch_url(prefix, &batched[start..]));
     }
+    urls
 }
 
-/// Hands on a filled batch: its URL, or the single island's URL for one.
-fn flush(
-    url: &mut String,
-    prefix: &str,
-    batch: &str,
-    first: Option<&Preload>,
-    count: usize,
-    each: &mut impl FnMut(&str),
-) {
-    match (count, first) {
-        (1, Some(one)) => {
-            single_url(url, prefix, one);
-            each(url);
-        }
-        _ => each(batch),
-    }
-}
-
-/// `{prefix}/island/{Name}?p={token}&i={id}`, into `url`.
-fn single_url(url: &mut String, prefix: &str, p: &Preload) {
+/// `{prefix}/island/{Name}?p={token}&i={id}`.
+fn single_url(prefix: &str, p: &Preload) -> String {
     let parts = [prefix, "/island/", p.name, "?p=", &p.token, "&i=", &p.id];
-    url.clear();
-    url.reserve(parts.iter().map(|part| part.len()).sum());
-    parts.iter().for_each(|part| url.push_str(part));
+    concat(&parts)
+}
+
+/// `{prefix}/batch?n=…&i=…&p=…&…`, or the single island's URL for one.
+fn batch_url(prefix: &str, chunk: &[&Preload]) -> String {
+    if let [one] = chunk {
+        return single_url(prefix, one);
+    }
+    let len = prefix.len() + "/batch".len() + chunk.iter().map(|p| 1 + entry_len(p)).sum::<usize>();
+    let mut url = String::with_capacity(len);
+    url.push_str(prefix);
+    url.push_str("/batch");
+    for (n, p) in chunk.iter().enumerate() {
+        url.push(if n == 0 { '?' } else { '&' });
+        for part in ["n=", p.name, "&i=", &p.id, "&p=", &p.token] {
+            url.push_str(part);
+        }
+    }
+    url
 }
 
 /// The length of `n={Name}&i={id}&p={token}` (names, ids and tokens need
@@ -274,15 +248,15 @@ fn entry_len(p: &Preload) -> usize {
     "n=&i=&p=".len() + p.name.len() + p.id.len() + p.token.len()
 }
 
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| out.push_str(p));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn preload_urls(prefix: &str, preloads: &[Preload], max_len: usize) -> Vec<String> {
-        let mut urls = Vec::new();
-        super::preload_urls(prefix, preloads, max_len, |url| urls.push(url.to_owned()));
-        urls
-    }
 
     fn preload(name: &'static str, id: &str, token: &str, batched: bool) -> Preload {
         Preload {

@@ -18,23 +18,9 @@ pub(crate) struct KeyedCache<V> {
     /// The id of the keys the values were made with.
     keys: u64,
     /// Island name → text → value, looked up without copying the text.
-    /// Names are keyed by where they are, [`Name`]: an island's name is
-    /// one `&'static str`, so this finds it without reading it.
-    map: Map<Name, Map<Box<str>, V>>,
+    map: Map<&'static str, Map<Box<str>, V>>,
     /// Values held, over every island.
     len: usize,
-}
-
-/// A `&'static str` by its address and length. Equal keys are the same
-/// bytes, so a value stored under one is the value for that name; the same
-/// name at two addresses only gets two entries.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct Name(usize, usize);
-
-impl Name {
-    fn of(name: &'static str) -> Name {
-        Name(name.as_ptr() as usize, name.len())
-    }
 }
 
 impl<V: Clone> KeyedCache<V> {
@@ -49,7 +35,7 @@ impl<V: Clone> KeyedCache<V> {
     /// The value for `text` of island `name`, made under `keys`.
     pub(crate) fn get(&mut self, keys: &Keys, name: &'static str, text: &str) -> Option<V> {
         self.use_keys(keys);
-        self.map.get(&Name::of(name))?.get(text).cloned()
+        self.map.get(name)?.get(text).cloned()
     }
 
     /// Keeps `value` for `text` of island `name`, made under `keys`.
@@ -60,7 +46,7 @@ impl<V: Clone> KeyedCache<V> {
         }
         if self
             .map
-            .entry(Name::of(name))
+            .entry(name)
             .or_default()
             .insert(text.into(), value)
             .is_none()

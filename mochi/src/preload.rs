@@ -94,18 +94,14 @@ pub(crate) fn add_links<B>(res: &mut ServiceResponse<B>, cx: &RenderContext) {
 /// batches first, so each `Link` names exactly a URL the runtime fetches;
 /// then only the first few are kept.
 fn make_links(prefix: &str, islands: &[Preload]) -> Vec<HeaderValue> {
-    let mut values = Vec::new();
     let max_len = crate::config::MAX_BATCH_URL;
-    crate::batch::preload_urls(prefix, islands, max_len, |url| {
-        if values.len() < MAX_PRELOAD_LINKS {
-            // mochi's URLs are always valid header text (names, ids and
-            // tokens need no escaping); one that were not is left out.
-            if let Ok(value) = HeaderValue::try_from(format!("<{url}{REL}")) {
-                values.push(value);
-            }
-        }
-    });
-    values
+    let urls = crate::batch::preload_urls(prefix, islands, max_len);
+    // mochi's URLs are always valid header text (names, ids and tokens
+    // need no escaping); one that were not would be left out.
+    let links = urls.iter().take(MAX_PRELOAD_LINKS);
+    links
+        .filter_map(|url| HeaderValue::try_from(format!("<{url}{REL}")).ok())
+        .collect()
 }
 
 #[cfg(test)]

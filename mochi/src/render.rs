@@ -205,14 +205,17 @@ impl<F: Render> Render for ServerIsland<F> {
             out.push('"');
         }
         let streamed = match (&cx, &self.token, self.stream) {
-            (Some(cx), Some(token), true) => match signed_text(token) {
-                Some(text) => cx.note_stream(|| Streamed {
-                    def: self.def,
-                    id: self.id.clone(),
-                    text: text.into(),
-                }),
-                None => false,
-            },
+            (Some(cx), Some(token), true) => {
+                let text = crate::signing::signed_payload(token).map(String::from_utf8);
+                match text {
+                    Some(Ok(text)) => cx.note_stream(|| Streamed {
+                        def: self.def,
+                        id: self.id.clone(),
+                        text: text.into(),
+                    }),
+                    _ => false,
+                }
+            }
             _ => false,
         };
         if streamed {
@@ -345,17 +348,6 @@ impl ServerIsland {
             live: Live::default(),
         }
     }
-}
-
-/// The props text a token of ours signs: its payload, base64url-decoded
-/// (what the island endpoint reads after verifying it).
-fn signed_text(token: &str) -> Option<String> {
-    use base64::Engine as _;
-    let (payload, _tag) = token.split_once('.')?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    String::from_utf8(bytes).ok()
 }
 
 /// A hydrated island at its call site: its HTML, rendered now, inside

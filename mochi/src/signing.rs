@@ -355,12 +355,21 @@ impl Keys {
         if !verified {
             return Err(TokenError::BadSignature);
         }
-        let mut bytes = vec![0; payload.len() / 4 * 3 + 2];
-        let len = decode_base64url(payload.as_bytes(), &mut bytes)
-            .ok_or(TokenError::Malformed("payload is not base64url"))?;
-        bytes.truncate(len);
-        Ok(bytes)
+        decode_payload(payload).ok_or(TokenError::Malformed("payload is not base64url"))
     }
+}
+
+/// The payload bytes of a token this process signed, unverified (a
+/// streamed island reads back the props its page just signed).
+pub(crate) fn signed_payload(token: &str) -> Option<Vec<u8>> {
+    decode_payload(token.split_once('.')?.0)
+}
+
+fn decode_payload(payload: &str) -> Option<Vec<u8>> {
+    let mut bytes = vec![0; payload.len() / 4 * 3 + 2];
+    let len = decode_base64url(payload.as_bytes(), &mut bytes)?;
+    bytes.truncate(len);
+    Some(bytes)
 }
 
 /// Each byte's base64url value, or `0xFF` outside the alphabet.

@@ -67,7 +67,7 @@ pub(crate) fn token<P: Serialize + ?Sized>(
 }
 
 /// The token for props `text` of island `def` under `keys`.
-pub(crate) fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
+fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
     let hit = TOKENS.with(|cache| cache.borrow_mut().get(keys, def.name, text));
     if let Some(token) = hit {
         return token;

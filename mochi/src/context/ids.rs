@@ -84,19 +84,7 @@ impl IdSpace {
         }
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(n);
-        // Assembled on the stack when it fits inline (a page's ids always
-        // do), so the id is made in one step.
-        let mut id = [0u8; 24];
-        let (prefix, len) = (self.prefix.as_bytes(), self.prefix.len() + 1 + digits.len());
-        if len <= id.len() {
-            id[..prefix.len()].copy_from_slice(prefix);
-            id[prefix.len()] = b'i';
-            id[prefix.len() + 1..len].copy_from_slice(digits.as_bytes());
-            if let Ok(id) = CompactString::from_utf8(&id[..len]) {
-                return id;
-            }
-        }
-        let mut id = CompactString::with_capacity(len);
+        let mut id = CompactString::with_capacity(self.prefix.len() + 1 + digits.len());
         id.push_str(&self.prefix);
         id.push('i');
         id.push_str(digits);

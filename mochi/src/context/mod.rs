@@ -29,24 +29,13 @@ use crate::config::Config;
 use crate::registry::IslandDef;
 
 /// An eagerly loaded server island of a page, for its preload `Link`.
-#[derive(Debug, Clone, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Preload {
     pub(crate) name: &'static str,
     pub(crate) token: Arc<str>,
     pub(crate) id: CompactString,
     /// Loaded in a batch with the others (not by a `GET` of its own).
     pub(crate) batched: bool,
-}
-
-/// Equal when every field holds the same text; the same name or token
-/// (the token cache hands out shared tokens) is recognised without reading
-/// it.
-impl PartialEq for Preload {
-    fn eq(&self, other: &Preload) -> bool {
-        let same_name = std::ptr::eq(self.name, other.name) || self.name == other.name;
-        let same_token = Arc::ptr_eq(&self.token, &other.token) || self.token == other.token;
-        self.batched == other.batched && same_name && same_token && self.id == other.id
-    }
 }
 
 /// A server island the page streams: rendered after the page, on the

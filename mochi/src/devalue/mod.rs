@@ -149,15 +149,7 @@ impl Default for Limits {
 /// string and non-string keys, nesting deeper than [`MAX_DEPTH`], a
 /// [`Date`] out of range, or an error from the value's `Serialize` impl.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    let (text, reorder) = ser::Writer::with(MAX_DEPTH, |w| {
-        let root = value.serialize(&mut *w)?;
-        Ok::<_, Error>((w.finish(root), w.reorder))
-    })?;
-    if reorder {
-        normalize::normalize(&text, MAX_DEPTH)
-    } else {
-        Ok(text)
-    }
+    with_text(value, str::to_owned)
 }
 
 /// Runs `f` on the devalue text of `value` (what [`to_string`] returns),
