@@ -51,7 +51,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -60,7 +59,8 @@ import threading
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from serverproc import ROOT, Process, free_port, target_dir
+
 COOKIE = "user=ada"
 ISLANDS = ["Avatar", "CartCount", "Greeting"]
 # Distinct tokens for the cold target: more than any per-thread cache of a
@@ -81,18 +81,6 @@ def log(msg):
     print(msg, flush=True)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def target_dir():
-    if os.environ.get("CARGO_TARGET_DIR"):
-        return os.path.abspath(os.environ["CARGO_TARGET_DIR"])
-    return os.path.join(ROOT, "target")
-
-
 def build():
     log("building example-bench-page (release)…")
     subprocess.run(
@@ -103,7 +91,7 @@ def build():
     return os.path.join(target_dir(), "release", "example-bench-page")
 
 
-class Server:
+class Server(Process):
     """One pinned server process serving one side."""
 
     def __init__(self, binary, routes, core, key):
@@ -124,38 +112,13 @@ class Server:
             stderr=subprocess.PIPE,
             text=True,
         )
-        # taskset execs the binary: same pid.
         self.pid = self.proc.pid
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise SystemExit(
-                        f"{routes} server exited: {self.proc.stderr.read()}"
-                    )
-                time.sleep(0.1)
-        raise SystemExit(f"{routes} server did not start on port {self.port}")
+        self.wait_listening(
+            self.port, lambda: f"{routes} server exited: {self.proc.stderr.read()}"
+        )
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
-
-    def status(self, field):
-        """A field of /proc/PID/status in KiB (VmRSS, VmHWM)."""
-        with open(f"/proc/{self.pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-        raise KeyError(field)
-
-    def cpu_seconds(self):
-        """User + system CPU time of the whole process so far."""
-        with open(f"/proc/{self.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        # utime and stime are fields 14 and 15 of stat(5); 3 is fields[0].
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def reset_peak(self):
         """Resets VmHWM to the current RSS (Linux >= 4.0); False if denied."""

@@ -70,8 +70,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HOST = "127.0.0.1"
+from serverproc import HOST, ROOT, Process, free_port, target_dir
 COOKIE = "user=ada"
 # At SIGTERM, a request written this long ago or longer must get its answer:
 # the server has read it (see the graceful shutdown in RELIABILITY.md).
@@ -122,23 +121,11 @@ def log(msg=""):
     print(msg, flush=True)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def target_dir():
-    if os.environ.get("CARGO_TARGET_DIR"):
-        return os.path.abspath(os.environ["CARGO_TARGET_DIR"])
-    return os.path.join(ROOT, "target")
-
-
 # ---------------------------------------------------------------------------
 # The server process.
 
 
-class Server:
+class Server(Process):
     def __init__(self, binary, port, workers, core, log_path):
         env = dict(os.environ)
         key = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
@@ -153,32 +140,8 @@ class Server:
         self.log_file = open(log_path, "w")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log_file,
                                      stderr=subprocess.STDOUT)
-        self.pid = self.proc.pid  # taskset execs the binary: same pid
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection((HOST, port), 0.2).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise SystemExit(f"the server exited: {open(log_path).read()}")
-                time.sleep(0.1)
-        raise SystemExit(f"the server did not start on port {port}")
-
-    def status(self, field):
-        """A field of /proc/PID/status in KiB (VmRSS, VmHWM)."""
-        with open(f"/proc/{self.pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-        raise KeyError(field)
-
-    def cpu_seconds(self):
-        """User + system CPU time of the whole process so far."""
-        with open(f"/proc/{self.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        # utime and stime are fields 14 and 15 of stat(5); 3 is fields[0].
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        self.pid = self.proc.pid
+        self.wait_listening(port, lambda: f"the server exited: {open(log_path).read()}")
 
     def fds(self):
         return len(os.listdir(f"/proc/{self.pid}/fd"))
