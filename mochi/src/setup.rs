@@ -354,8 +354,9 @@ where
                 });
             }
         }
-        let fragment = context::wants_fragment(req.headers());
-        let request = SharedRequest::page(RequestHead::of(&req), config.settings.origin.clone());
+        let head = RequestHead::of(&req);
+        let fragment = head.wants_fragment();
+        let request = SharedRequest::page(head, config.settings.origin.clone());
         let mount = &path[..mount_len];
         let cx = Rc::new(RenderContext::response(
             config,

@@ -46,14 +46,22 @@ pub(crate) fn encode<P: Serialize + ?Sized>(def: &IslandDef, props: &P) -> Optio
     }
 }
 
+/// The devalue text of the props of an island without parameters: the
+/// macro's props struct has no fields, so this is all it can encode to.
+const NO_PROPS: &str = "[{}]";
+
 /// The token for `props` of island `def` under `keys`; `None` (logged) if
 /// they do not serialize. The props are encoded once, into a buffer lent
-/// for the lookup.
+/// for the lookup; an island without parameters has nothing to encode.
 pub(crate) fn token<P: Serialize + ?Sized>(
     keys: &Keys,
     def: &'static IslandDef,
     props: &P,
 ) -> Option<Arc<str>> {
+    if !def.has_props {
+        debug_assert_eq!(devalue::to_string(props).ok().as_deref(), Some(NO_PROPS));
+        return Some(token_for(keys, def, NO_PROPS));
+    }
     match devalue::with_text(props, |text| token_for(keys, def, text)) {
         Ok(token) => Some(token),
         Err(e) => {
@@ -120,6 +128,18 @@ mod tests {
             blocking: false,
             has_props: true,
         }))
+    }
+
+    /// What an island without parameters signs is what its props struct
+    /// encodes to.
+    #[test]
+    fn no_props_text_is_the_empty_struct() {
+        #[derive(serde::Serialize)]
+        struct NoProps {}
+        assert_eq!(
+            crate::devalue::to_string(&NoProps {}).unwrap(),
+            super::NO_PROPS
+        );
     }
 
     /// Cached tokens are the tokens signing gives, whatever the cache did

@@ -100,8 +100,9 @@ impl IdSpace {
 }
 
 /// A page's first island ids, made at compile time: most pages have no
-/// more islands than this.
-const PAGE_IDS: [CompactString; 16] = {
+/// more islands than this. (A `static`: a `const` would be a new array,
+/// built and dropped, at each use.)
+static PAGE_IDS: [CompactString; 16] = {
     const fn id(text: &'static str) -> CompactString {
         CompactString::const_new(text)
     }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, Uri};
 use actix_web::HttpRequest;
+use compact_str::CompactString;
 
 use crate::config::Origin;
 
@@ -47,8 +48,9 @@ pub(crate) struct RequestHead {
     headers: CopiedHeaders,
     /// Whether the connection is TLS (actix's `AppConfig::secure`).
     secure: bool,
-    /// The app's configured host, used when `Host` is missing or invalid.
-    config_host: String,
+    /// The app's configured host, used when `Host` is missing or invalid
+    /// (inline, without an allocation, up to 24 bytes).
+    config_host: CompactString,
 }
 
 impl RequestHead {
@@ -59,8 +61,23 @@ impl RequestHead {
             uri: req.uri().clone(),
             headers: CopiedHeaders::of(req.headers()),
             secure: config.secure(),
-            config_host: config.host().to_owned(),
+            config_host: config.host().into(),
         }
+    }
+
+    /// Whether the request asks for a fragment rather than a document:
+    /// it carries `HX-Request` or `Turbo-Frame`, or `Sec-Fetch-Dest:
+    /// empty` (what `fetch` sends).
+    pub(crate) fn wants_fragment(&self) -> bool {
+        // One pass over the copied pairs, not a lookup per name.
+        self.headers
+            .pairs
+            .iter()
+            .any(|(name, value)| match name.as_str() {
+                "hx-request" | "turbo-frame" => true,
+                "sec-fetch-dest" => value.as_bytes() == b"empty",
+                _ => false,
+            })
     }
 
     fn of_request(req: &HttpRequest) -> RequestHead {
@@ -70,7 +87,7 @@ impl RequestHead {
             uri: req.uri().clone(),
             headers: CopiedHeaders::of(req.headers()),
             secure: config.secure(),
-            config_host: config.host().to_owned(),
+            config_host: config.host().into(),
         }
     }
 }
