@@ -23,7 +23,8 @@ What it does:
    back to back, alternating which goes first, so drift and other load on
    the machine hit both sides alike;
 5. prints per target and side the medians over rounds of req/s, p50 and p99
-   latency, the peak RSS (VmHWM, reset before each run through
+   latency, the server's CPU time per request (user and system, from
+   /proc/PID/stat), the peak RSS (VmHWM, reset before each run through
    /proc/PID/clear_refs so it is the peak of that run), and the ratios
    mochi/plain: the median of the per-round ratios;
 6. soak: about SOAK_REQUESTS requests at the island endpoints (round-robin
@@ -258,12 +259,18 @@ def wrk(url, seconds, args, script=None):
 
 def run_one(server, url, seconds, args, script=None):
     server.reset_peak()
-    cpu = server.cpu_seconds()
+    user, system = server.cpu_times()
     r = wrk(url, seconds, args, script)
     r["rss"] = server.status("VmHWM")
     # Server CPU time per request: unlike req/s, it hardly moves when other
-    # processes take turns on the server's core.
-    r["cpu_us"] = (server.cpu_seconds() - cpu) * 1e6 / max(r["requests"], 1)
+    # processes take turns on the server's core. Split into the server's
+    # own code (user) and the kernel's work for its sockets (system), which
+    # mochi and plain share but for the bytes they send.
+    user_after, system_after = server.cpu_times()
+    per_request = 1e6 / max(r["requests"], 1)
+    r["user_us"] = (user_after - user) * per_request
+    r["sys_us"] = (system_after - system) * per_request
+    r["cpu_us"] = r["user_us"] + r["sys_us"]
     return r
 
 
@@ -328,7 +335,7 @@ def report(ts, results, args):
     )
     header = (
         f"{'target':<24} {'side':<5} {'req/s':>10} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'CPU us/req':>10} {'peak RSS KiB':>13}"
+        f"{'p99 ms':>8} {'CPU us/req':>10} {'user':>6} {'sys':>6} {'peak RSS KiB':>13}"
     )
     log(header)
     log("-" * len(header))
@@ -339,7 +346,8 @@ def report(ts, results, args):
             log(
                 f"{name:<24} {side:<5} {med([r['rps'] for r in rs]):>10.0f} "
                 f"{med([r['p50'] for r in rs]):>8.3f} {med([r['p99'] for r in rs]):>8.3f} "
-                f"{med([r['cpu_us'] for r in rs]):>10.2f} {med([r['rss'] for r in rs]):>13.0f}"
+                f"{med([r['cpu_us'] for r in rs]):>10.2f} {med([r['user_us'] for r in rs]):>6.2f} "
+                f"{med([r['sys_us'] for r in rs]):>6.2f} {med([r['rss'] for r in rs]):>13.0f}"
             )
         m, p = results[(name, "mochi")], results[(name, "plain")]
         per_round = lambda key: med([a[key] / b[key] for a, b in zip(m, p)])

@@ -48,9 +48,14 @@ class Process:
                     return int(line.split()[1])
         raise KeyError(field)
 
-    def cpu_seconds(self):
-        """User + system CPU time of the whole process so far."""
+    def cpu_times(self):
+        """(user, system) CPU time of the whole process so far, in seconds."""
         with open(f"/proc/{self.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         # utime and stime are fields 14 and 15 of stat(5); 3 is fields[0].
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
+
+    def cpu_seconds(self):
+        """User + system CPU time of the whole process so far."""
+        return sum(self.cpu_times())

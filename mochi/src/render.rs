@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use compact_str::CompactString;
@@ -28,7 +27,7 @@ pub struct ServerIsland<F = NoFallback> {
     def: &'static IslandDef,
     id: CompactString,
     /// Shared with the per-thread token cache.
-    token: Option<Arc<str>>,
+    token: Option<Rc<str>>,
     fallback: F,
     visible: bool,
     root_margin: Option<Cow<'static, str>>,

@@ -32,7 +32,7 @@ use crate::registry::IslandDef;
 #[derive(Debug, Clone, Eq)]
 pub(crate) struct Preload {
     pub(crate) name: &'static str,
-    pub(crate) token: Arc<str>,
+    pub(crate) token: Rc<str>,
     pub(crate) id: CompactString,
     /// Loaded in a batch with the others (not by a `GET` of its own).
     pub(crate) batched: bool,
@@ -46,7 +46,7 @@ impl PartialEq for Preload {
         self.name == other.name
             && self.id == other.id
             && self.batched == other.batched
-            && (Arc::ptr_eq(&self.token, &other.token) || self.token == other.token)
+            && (Rc::ptr_eq(&self.token, &other.token) || self.token == other.token)
     }
 }
 
