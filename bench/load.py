@@ -368,11 +368,11 @@ def report(ts, results, args):
                 f"{med([r['sys_us'] for r in rs]):>6.2f} {med([r['rss'] for r in rs]):>13.0f}"
             )
         m, p = results[(name, "mochi")], results[(name, "plain")]
-        per_round = lambda key: med([a[key] / b[key] for a, b in zip(m, p)])
+        per_round = lambda key: [a[key] / b[key] for a, b in zip(m, p)]
+        rps = per_round("rps")
         ratios.append(
-            (name, per_round("rps"), per_round("p50"), per_round("p99"), per_round("rss"),
-             1 / per_round("cpu_us"),
-             *median_ci([a["rps"] / b["rps"] for a, b in zip(m, p)]))
+            (name, med(rps), med(per_round("p50")), med(per_round("p99")),
+             med(per_round("rss")), 1 / med(per_round("cpu_us")), *median_ci(rps))
         )
     log("\nmochi/plain")
     header = (

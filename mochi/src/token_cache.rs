@@ -34,16 +34,19 @@ thread_local! {
 
 /// The devalue text of `props`; `None` (logged) if they do not serialize.
 pub(crate) fn encode<P: Serialize + ?Sized>(def: &IslandDef, props: &P) -> Option<String> {
-    match devalue::to_string(props) {
-        Ok(text) => Some(text),
-        Err(e) => {
+    logged(def, devalue::to_string(props))
+}
+
+/// `result`'s value; its error logged, as props that do not serialize.
+fn logged<T>(def: &IslandDef, result: Result<T, devalue::Error>) -> Option<T> {
+    result
+        .map_err(|e| {
             log::error!(
                 "mochi: props of island `{}` do not serialize: {e}",
                 def.name
-            );
-            None
-        }
-    }
+            )
+        })
+        .ok()
 }
 
 /// The devalue text of the props of an island without parameters: the
@@ -62,16 +65,10 @@ pub(crate) fn token<P: Serialize + ?Sized>(
         debug_assert_eq!(devalue::to_string(props).ok().as_deref(), Some(NO_PROPS));
         return Some(token_for(keys, def, NO_PROPS));
     }
-    match devalue::with_text(props, |text| token_for(keys, def, text)) {
-        Ok(token) => Some(token),
-        Err(e) => {
-            log::error!(
-                "mochi: props of island `{}` do not serialize: {e}",
-                def.name
-            );
-            None
-        }
-    }
+    logged(
+        def,
+        devalue::with_text(props, |text| token_for(keys, def, text)),
+    )
 }
 
 /// The token for props `text` of island `def` under `keys`.

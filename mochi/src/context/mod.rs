@@ -29,25 +29,13 @@ use crate::config::Config;
 use crate::registry::IslandDef;
 
 /// An eagerly loaded server island of a page, for its preload `Link`.
-#[derive(Debug, Clone, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Preload {
     pub(crate) name: &'static str,
     pub(crate) token: Rc<str>,
     pub(crate) id: CompactString,
     /// Loaded in a batch with the others (not by a `GET` of its own).
     pub(crate) batched: bool,
-}
-
-impl PartialEq for Preload {
-    /// Equal fields. Tokens are compared by text, unless both are the same
-    /// shared token (the token cache hands every render of the same props
-    /// the same one), which is equal to itself without reading it.
-    fn eq(&self, other: &Preload) -> bool {
-        self.name == other.name
-            && self.id == other.id
-            && self.batched == other.batched
-            && (Rc::ptr_eq(&self.token, &other.token) || self.token == other.token)
-    }
 }
 
 /// A server island the page streams: rendered after the page, on the

@@ -54,15 +54,9 @@ pub(crate) struct RequestHead {
 }
 
 impl RequestHead {
+    /// The head of a request the middleware was handed.
     pub(crate) fn of(req: &actix_web::dev::ServiceRequest) -> RequestHead {
-        let config = req.app_config();
-        RequestHead {
-            method: req.method().clone(),
-            uri: req.uri().clone(),
-            headers: CopiedHeaders::of(req.headers()),
-            secure: config.secure(),
-            config_host: config.host().into(),
-        }
+        RequestHead::of_request(req.request())
     }
 
     /// Whether the request asks for a fragment rather than a document:
