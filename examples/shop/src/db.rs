@@ -711,10 +711,17 @@ impl Db {
     // -- Recently viewed --------------------------------------------------
 
     /// Notes that the session looked at product `product_id`.
+    ///
+    /// `viewed_at` is the time in milliseconds, or one past the session's
+    /// latest view if that is not earlier: two views within a millisecond
+    /// still order as they happened.
     pub async fn record_view(&self, session: &Session, product_id: i64) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO recently_viewed (session_id, product_id, viewed_at)
-             SELECT $1, id, $3 FROM products WHERE id = $2
+             SELECT $1, id, (
+                 SELECT CASE WHEN MAX(viewed_at) >= $3 THEN MAX(viewed_at) + 1 ELSE $3 END
+                 FROM recently_viewed WHERE session_id = $1
+             ) FROM products WHERE id = $2
              ON CONFLICT (session_id, product_id) DO UPDATE SET viewed_at = excluded.viewed_at",
         )
         .bind(&session.id)
