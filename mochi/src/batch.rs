@@ -34,6 +34,7 @@ use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
+use compact_str::CompactString;
 use futures_util::future::LocalBoxFuture;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt as _, StreamExt as _};
@@ -126,13 +127,13 @@ pub(crate) async fn handle(
     if uri_len > config.settings.max_url {
         return endpoint::error(StatusCode::URI_TOO_LONG, "URI too long");
     }
-    if endpoint::is_cross_site(&req) && !config.settings.allow_cross_site {
+    if endpoint::is_refused_cross_site(&req, &config) {
         let why = "cross-site island request (see `MochiBuilder::allow_cross_site`)";
         return Refusal(StatusCode::FORBIDDEN, "forbidden", Some(why.into())).answer(&config);
     }
     let post = req.method() == Method::POST;
     let body = if post {
-        match endpoint::read_form(&req, payload, config.settings.max_body).await {
+        match endpoint::read_form(&req, payload, &config).await {
             Ok(body) => body,
             Err(refusal) => return refusal.answer(&config),
         }
@@ -147,30 +148,66 @@ pub(crate) async fn handle(
                 .answer(&config)
         }
     };
+    // An island that opted into a shared cache is fetched on its own, where
+    // a cache can answer for it; the runtime never batches one.
+    let cacheable = entries.iter().find(|entry| {
+        endpoint::server_island(entry.name).is_some_and(|def| def.cache_control.is_some())
+    });
+    if let Some(entry) = cacheable {
+        let why = format!(
+            "island `{}` opted into a shared cache: it is fetched on its own, not in a batch",
+            entry.name
+        );
+        return Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why)).answer(&config);
+    }
     // Verified before anything renders; the islands share the request.
     let request = Rc::new(SharedRequest::island(
         req.clone(),
         config.settings.origin.clone(),
     ));
     let parts: FuturesUnordered<LocalBoxFuture<'static, Bytes>> = FuturesUnordered::new();
-    for (index, entry) in entries.iter().enumerate() {
-        let verified = endpoint::server_island(entry.name)
+    for group in same_island_groups(&entries) {
+        let first = &entries[group[0]];
+        let verified = endpoint::server_island(first.name)
             .ok_or(Refusal(StatusCode::NOT_FOUND, "no such island", None))
-            .and_then(|def| Ok((def, endpoint::verified_text(&config, def, entry.token)?)));
+            .and_then(|def| Ok((def, endpoint::verified_text(&config, def, first.token)?)));
         let config = config.clone();
-        match verified {
-            Ok((def, text)) => {
-                let cx = endpoint::island_context(&config, &request, def, Some(entry.id), mount);
-                parts.push(
-                    async move {
-                        let answer = endpoint::answer(&config, cx, def, text).await;
-                        part(index, answer, &config)
-                    }
-                    .boxed_local(),
-                );
+        let (def, text) = match verified {
+            Ok(verified) => verified,
+            Err(refusal) => {
+                let answers = group.iter().map(|&index| (index, Err(refusal.clone())));
+                parts.push(ready(parts_of(answers, &config)).boxed_local());
+                continue;
             }
-            Err(refusal) => parts.push(ready(part(index, Err(refusal), &config)).boxed_local()),
-        }
+        };
+        let ids: Vec<(usize, CompactString)> = group
+            .iter()
+            .map(|&index| (index, entries[index].id.into()))
+            .collect();
+        let (request, mount) = (request.clone(), CompactString::from(mount));
+        parts.push(
+            async move {
+                let render = |id: &str| {
+                    let cx = endpoint::island_context(&config, &request, def, Some(id), &mount);
+                    let answer = endpoint::answer(&config, cx.clone(), def, text.clone());
+                    answer.map(move |answer| (answer, cx.ids.used()))
+                };
+                let (answer, ids_used) = render(&ids[0].1).await;
+                let mut answers = vec![(ids[0].0, answer.clone())];
+                if ids_used {
+                    // Its HTML holds ids made from the island's id: each
+                    // copy renders under its own.
+                    let rest = ids[1..]
+                        .iter()
+                        .map(|(index, id)| render(id).map(move |(answer, _)| (*index, answer)));
+                    answers.extend(futures_util::future::join_all(rest).await);
+                } else {
+                    answers.extend(ids[1..].iter().map(|(index, _)| (*index, answer.clone())));
+                }
+                parts_of(answers.into_iter(), &config)
+            }
+            .boxed_local(),
+        );
     }
     let mut res = HttpResponse::Ok();
     res.insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
@@ -179,6 +216,36 @@ pub(crate) async fn handle(
         .insert_header(endpoint::UNBUFFERED);
     endpoint::not_sniffed_or_framed(&mut res);
     res.body(BodyStream::new(parts.map(Ok::<_, Infallible>)))
+}
+
+/// The batch's entries grouped by (name, token), each group's indices in
+/// request order, groups in the order of their first entry: one
+/// verification and, where the answer does not depend on the island's id,
+/// one render per group.
+fn same_island_groups(entries: &[BatchEntry<'_>]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let same = |group: &&mut Vec<usize>| {
+            let first = &entries[group[0]];
+            (first.name, first.token) == (entry.name, entry.token)
+        };
+        match groups.iter_mut().find(same) {
+            Some(group) => group.push(index),
+            None => groups.push(vec![index]),
+        }
+    }
+    groups
+}
+
+/// The parts of `answers`, one after the other.
+fn parts_of(
+    answers: impl Iterator<Item = (usize, Result<Markup, Refusal>)>,
+    config: &Config,
+) -> Bytes {
+    let parts: Vec<Bytes> = answers
+        .map(|(index, answer)| part(index, answer, config))
+        .collect();
+    parts.concat().into()
 }
 
 /// `{index} {status} {length}\n{body}`.

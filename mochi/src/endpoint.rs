@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use futures_util::{FutureExt as _, StreamExt as _};
 use maud::Markup;
 
-use crate::config::Config;
+use crate::config::{Config, Origin};
 use crate::context::{self, Reads, RenderContext, SharedRequest};
 use crate::error::IslandError;
 use crate::registry::{self, IslandDef, Registry};
@@ -108,6 +108,7 @@ fn javascript(source: &'static str) -> HttpResponse {
 
 /// Why a request is refused: its status, the public word for it, and a
 /// detail that only debug builds send.
+#[derive(Clone)]
 pub(crate) struct Refusal(
     pub(crate) StatusCode,
     pub(crate) &'static str,
@@ -117,7 +118,14 @@ pub(crate) struct Refusal(
 impl Refusal {
     pub(crate) fn answer(self, config: &Config) -> HttpResponse {
         let status = self.0;
-        error_with(status, self.1, self.detail(config))
+        let mut res = error_with(status, self.1, self.detail(config));
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still come: the connection cannot
+            // carry another request.
+            res.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
+        res
     }
 
     /// The detail, if the app asked for details.
@@ -130,6 +138,26 @@ impl Refusal {
     pub(crate) fn text(self, config: &Config) -> String {
         let public = self.1;
         body_text(public, self.detail(config))
+    }
+}
+
+/// The public word of an error status an island chose.
+fn public_word(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not found",
+        409 => "conflict",
+        410 => "gone",
+        422 => "unprocessable content",
+        429 => "too many requests",
+        500 => "internal server error",
+        502 => "bad gateway",
+        503 => "service unavailable",
+        504 => "gateway timeout",
+        _ if status.is_client_error() => "client error",
+        _ => "server error",
     }
 }
 
@@ -230,13 +258,13 @@ async fn island(
     let Some(def) = server_island(name) else {
         return error(StatusCode::NOT_FOUND, "no such island");
     };
-    if is_cross_site(&req) && !config.settings.allow_cross_site {
+    if is_refused_cross_site(&req, &config) {
         let why = "cross-site island request (see `MochiBuilder::allow_cross_site`)";
         return Refusal(StatusCode::FORBIDDEN, "forbidden", Some(why.into())).answer(&config);
     }
     let post = req.method() == Method::POST;
     let body = if post {
-        match read_form(&req, payload, config.settings.max_body).await {
+        match read_form(&req, payload, &config).await {
             Ok(body) => body,
             Err(refusal) => return refusal.answer(&config),
         }
@@ -308,11 +336,16 @@ pub(crate) async fn answer(
         }
         Ok(Rendered::Failed(e)) => {
             let why = e.to_string();
-            error_limited("failed", def.name, || {
-                format!("mochi: island `{}` failed: {why}", def.name)
-            });
-            let why = Some(why);
-            Err(Refusal(internal, "internal server error", why))
+            let status = StatusCode::from_u16(e.status()).unwrap_or(internal);
+            if status.is_server_error() {
+                error_limited("failed", def.name, || {
+                    format!("mochi: island `{}` failed ({status}): {why}", def.name)
+                });
+            } else {
+                // The island's own answer, such as a 404: not a fault.
+                log::debug!("mochi: island `{}` answered {status}: {why}", def.name);
+            }
+            Err(Refusal(status, public_word(status), Some(why)))
         }
         Ok(Rendered::Panicked) => {
             error_limited("panicked", def.name, || {
@@ -415,17 +448,22 @@ pub(crate) async fn run_blocking(
     let mut task = AbortOnDrop(tokio::task::spawn_blocking(move || match detached {
         Some(detached) => {
             let (cx, request) = detached.attach();
-            let result = context::run_sync(cx, body);
-            (result, request.map(|r| r.reads()))
+            let result = context::run_sync(cx.clone(), body);
+            (result, request.map(|r| r.reads()), cx.ids.used())
         }
-        None => (body(), None),
+        None => (body(), None, false),
     }));
     let joined = (&mut task.0).await;
     match joined {
-        Ok((result, reads)) => {
+        Ok((result, reads, ids_used)) => {
             let request = cx.as_ref().and_then(|cx| cx.request());
             if let (Some(request), Some(reads)) = (request, reads) {
                 request.merge_reads(reads);
+            }
+            if ids_used {
+                if let Some(cx) = &cx {
+                    cx.ids.note_used();
+                }
             }
             result
         }
@@ -462,25 +500,69 @@ pub(crate) fn verified_text(
     }
 }
 
-/// `Sec-Fetch-Site: cross-site`: a page of another site asked. Clients
-/// that send no `Sec-Fetch-*` headers are not refused (they are not
-/// browsers, or too old to send them, and cookies are the only thing a
-/// cross-site request could borrow).
-pub(crate) fn is_cross_site(req: &HttpRequest) -> bool {
+/// Whether a page of another site asked, and the app has not allowed
+/// that: `Sec-Fetch-Site: cross-site`, or an `Origin` that is not the
+/// request's own (`Origin: null` included), for browsers that send no
+/// `Sec-Fetch-*` headers. Clients that send neither are not refused (they
+/// are not browsers, and cookies are the only thing a cross-site request
+/// could borrow).
+///
+/// The own origin is found as [`RequestContext::page_url`] finds it. By
+/// default (from the connection and `Host`) only the host and port are
+/// compared: behind a proxy that ends TLS the connection is `http` while
+/// the browser's origin is `https`.
+///
+/// [`RequestContext::page_url`]: crate::RequestContext::page_url
+pub(crate) fn is_refused_cross_site(req: &HttpRequest, config: &Config) -> bool {
     // A name made once: a `&str` name is parsed again on every lookup.
     const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
-    req.headers()
+    if config.settings.allow_cross_site {
+        return false;
+    }
+    let headers = req.headers();
+    let cross_site = headers
         .get(SEC_FETCH_SITE)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"))
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+    let Some(sent) = headers.get(header::ORIGIN) else {
+        return cross_site;
+    };
+    let Ok(sent) = sent.to_str() else {
+        return true;
+    };
+    let own = SharedRequest::island(req.clone(), config.settings.origin.clone()).origin();
+    let same = match config.settings.origin {
+        Origin::Connection => host_of(sent).is_some_and(|h| Some(h) == host_of(&own)),
+        Origin::TrustForwarded | Origin::Fixed(_) => sent.eq_ignore_ascii_case(&own),
+    };
+    cross_site || !same
+}
+
+/// `host[:port]` of `scheme://host[:port]`, lowercase, without a default
+/// port.
+fn host_of(origin: &str) -> Option<String> {
+    let (scheme, host) = origin.split_once("://")?;
+    let host = host.to_ascii_lowercase();
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    Some(
+        host.strip_suffix(default_port)
+            .map_or(host.clone(), str::to_owned),
+    )
 }
 
 /// A POST island body, `application/x-www-form-urlencoded`, read up to
-/// `cap` bytes; over it, 413 before anything is decoded.
+/// `max_body` bytes (over it, 413 before anything is decoded) within the
+/// island timeout (past it, 408): a client that declares a body and goes
+/// quiet holds a connection no longer than an island may render.
 pub(crate) async fn read_form(
     req: &HttpRequest,
     mut payload: Payload,
-    cap: usize,
+    config: &Config,
 ) -> Result<String, Refusal> {
+    let cap = config.settings.max_body;
     let too_large = || Refusal(StatusCode::PAYLOAD_TOO_LARGE, "payload too large", None);
     let bad = |why: &str| Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why.into()));
     let declared = req
@@ -506,14 +588,29 @@ pub(crate) async fn read_form(
             Some("an island POST is application/x-www-form-urlencoded".into()),
         ));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| bad("the body could not be read"))?;
-        if body.len() + chunk.len() > cap {
-            return Err(too_large());
+    let read = async {
+        let mut body = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| bad("the body could not be read"))?;
+            if body.len() + chunk.len() > cap {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
+        Ok(body)
+    };
+    let deadline = config.settings.island_timeout;
+    let body = match tokio::time::timeout(deadline, read).await {
+        Ok(body) => body?,
+        Err(_) => {
+            let why = format!("the body did not arrive within {deadline:?}");
+            return Err(Refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                "request timeout",
+                Some(why),
+            ));
+        }
+    };
     String::from_utf8(body).map_err(|_| bad("body is not UTF-8"))
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use compact_str::CompactString;
 use futures_util::future::LocalBoxFuture;
 
 use crate::config::{Config, Origin, Settings, DEFAULT_ASSET_PREFIX};
@@ -336,20 +337,14 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let config = self.config.clone();
-        // Inside `web::scope("/shop")`, the scope's path is already matched:
-        // mochi's own paths are what is left, and its assets go under it.
-        let path = req.path();
-        let unmatched = req.match_info().unprocessed();
-        let mount_len = path.len().saturating_sub(unmatched.len());
+        let (mount, unmatched) = mount_and_rest(&req);
         if let Some(rest) = unmatched.strip_prefix(config.prefix.as_str()) {
             if rest.starts_with('/') {
-                let rest_at = mount_len + config.prefix.len();
+                let rest = rest.to_owned();
                 let (http, payload) = req.into_parts();
                 return Box::pin(async move {
-                    let path = http.path();
-                    let (mount, rest) = (&path[..mount_len], &path[rest_at..]);
                     let res =
-                        crate::endpoint::handle(config, http.clone(), payload, mount, rest).await;
+                        crate::endpoint::handle(config, http.clone(), payload, &mount, &rest).await;
                     Ok(ServiceResponse::new(http, res).map_into_right_body())
                 });
             }
@@ -357,17 +352,20 @@ where
         let head = RequestHead::of(&req);
         let fragment = head.wants_fragment();
         let request = SharedRequest::page(head, config.settings.origin.clone());
-        let mount = &path[..mount_len];
         let cx = Rc::new(RenderContext::response(
             config,
             Rc::new(request),
             fragment,
-            mount,
+            &mount,
         ));
         let service = self.service.clone();
         let fut = context::run_sync(cx.clone(), || service.call(req));
         Box::pin(async move {
             let mut res = context::run(cx.clone(), fut).await?;
+            if cx.ids.used() {
+                // Its ids are a page's or a fragment's by those headers.
+                add_vary(res.headers_mut(), FRAGMENT_HEADERS);
+            }
             crate::preload::add_links(&mut res, &cx);
             if let Some(islands) = cx.islands_without_runtime() {
                 let path = res.request().path();
@@ -391,6 +389,72 @@ where
     }
 }
 
+/// The request headers that make a response a fragment
+/// ([`RequestHead::wants_fragment`]).
+const FRAGMENT_HEADERS: &str = "HX-Request, Turbo-Frame, Sec-Fetch-Dest";
+
+/// Adds `names` to the response's `Vary`, as one line with what it said
+/// already (`Vary: *` stays as it is).
+fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &str) {
+    use actix_web::http::header::{HeaderValue, VARY};
+    let mut given: Vec<&str> = headers
+        .get_all(VARY)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if given.contains(&"*") {
+        return;
+    }
+    for name in names.split(", ") {
+        if !given.iter().any(|g| g.eq_ignore_ascii_case(name)) {
+            given.push(name);
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&given.join(", ")) {
+        headers.insert(VARY, value);
+    }
+}
+
+/// The path of the actix scope mochi is mounted in, and the rest of the
+/// request's path, both from the one path actix routes on (percent-decoded
+/// but for reserved characters): `("/shop", "/_mochi/batch")` inside
+/// `web::scope("/shop")`, `("", …)` at the app's root.
+///
+/// The mount becomes the start of every URL mochi writes into the page
+/// (runtime script, client modules, island and batch URLs, preload
+/// `Link`s), so only a plain path qualifies; anything else (a scope
+/// matched on `//host`, `/\host`, `%`, quotes) is taken as the root mount,
+/// which keeps those URLs same-origin and under the asset prefix.
+fn mount_and_rest(req: &ServiceRequest) -> (CompactString, String) {
+    let routed = req.match_info();
+    let (path, rest) = (routed.as_str(), routed.unprocessed());
+    let mount = path
+        .strip_suffix(rest)
+        .filter(|mount| is_plain_mount(mount))
+        .unwrap_or("");
+    (mount.into(), rest.to_owned())
+}
+
+/// `/segment/segment…` of letters, digits, `-`, `_`, `.` and `~`, with no
+/// empty, `.` or `..` segment: a path that can only name a place on this
+/// origin (not `//host`, not `/\host`) and needs no escaping in HTML or a
+/// `Link` header.
+pub(crate) fn is_plain_mount(mount: &str) -> bool {
+    let Some(segments) = mount.strip_prefix('/') else {
+        return mount.is_empty();
+    };
+    segments.split('/').all(|segment| {
+        !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    })
+}
+
 /// Whether `res` is a successful HTML page: `200`, and a `Content-Type`
 /// that is absent or `text/html`.
 pub(crate) fn is_html_page<B>(res: &ServiceResponse<B>) -> bool {
@@ -401,4 +465,49 @@ pub(crate) fn is_html_page<B>(res: &ServiceResponse<B>) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v.starts_with("text/html"));
     res.status() == actix_web::http::StatusCode::OK && html
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::{HeaderMap, HeaderValue, VARY};
+
+    use super::{add_vary, is_plain_mount};
+
+    #[test]
+    fn only_plain_paths_are_mounts() {
+        for ok in ["", "/shop", "/a/b-c/d_e/v1.2/~x"] {
+            assert!(is_plain_mount(ok), "{ok:?}");
+        }
+        for bad in [
+            "/",
+            "//evil.example",
+            "/\\evil",
+            "shop",
+            "/shop/",
+            "/a//b",
+            "/./a",
+            "/a/..",
+            "/%41",
+            "/a\"b",
+            "/a<b",
+            "/a b",
+            "/é",
+        ] {
+            assert!(!is_plain_mount(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn vary_names_join_what_was_there() {
+        let mut headers = HeaderMap::new();
+        add_vary(&mut headers, "A, B");
+        assert_eq!(headers.get(VARY).unwrap(), "A, B");
+        headers.append(VARY, HeaderValue::from_static("cookie, b"));
+        add_vary(&mut headers, "B, C");
+        let all: Vec<_> = headers.get_all(VARY).collect();
+        assert_eq!(all, ["A, B, cookie, b, C"]);
+        headers.insert(VARY, HeaderValue::from_static("*"));
+        add_vary(&mut headers, "A");
+        assert_eq!(headers.get(VARY).unwrap(), "*");
+    }
 }

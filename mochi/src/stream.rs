@@ -105,34 +105,50 @@ fn body_end(page: &[u8]) -> usize {
         .unwrap_or(page.len())
 }
 
-/// A streamed page holds personal content: never in a shared cache.
+/// A streamed page holds personal content: never in a shared cache. It
+/// keeps the handler's `Cache-Control` only if that already keeps it out of
+/// shared caches (`private` or `no-store`, and neither `public` nor
+/// `s-maxage`, on every line); otherwise it goes out `private, no-store`,
+/// and `Expires` (which a cache would read as permission) is dropped.
 fn private(res: &mut HttpResponse<()>, path: &str) {
     let headers = res.headers_mut();
-    let shared = headers
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            let v = v.to_ascii_lowercase();
-            v.contains("public") || v.contains("s-maxage")
-        });
-    if shared {
+    let given: Vec<String> = headers
+        .get_all(header::CACHE_CONTROL)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    if !given.is_empty() && !is_private(&given) {
         crate::warn_once::warn_once("stream-cache", path, || {
             format!(
-                "mochi: page {path} streams islands (personal content) but asked for a shared \
-                 cache: it is sent `{}` instead",
+                "mochi: page {path} streams islands (personal content) but its \
+                 `Cache-Control: {}` lets a shared cache keep it: it is sent `{}` instead",
+                given.join(", "),
                 endpoint::PRIVATE
             )
         });
     }
-    if shared || !headers.contains_key(header::CACHE_CONTROL) {
+    if !is_private(&given) {
         headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static(endpoint::PRIVATE),
         );
     }
+    headers.remove(header::EXPIRES);
     headers.remove(header::CONTENT_LENGTH);
     let (name, value) = endpoint::UNBUFFERED;
     headers.insert(name, value);
+}
+
+/// Whether `Cache-Control` lines keep a response out of shared caches.
+fn is_private(lines: &[String]) -> bool {
+    let directives = || {
+        lines.iter().flat_map(|line| line.split(',')).map(|d| {
+            let name = d.split('=').next().unwrap_or("");
+            name.trim().to_ascii_lowercase()
+        })
+    };
+    let private = directives().any(|d| d == "private" || d == "no-store");
+    let shared = directives().any(|d| d == "public" || d == "s-maxage");
+    private && !shared
 }
 
 /// The part that settles island `id`.
@@ -159,6 +175,24 @@ fn part(id: &str, answer: Result<Markup, Refusal>) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_private_cache_control_is_kept() {
+        let private =
+            |lines: &[&str]| is_private(&lines.iter().map(|l| l.to_string()).collect::<Vec<_>>());
+        assert!(private(&["private"]));
+        assert!(private(&["no-store"]));
+        assert!(private(&["Private, max-age=60"]));
+        assert!(private(&["max-age=60", "private"]));
+        assert!(!private(&[]));
+        assert!(!private(&["max-age=60"]));
+        assert!(!private(&["no-cache"]));
+        assert!(!private(&["private", "public"]));
+        assert!(!private(&["private, s-maxage=60"]));
+        assert!(!private(&["no-store, public"]));
+        // A directive's name, not its value, counts.
+        assert!(!private(&["max-age=60, ext=private"]));
+    }
 
     #[test]
     fn the_page_is_cut_before_its_last_body_end_tag() {

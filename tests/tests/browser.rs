@@ -202,6 +202,33 @@ async fn scripts_page() -> HttpResponse {
     )
 }
 
+/// A streamed island whose HTML holds scripts.
+async fn stream_scripts_page() -> HttpResponse {
+    page(
+        "stream scripts",
+        true,
+        html! { (with_scripts().stream().fallback(html! { "streaming…" })) },
+    )
+}
+
+/// User content that names modules outside mochi's client path: same
+/// origin, another origin, and a path that climbs out of the prefix.
+async fn foreign_client_page() -> HttpResponse {
+    let content = r#"
+        <mochi-island component-name="Foreign" island-id="u0" client="/test-static/foreign.js" hydrate-on="load"></mochi-island>
+        <mochi-island component-name="Foreign" island-id="u1" client="//evil.invalid/x.js" hydrate-on="load"></mochi-island>
+        <mochi-island component-name="Foreign" island-id="u2" client="/_mochi/client/../../test-static/foreign.js" hydrate-on="load"></mochi-island>
+    "#;
+    page(
+        "foreign client",
+        true,
+        html! {
+            (PreEscaped(content))
+            (probe("own".into(), 1))
+        },
+    )
+}
+
 async fn nested_page() -> HttpResponse {
     page(
         "nested",
@@ -284,6 +311,7 @@ async fn test_static(file: web::Path<String>) -> HttpResponse {
     let body = match file.as_str() {
         "side.js" => include_str!("../static/side.js"),
         "side-module.js" => include_str!("../static/side-module.js"),
+        "foreign.js" => include_str!("../static/foreign.js"),
         _ => return HttpResponse::NotFound().finish(),
     };
     HttpResponse::Ok()
@@ -296,6 +324,8 @@ fn test_routes(cfg: &mut web::ServiceConfig) {
         .route("/test/errors", web::get().to(errors_page))
         .route("/test/retry", web::get().to(retry_page))
         .route("/test/scripts", web::get().to(scripts_page))
+        .route("/test/stream-scripts", web::get().to(stream_scripts_page))
+        .route("/test/foreign-client", web::get().to(foreign_client_page))
         .route("/test/nested", web::get().to(nested_page))
         .route("/test/hydrate", web::get().to(hydrate_page))
         .route("/test/triggers", web::get().to(triggers_page))
@@ -732,6 +762,37 @@ async fn response_scripts_run(cx: &Ctx) -> TestResult {
         json!(1),
         "module evaluations",
     )
+}
+
+/// Scripts in a streamed part run when the part is moved in, as in a
+/// fetched answer (docs/protocol.md, "Streamed islands").
+async fn streamed_part_scripts_run(cx: &Ctx) -> TestResult {
+    cx.goto("/test/stream-scripts").await?;
+    cx.wait_state("mochi-server-island", "loaded").await?;
+    cx.wait_for("classic script ran", "window.__sideRuns === 1")
+        .await?;
+    cx.wait_for("module script ran", "window.__sideModuleRuns === 1")
+        .await?;
+    Ok(())
+}
+
+/// Hydration imports only mochi's own client modules: elements from user
+/// content that name another module fail without fetching it, and the
+/// page's real hydrated island still hydrates.
+async fn foreign_client_not_imported(cx: &Ctx) -> TestResult {
+    cx.goto("/test/foreign-client").await?;
+    for id in ["u0", "u1", "u2"] {
+        cx.wait_state(&by_id(id), "error").await?;
+    }
+    cx.wait_state("mochi-island[component-name=Probe]", "hydrated")
+        .await?;
+    ensure_eq(
+        cx.eval("window.__foreignRuns ?? 0").await?,
+        json!(0),
+        "foreign module runs",
+    )?;
+    ensure_eq(cx.fetches("foreign.js").await?, 0, "foreign module fetches")?;
+    ensure_eq(cx.fetches("evil.invalid").await?, 0, "other-origin fetches")
 }
 
 /// The shop sends `script-src 'self'` and everything works under it; the
@@ -1284,6 +1345,8 @@ fn browser() {
             non_html_answer_keeps_fallback,
             retry_then_success,
             response_scripts_run,
+            streamed_part_scripts_run,
+            foreign_client_not_imported,
             strict_csp_shop,
             csp_check_sees_inline_script,
             nested_islands_in_response,

@@ -1,5 +1,6 @@
 //! The island endpoint and the other routes under the asset prefix, through
-//! actix's test service: every row of DESIGN.md's "Bad input" table, the
+//! actix's test service: every row of the "Bad input" table in
+//! `docs/protocol.md` (each bad request gets its status, never cached), the
 //! success headers, the request context inside islands and pages, key
 //! rotation, the runtime script and client modules.
 
@@ -1558,4 +1559,75 @@ async fn a_page_preloads_the_batch_its_runtime_will_fetch() {
 
     let quiet = Mochi::builder(key).preload_islands(false).build().unwrap();
     assert!(links(&get(&quiet, "/eager").await).is_empty());
+}
+
+/// Answers with the status its props name, through `IslandError`.
+#[mochi::island(defer)]
+async fn with_status(status: u16) -> Result<Markup, mochi::IslandError> {
+    let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no row 7");
+    Err(mochi::IslandError::from_source(missing).with_status(status))
+}
+
+/// An island error carries its status to the island's answer and to its
+/// batch part; the message is a detail, as for a 500.
+#[actix_web::test]
+async fn island_errors_answer_with_their_status() {
+    let mochi = mochi_with(&Key::generate());
+    for status in [404u16, 403, 503, 500] {
+        let t = token(&mochi, || with_status(status));
+        let answer = get(&mochi, &island_url("WithStatus", &t)).await;
+        answer.expect(status, "island error status");
+        assert!(answer.body.ends_with(": no row 7"), "{}", answer.body);
+        let batch = get(
+            &mochi,
+            &batch_url(&[
+                ("WithStatus", "i0", &t),
+                ("Greet", "i1", &token(&mochi, || greet("x".into()))),
+            ]),
+        )
+        .await;
+        let got = parts(&batch.body);
+        assert!(
+            got.iter()
+                .any(|(index, part_status, _)| *index == 0 && *part_status == status),
+            "{got:?}"
+        );
+    }
+}
+
+/// A `POST` whose body stops arriving is answered 408 at the island
+/// timeout, for an island and for a batch (tests/tests/security.rs does
+/// the same over a real socket).
+#[actix_web::test]
+async fn a_stalled_post_body_is_answered_408() {
+    let mochi = Mochi::builder(Key::generate())
+        .island_timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let app = test::init_service(App::new().wrap(mochi.clone()).configure(routes)).await;
+    for path in ["/_mochi/island/Greet", "/_mochi/batch"] {
+        let req = TestRequest::post()
+            .uri(path)
+            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .insert_header((header::CONTENT_LENGTH, "100"))
+            .to_request();
+        let first = futures_util::stream::once(async {
+            Ok::<_, actix_http::error::PayloadError>(actix_web::web::Bytes::from_static(b"p=012"))
+        });
+        let stalled: actix_http::BoxedPayloadStream = Box::pin(futures_util::StreamExt::chain(
+            first,
+            futures_util::stream::pending(),
+        ));
+        let (req, _) = req.replace_payload(actix_http::Payload::from(stalled));
+        let res = test::call_service(&app, req).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+        .expect(408, path);
+    }
 }

@@ -11,7 +11,7 @@ use std::str::FromStr as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Connection as _, Row as _};
+use sqlx::{Any, AnyConnection, AnyPool, Connection as _, Row as _, Transaction};
 
 use crate::session::{self, Token};
 
@@ -24,6 +24,26 @@ pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 /// How long startup waits for the database.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// [`SQLITE_BUSY_TIMEOUT`] in milliseconds, a literal for `concat!` (sqlx
+/// takes only `'static` SQL).
+macro_rules! sqlite_busy_timeout_ms {
+    () => {
+        5000
+    };
+}
+
+/// Set on every SQLite connection: how long a statement waits for a lock
+/// another connection holds (above all a write transaction's `BEGIN
+/// IMMEDIATE` waiting for the one writer) before failing with "database is
+/// locked". sqlx's `SqliteConnectOptions` has 5 s by default too, but the
+/// `Any` driver builds those from the URL, which cannot say it: explicit,
+/// since every write relies on it. Writes hold the lock for milliseconds,
+/// so even a queue of every pool's connections (8 per worker) is through
+/// well within it; a wait of 5 s means something is stuck, and an error
+/// (within the pool's 10 s acquire timeout, so it names the real cause)
+/// beats a hanging request.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_millis(sqlite_busy_timeout_ms!());
 
 /// The most of one product a cart holds.
 pub const MAX_QUANTITY: i64 = 99;
@@ -317,10 +337,29 @@ fn normalize_url(given: &str) -> Result<(String, Backend), DbError> {
 }
 
 /// The pool settings for a SQLite file or PostgreSQL.
-fn file_or_server_pool() -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(CONNECT_TIMEOUT)
+fn file_or_server_pool(backend: Backend) -> AnyPoolOptions {
+    with_busy_timeout(
+        AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(CONNECT_TIMEOUT),
+        backend,
+    )
+}
+
+/// `options` with [`SQLITE_BUSY_TIMEOUT`] set on each new SQLite
+/// connection.
+fn with_busy_timeout(options: AnyPoolOptions, backend: Backend) -> AnyPoolOptions {
+    if backend != Backend::Sqlite {
+        return options;
+    }
+    options.after_connect(|conn, _| {
+        Box::pin(async move {
+            sqlx::query(concat!("PRAGMA busy_timeout = ", sqlite_busy_timeout_ms!()))
+                .fetch_optional(conn)
+                .await?;
+            Ok(())
+        })
+    })
 }
 
 impl Db {
@@ -346,14 +385,17 @@ impl Db {
         let options = if in_memory {
             // The `Any` driver opens each connection from the URL, and every
             // such open is a new in-memory database: keep exactly one.
-            AnyPoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .acquire_timeout(CONNECT_TIMEOUT)
+            with_busy_timeout(
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .acquire_timeout(CONNECT_TIMEOUT),
+                backend,
+            )
         } else {
-            file_or_server_pool()
+            file_or_server_pool(backend)
         };
         let connect_error = |source| DbError::Connect {
             url: redacted(&url),
@@ -404,7 +446,7 @@ impl Db {
         }
         let options = self.pool.connect_options().as_ref().clone();
         Db {
-            pool: file_or_server_pool().connect_lazy_with(options),
+            pool: file_or_server_pool(self.backend).connect_lazy_with(options),
             ..self.clone()
         }
     }
@@ -419,6 +461,26 @@ impl Db {
         &self.pool
     }
 
+    /// Starts a transaction that writes. On SQLite it takes the write lock
+    /// at once (`BEGIN IMMEDIATE`), waiting up to [`SQLITE_BUSY_TIMEOUT`]
+    /// for another writer to finish: a deferred transaction starts as a
+    /// reader, and one that has read can not wait when it comes to write
+    /// (SQLite calls no busy handler for that upgrade, and in WAL mode its
+    /// snapshot may be stale): it fails at once with "database is locked"
+    /// (codes 5 and 517), which concurrent adds to cart did. So every
+    /// write transaction starts here. (A write outside a transaction, one
+    /// statement, takes the lock before it reads.) On PostgreSQL a plain
+    /// `BEGIN` (read committed): each write there is one statement that
+    /// locks the rows it changes and works on their latest committed
+    /// values (the cart's upsert adds to the stored quantity), so
+    /// concurrent adds to a cart neither fail nor lose an update.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Tables and catalog, idempotently: safe when several instances start
     /// at once on one database.
     async fn set_up(&self, in_memory: bool) -> Result<(), sqlx::Error> {
@@ -429,14 +491,8 @@ impl Db {
                 .fetch_optional(&self.pool)
                 .await?;
         }
-        let mut tx = if self.backend == Backend::Sqlite {
-            // Writer from the start: a deferred transaction that has read
-            // fails at once ("database is locked") when it comes to write
-            // after another instance wrote, instead of waiting.
-            self.pool.begin_with("BEGIN IMMEDIATE").await?
-        } else {
-            self.pool.begin().await?
-        };
+        // Another instance may be setting up the same file at once.
+        let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in
             // PostgreSQL's catalog: one instance at a time, until commit.
@@ -550,7 +606,7 @@ impl Db {
             user_name: user_name.map(str::to_owned),
             created_at: now_ms(),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE created_at < $1")
             .bind(session_cutoff())
             .execute(&mut *tx)
@@ -598,7 +654,7 @@ impl Db {
         let (token, session) = self.create_session(Some(user_name)).await?;
         if let Some(previous) = previous {
             let new_id = session.id;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             for statement in [
                 "UPDATE cart_items SET session_id = $1 WHERE session_id = $2",
                 "UPDATE recently_viewed SET session_id = $1 WHERE session_id = $2",
@@ -639,7 +695,7 @@ impl Db {
         product_id: i64,
         delta: i64,
     ) -> Result<Option<i64>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists = sqlx::query("SELECT id FROM products WHERE id = $1")
             .bind(product_id)
             .fetch_optional(&mut *tx)
@@ -787,6 +843,29 @@ mod tests {
                 matches!(normalize_url(bad), Err(DbError::BadUrl { .. })),
                 "{bad:?}"
             );
+        }
+    }
+
+    /// Every SQLite connection, of every pool, waits for a lock rather
+    /// than failing at once: what `BEGIN IMMEDIATE` relies on.
+    #[tokio::test]
+    async fn sqlite_connections_have_the_busy_timeout() {
+        let file =
+            std::env::temp_dir().join(format!("mochi-shop-busy-timeout-{}.db", std::process::id()));
+        let file = file.to_str().expect("UTF-8 temp dir").to_owned();
+        let on_file = Db::connect(&file).await.unwrap();
+        let in_memory = Db::connect("sqlite::memory:").await.unwrap();
+        for db in [on_file.clone(), on_file.for_worker(), in_memory] {
+            let row = sqlx::query("PRAGMA busy_timeout")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            let ms: i64 = row.try_get(0).unwrap();
+            assert_eq!(ms as u128, SQLITE_BUSY_TIMEOUT.as_millis());
+        }
+        on_file.pool().close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{file}{suffix}"));
         }
     }
 

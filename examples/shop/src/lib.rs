@@ -24,6 +24,9 @@
 //! | `POST /signout` | ends the session and its cart; `303` to `/` | `private, no-store` |
 //! | `GET /account` | the user's personal islands, **streamed** in the same response | `private, no-store` |
 //!
+//! Every `GET` route answers `HEAD` too: the same status and headers, no
+//! body.
+//!
 //! Sessions are an opaque random token in the `mochi_session` cookie
 //! (`HttpOnly`, `SameSite=Lax`, `Secure` over HTTPS); the database keeps only
 //! its SHA-256. Form posts from other sites are refused (`403`).
@@ -50,11 +53,11 @@ mod islands;
 mod pages;
 mod session;
 
-use actix_web::web;
+use actix_web::{guard, web, Route};
 
 pub use db::{
     Backend, CartLine, Db, DbError, Product, Session, DEFAULT_DATABASE_URL, MAX_QUANTITY,
-    SESSION_TTL,
+    SESSION_TTL, SQLITE_BUSY_TIMEOUT,
 };
 pub use islands::{
     account_summary, add_to_cart, cart_count, member_perks, query_echo, recently_viewed,
@@ -85,14 +88,21 @@ pub use session::{Token, COOKIE as SESSION_COOKIE};
 pub fn app(db: Db) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(db))
-            .route("/", web::get().to(pages::index))
-            .route("/product/{id}", web::get().to(pages::product))
-            .route("/search", web::get().to(pages::search))
-            .route("/cart", web::get().to(pages::cart))
+            .route("/", get_or_head().to(pages::index))
+            .route("/product/{id}", get_or_head().to(pages::product))
+            .route("/search", get_or_head().to(pages::search))
+            .route("/cart", get_or_head().to(pages::cart))
             .route("/cart", web::post().to(pages::add))
-            .route("/signin", web::get().to(pages::sign_in_form))
+            .route("/signin", get_or_head().to(pages::sign_in_form))
             .route("/signin", web::post().to(pages::sign_in))
             .route("/signout", web::post().to(pages::sign_out))
-            .route("/account", web::get().to(pages::account));
+            .route("/account", get_or_head().to(pages::account));
     }
+}
+
+/// A `GET` route that answers `HEAD` too, as HTTP asks: `web::get()`
+/// alone matches only `GET`. The handler runs as for `GET`; the server
+/// sends the same head (`Content-Length` included) and no body.
+fn get_or_head() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }

@@ -31,6 +31,9 @@ use compact_str::CompactString;
 pub(crate) struct IdSpace {
     prefix: CompactString,
     next: Cell<u32>,
+    /// Whether any id (island or props block) was handed out: whether the
+    /// render's bytes depend on which space this is.
+    used: Cell<bool>,
 }
 
 impl IdSpace {
@@ -60,6 +63,7 @@ impl IdSpace {
         IdSpace {
             prefix,
             next: Cell::new(0),
+            used: Cell::new(false),
         }
     }
 
@@ -70,13 +74,27 @@ impl IdSpace {
         IdSpace {
             prefix: self.prefix.clone(),
             next: Cell::new(self.next.get()),
+            used: Cell::new(self.used.get()),
         }
+    }
+
+    /// Whether this space has handed out an id: a page's ids differ from a
+    /// fragment's, and an island answer's from those of the same island
+    /// under another id.
+    pub(crate) fn used(&self) -> bool {
+        self.used.get()
+    }
+
+    /// Notes that the copy this space was handed over to handed out ids.
+    pub(crate) fn note_used(&self) {
+        self.used.set(true);
     }
 
     /// The next island id.
     pub(crate) fn next_island(&self) -> CompactString {
         let n = self.next.get();
         self.next.set(n + 1);
+        self.used.set(true);
         if self.prefix.is_empty() {
             if let Some(id) = PAGE_IDS.get(n as usize) {
                 return id.clone();
@@ -93,6 +111,7 @@ impl IdSpace {
 
     /// Writes the id of props block `n`.
     pub(crate) fn push_props_block_id(&self, out: &mut String, n: u32) {
+        self.used.set(true);
         out.push_str("mochi-props-");
         out.push_str(&self.prefix);
         out.push_str(itoa::Buffer::new().format(n));

@@ -260,6 +260,25 @@ impl SharedRequest {
         )
     }
 
+    /// Records the headers [`origin`](Self::origin) reads.
+    fn note_origin_reads(&self) {
+        let mut reads = self.reads.borrow_mut();
+        match self.origin {
+            Origin::Fixed(_) => {}
+            Origin::Connection => reads.note(header::HOST),
+            Origin::TrustForwarded => {
+                for name in [
+                    header::HOST,
+                    header::FORWARDED,
+                    X_FORWARDED_PROTO,
+                    X_FORWARDED_HOST,
+                ] {
+                    reads.note(name);
+                }
+            }
+        }
+    }
+
     /// `scheme://host[:port]` of this request, as [`Origin`] says to find
     /// it; always `http` or `https`.
     pub(crate) fn origin(&self) -> String {
@@ -292,11 +311,12 @@ impl SharedRequest {
     }
 }
 
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
 /// Scheme and host from `Forwarded`, else `X-Forwarded-Proto` / `-Host`:
 /// only values that are `http`/`https` and syntactically valid hosts.
 fn forwarded(request: &SharedRequest) -> (Option<&'static str>, Option<&str>) {
-    const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-    const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
     let (mut scheme, mut host) = (None, None);
     let first_forwarded = request
         .header(&header::FORWARDED)
@@ -464,9 +484,16 @@ impl RequestContext {
     ///
     /// [`MochiBuilder::public_origin`]: crate::MochiBuilder::public_origin
     /// [`MochiBuilder::trust_forwarded_headers`]: crate::MochiBuilder::trust_forwarded_headers
+    ///
+    /// What it reads is recorded like any header: an island that opted into
+    /// a shared cache and calls it answers with `Vary: Host, Referer` (and
+    /// the forwarded headers, when they are trusted), so a cache keeps one
+    /// answer per page, never one page's answer for another.
     pub fn page_url(&self) -> Option<String> {
+        self.shared.note_origin_reads();
         let origin = self.shared.origin();
         if self.shared.is_island() {
+            self.shared.reads.borrow_mut().note(header::REFERER);
             let referer = self.shared.header(&header::REFERER);
             let referer = referer?.to_str().ok()?;
             let rest = referer.strip_prefix(origin.as_str())?;
@@ -631,7 +658,6 @@ mod tests {
                 RequestContext::new(source.clone()),
                 RequestContext::new(copy.clone()),
             );
-            assert_eq!(copy_cx.page_url(), source_cx.page_url());
             assert_eq!(copy_cx.is_island_request(), source_cx.is_island_request());
             assert_eq!(copy_cx.uri(), source_cx.uri());
             assert_eq!(copy_cx.method(), source_cx.method());
@@ -647,7 +673,41 @@ mod tests {
             source.merge_reads(copy.reads());
             assert!(source.reads().all_headers);
             assert_eq!(source.reads().names.len(), 2, "merged without repeats");
+            assert_eq!(copy_cx.page_url(), source_cx.page_url());
         }
+    }
+
+    /// What `page_url` reads is what an island's answer varies on.
+    #[test]
+    fn page_url_records_what_it_reads() {
+        let req = || {
+            TestRequest::get()
+                .uri("/_mochi/island/X?p=t")
+                .insert_header(("host", "shop.test"))
+                .insert_header(("referer", "http://shop.test/a"))
+                .to_http_request()
+        };
+        let names = |origin: Origin| {
+            let shared = Rc::new(SharedRequest::island(req(), origin));
+            RequestContext::new(shared.clone()).page_url();
+            let reads = shared.reads().names;
+            reads.iter().map(|n| n.to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(names(Origin::Connection), ["host", "referer"]);
+        assert_eq!(
+            names(Origin::Fixed("https://shop.test".into())),
+            ["referer"]
+        );
+        assert_eq!(
+            names(Origin::TrustForwarded),
+            [
+                "host",
+                "forwarded",
+                "x-forwarded-proto",
+                "x-forwarded-host",
+                "referer"
+            ]
+        );
     }
 
     #[test]

@@ -44,6 +44,8 @@
 
 /** Directory of this script: `{prefix}/`. Island URLs hang off it. */
 const MOCHI_BASE = new URL('.', import.meta.url);
+/** Where client modules are served: the only modules hydration imports. */
+const MOCHI_CLIENT = new URL('client/', MOCHI_BASE);
 
 const MOCHI_DEFAULT_RETRIES = 2;
 const MOCHI_MAX_RETRIES = 10;
@@ -381,7 +383,13 @@ async function mochiHydrate(el) {
       if (typeof mochiParse !== 'function') throw new Error('devalue decoder (mochiParse) missing from the runtime');
       props = mochiParse(block.textContent);
     }
-    const mod = await import(new URL(client, document.baseURI).href);
+    const url = new URL(client, document.baseURI);
+    // Only mochi's own client modules: HTML that reached the page some other way (user content)
+    // must not name a script to run.
+    if (url.origin !== MOCHI_CLIENT.origin || !url.pathname.startsWith(MOCHI_CLIENT.pathname) || url.search || url.hash) {
+      throw new Error(`client module ${client} is not under ${MOCHI_CLIENT.href}`);
+    }
+    const mod = await import(url.href);
     const hydrate = mod.default ?? mod.hydrate;
     if (typeof hydrate !== 'function') throw new Error(`client module ${client} exports no default or hydrate function`);
     await hydrate(el, props, ident.islandId);

@@ -1,6 +1,10 @@
-//! Streamed and batched islands in the browser (issue 13). The test server
-//! compresses every answer (`Compress` outside mochi), so these also show
-//! that compression does not hold parts back.
+//! Streamed and batched islands in the browser: each island's HTML is shown
+//! as its part arrives, not when the response ends; an island past its
+//! deadline is fetched instead; a panic keeps the fallback or shows the
+//! error fallback; a page's eager islands load in one preloaded batch, and
+//! a tampered entry fails alone with 403. The test server compresses every
+//! answer (`Compress` outside mochi), so these also show that compression
+//! does not hold parts back.
 //!
 //! Progress is proven causally, not by timing: a gated island's render
 //! waits until the browser has loaded an image that only another island's
@@ -371,7 +375,9 @@ pub(crate) async fn batch_one_request(cx: &Ctx) -> TestResult {
 
     // Two islands that never finish, removed while their batch is in
     // flight: with nobody left to wait for it, the browser aborts the
-    // batch; the server drops both renders by their deadline.
+    // batch; the server drops the render by its deadline (one render: the
+    // two entries have the same name and token, and an answer without ids
+    // is rendered once for both).
     cx.exec(
         "const t = document.getElementById('tokens').dataset; window.__gone = []; \
          for (const id of ['h0', 'h1']) { \
@@ -392,10 +398,12 @@ pub(crate) async fn batch_one_request(cx: &Ctx) -> TestResult {
             .count()
     };
     let start = std::time::Instant::now();
-    while dropped() < 2 && start.elapsed() < super::harness::WAIT {
+    while dropped() < 1 && start.elapsed() < super::harness::WAIT {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    ensure_eq(dropped(), 2, "held renders dropped")?;
+    // Let a second (wrong) render's drop show up if there were one.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    ensure_eq(dropped(), 1, "held renders dropped")?;
     cx.wait_for(
         "the abandoned batch aborted",
         "window.__mochiRec.requests[2]?.aborted === true",
