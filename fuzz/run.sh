@@ -16,7 +16,7 @@
 #   1. Reproduce: cargo +nightly fuzz run <target> fuzz/artifacts/<target>/crash-…
 #      (`cargo +nightly fuzz fmt <target> <file>` prints the input).
 #   2. Add the input as a case to the unit test next to the code, so plain
-#      `cargo test` keeps it fixed: mochi/src/devalue/tests.rs
+#      `cargo test` keeps it fixed: serde_devalue/src/tests.rs
 #      (devalue_decode), the tests in mochi/src/signing.rs (token_verify),
 #      mochi/src/endpoint.rs (island_query), mochi/src/render.rs
 #      (props_block). For devalue, also add the text to `hostile()` or the

@@ -1,4 +1,4 @@
-//! `mochi::devalue::from_str` on arbitrary UTF-8, into `serde_json::Value`
+//! `serde_devalue::from_str` on arbitrary UTF-8, into `serde_json::Value`
 //! and a few typed shapes. It must never panic, and whatever it reads must
 //! survive being written and read again:
 //!
@@ -12,16 +12,16 @@
 //!   JavaScript does, holes become `null`.)
 //!
 //! Except for a string key `__proto__`: a `Map` may carry one and it reads
-//! into any string-keyed map, but only [`mochi::devalue::Map`] can write it
-//! back (the module docs say so).
+//! into any string-keyed map, but only [`serde_devalue::Map`] can write it
+//! back (the crate docs say so).
 #![no_main]
 
 use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
-use mochi::devalue::{self, BigInt, Bytes, Date, Map, Set};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_devalue::{self as devalue, BigInt, Bytes, Date, Map, Set};
 use serde_json::Value;
 
 /// f64 compared by value: NaN equals NaN, -0 differs from +0.

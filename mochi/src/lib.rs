@@ -85,7 +85,6 @@ mod assets;
 mod batch;
 mod config;
 mod context;
-pub mod devalue;
 mod endpoint;
 mod error;
 mod keyed_cache;
@@ -102,6 +101,12 @@ mod warn_once;
 
 #[doc(hidden)]
 pub mod __private;
+
+/// The props wire format: serde for
+/// [devalue](https://github.com/sveltejs/devalue), byte-identical to npm
+/// `devalue`'s `stringify`. This is the [`serde_devalue`] crate, re-exported.
+#[doc(inline)]
+pub use serde_devalue as devalue;
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]

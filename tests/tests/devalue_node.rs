@@ -1,4 +1,5 @@
-//! Cross-checks `mochi::devalue` against the real npm `devalue` under Node.
+//! Cross-checks `serde_devalue` (mochi's props codec, re-exported as
+//! `mochi::devalue`) against the real npm `devalue` under Node.
 //!
 //! Every case pairs a JavaScript expression with the equivalent Rust value:
 //! - Rust `to_string(value)` must equal `devalue.stringify(eval(expr))`
@@ -9,10 +10,15 @@
 //!   Node text (and Rust's) exactly as npm `devalue.parse` does.
 //!
 //! Hostile texts must make the client decoder throw (the Rust decoder's
-//! rejections are unit-tested in `mochi/src/devalue/tests.rs`). The fuzz
+//! rejections are unit-tested in `serde_devalue/src/tests.rs`). The fuzz
 //! seeds (`fuzz/seeds/devalue_decode`, crashers included once added there)
 //! must each be refused by the client decoder or read exactly as npm
 //! `devalue.parse` reads them.
+//!
+//! The test uses the `serde_devalue` crate directly, not through mochi.
+//! It lives here rather than in `serde_devalue/tests` because it also
+//! checks mochi's client decoder, and because CI installs the pinned npm
+//! `devalue` here (`npm ci --prefix tests/devalue-node` in `.ci/run`).
 //!
 //! Needs `node` on PATH and `npm ci` in `tests/devalue-node`; without them
 //! the test says SKIPPED and passes, unless `MOCHI_REQUIRE_EXTERNAL=1`.
@@ -23,9 +29,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use mochi::devalue::{self, BigInt, Bytes, Date, Map, RegExp, Set, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_devalue::{self as devalue, BigInt, Bytes, Date, Map, RegExp, Set, Url};
 
 const SKIP_MESSAGE: &str =
     "SKIPPED: devalue cross-check needs node and `npm ci` in tests/devalue-node";

@@ -15,7 +15,7 @@ use std::fmt;
 /// #[derive(Debug, serde::Deserialize)]
 /// struct Props { items: Vec<Item> }
 ///
-/// let err = mochi::devalue::from_str::<Props>(r#"[{"items":1},[2],{"name":3},7]"#)
+/// let err = serde_devalue::from_str::<Props>(r#"[{"items":1},[2],{"name":3},7]"#)
 ///     .unwrap_err();
 /// assert_eq!(err.path(), ".items[0].name");
 /// assert_eq!(err.slot(), Some(3));
@@ -99,7 +99,7 @@ impl Error {
                         out.push_str(name);
                     } else {
                         out.push('[');
-                        crate::devalue::escape::write_quoted(&mut out, name);
+                        crate::escape::write_quoted(&mut out, name);
                         out.push(']');
                     }
                 }

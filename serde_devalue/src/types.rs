@@ -22,13 +22,13 @@ use super::error::Error;
 
 /// The newtype names the serializer and deserializer recognise.
 pub(crate) mod magic {
-    pub(crate) const PREFIX: &str = "$mochi::devalue::";
-    pub(crate) const DATE: &str = "$mochi::devalue::Date";
-    pub(crate) const SET: &str = "$mochi::devalue::Set";
-    pub(crate) const MAP: &str = "$mochi::devalue::Map";
-    pub(crate) const URL: &str = "$mochi::devalue::URL";
-    pub(crate) const BIGINT: &str = "$mochi::devalue::BigInt";
-    pub(crate) const REGEXP: &str = "$mochi::devalue::RegExp";
+    pub(crate) const PREFIX: &str = "$serde_devalue::";
+    pub(crate) const DATE: &str = "$serde_devalue::Date";
+    pub(crate) const SET: &str = "$serde_devalue::Set";
+    pub(crate) const MAP: &str = "$serde_devalue::Map";
+    pub(crate) const URL: &str = "$serde_devalue::URL";
+    pub(crate) const BIGINT: &str = "$serde_devalue::BigInt";
+    pub(crate) const REGEXP: &str = "$serde_devalue::RegExp";
 }
 
 // ---------------------------------------------------------------------------
@@ -43,7 +43,7 @@ pub(crate) mod magic {
 /// error. With other serde formats it is the number of milliseconds.
 ///
 /// ```
-/// use mochi::devalue::{self, Date};
+/// use serde_devalue::{self as devalue, Date};
 ///
 /// let d = Date::from_millis(1_714_979_289_010).unwrap();
 /// assert_eq!(d.to_string(), "2024-05-06T07:08:09.010Z");
@@ -310,7 +310,7 @@ impl<'de> Deserialize<'de> for Date {
 /// other serde formats it is a plain sequence.
 ///
 /// ```
-/// use mochi::devalue::{self, Set};
+/// use serde_devalue::{self as devalue, Set};
 ///
 /// let tags = Set(vec!["a".to_string(), "b".to_string()]);
 /// assert_eq!(devalue::to_string(&tags).unwrap(), r#"[["Set",1,2],"a","b"]"#);
@@ -381,7 +381,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Set<T> {
 /// serde formats it is a plain map.
 ///
 /// ```
-/// use mochi::devalue::{self, Map};
+/// use serde_devalue::{self as devalue, Map};
 ///
 /// let m = Map(vec![("a".to_string(), 1), ("b".to_string(), 2)]);
 /// assert_eq!(devalue::to_string(&m).unwrap(), r#"[["Map",1,2,3,4],"a",1,"b",2]"#);
@@ -463,7 +463,7 @@ impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Map<K, 
 /// string.
 ///
 /// ```
-/// use mochi::devalue::{self, Url};
+/// use serde_devalue::{self as devalue, Url};
 ///
 /// let u = Url::parse("https://example.com/a?b=1").unwrap();
 /// assert_eq!(devalue::to_string(&u).unwrap(), r#"[["URL","https://example.com/a?b=1"]]"#);
@@ -560,7 +560,7 @@ impl<'de> Deserialize<'de> for Url {
 /// formats it is an `i128`.
 ///
 /// ```
-/// use mochi::devalue::{self, BigInt};
+/// use serde_devalue::{self as devalue, BigInt};
 ///
 /// assert_eq!(devalue::to_string(&BigInt(5)).unwrap(), r#"[["BigInt","5"]]"#);
 /// assert_eq!(devalue::from_str::<BigInt>("[7]").unwrap(), BigInt(7));
@@ -662,7 +662,7 @@ pub(crate) fn parse_bigint(text: &str) -> Result<BigIntValue, Error> {
 /// or an array of numbers.
 ///
 /// ```
-/// use mochi::devalue::{self, Bytes};
+/// use serde_devalue::{self as devalue, Bytes};
 ///
 /// let b = Bytes(vec![1, 2, 3]);
 /// assert_eq!(devalue::to_string(&b).unwrap(), r#"[["Uint8Array",1],["ArrayBuffer","AQID"]]"#);
@@ -741,7 +741,7 @@ pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, Error> {
 /// serde formats it is the string `/source/flags`.
 ///
 /// ```
-/// use mochi::devalue::{self, RegExp};
+/// use serde_devalue::{self as devalue, RegExp};
 ///
 /// let r = RegExp::new("^a+$", "gi").unwrap();
 /// assert_eq!(devalue::to_string(&r).unwrap(), r#"[["RegExp","^a+$","gi"]]"#);

@@ -1,11 +1,14 @@
-//! The [devalue](https://github.com/sveltejs/devalue) wire format for serde.
+//! Serde support for [devalue](https://github.com/sveltejs/devalue), the
+//! wire format of Rich Harris's npm `devalue` library.
 //!
-//! Island props travel as the text that the JavaScript `devalue` library's
-//! `stringify` writes (npm `devalue` 5.9.4, matched byte for byte) and that
-//! its `parse` — or mochi's client runtime — reads back. It is JSON that
-//! keeps what JSON loses: `NaN`, `±Infinity`, `-0`, big integers, dates,
-//! maps, sets, and shared values; and it is safe inside a `<script>` element
-//! (`<` is written `\u003C`).
+//! [`to_string`] writes exactly the text that npm `devalue`'s `stringify`
+//! writes for the equivalent JavaScript value (byte for byte, checked
+//! against npm `devalue` 5.9.4), and [`from_str`] reads what `stringify`
+//! writes, so `devalue.parse` in the browser gets back the value Rust sent,
+//! and Rust gets back what the browser sent. It is JSON that keeps what
+//! JSON loses: `NaN`, `±Infinity`, `-0`, big integers, dates, maps, sets,
+//! and shared values; and it is safe inside a `<script>` element (`<` is
+//! written `\u003C`).
 //!
 //! The text is a flat array: slot 0 is the root value and containers hold
 //! the indices of their elements. Equal primitives share a slot; negative
@@ -14,7 +17,7 @@
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
-//! use mochi::devalue;
+//! use serde_devalue as devalue;
 //!
 //! #[derive(Serialize, Deserialize, Debug, PartialEq)]
 //! struct Props {
@@ -49,7 +52,7 @@
 //!
 //! ```
 //! use std::collections::BTreeMap;
-//! use mochi::devalue::{self, Date, Set};
+//! use serde_devalue::{self as devalue, Date, Set};
 //!
 //! let ids: BTreeMap<u32, &str> = [(7, "seven")].into();
 //! assert_eq!(devalue::to_string(&ids).unwrap(), r#"[["Map",1,2],7,"seven"]"#);
@@ -104,6 +107,11 @@ use serde::Serialize;
 pub use error::Error;
 pub use types::{BigInt, Bytes, Date, Map, RegExp, Set, Url};
 
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The nesting limit for writing, and the default for reading.
 pub const MAX_DEPTH: usize = 128;
 
@@ -111,10 +119,10 @@ pub const MAX_DEPTH: usize = 128;
 /// input. [`from_str`] uses the defaults.
 ///
 /// ```
-/// let mut limits = mochi::devalue::Limits::default();
+/// let mut limits = serde_devalue::Limits::default();
 /// limits.max_depth = 2;
 /// let deep = "[[1],[2],[]]";
-/// assert!(mochi::devalue::from_str_with_limits::<Vec<Vec<Vec<u8>>>>(deep, &limits).is_err());
+/// assert!(serde_devalue::from_str_with_limits::<Vec<Vec<Vec<u8>>>>(deep, &limits).is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -127,8 +135,9 @@ pub struct Limits {
     /// text written by [`to_string`] exceeds. Default: 100,000.
     pub max_nodes: usize,
     /// Bytes of strings and byte arrays handed to the value being built
-    /// (again per reference). The budget is the larger of this and twice
-    /// the input length. Default: 16 MiB.
+    /// (a `RegExp` read as a string counts its whole `/source/flags`), and
+    /// of `BigInt` digits read, again per reference. The budget is the
+    /// larger of this and twice the input length. Default: 16 MiB.
     pub max_bytes: usize,
 }
 
@@ -153,8 +162,22 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
 }
 
 /// Runs `f` on the devalue text of `value` (what [`to_string`] returns),
-/// lent from this thread's writer instead of allocated.
-pub(crate) fn with_text<T: Serialize + ?Sized, R>(
+/// lent from this thread's writer instead of allocated: for text that is
+/// only looked at (hashed, signed, copied into a larger buffer), this saves
+/// the `String` that [`to_string`] would return.
+///
+/// Fails as [`to_string`] does, without calling `f`. `f` may itself write
+/// devalue text (it gets a writer of its own).
+///
+/// ```
+/// let len = serde_devalue::with_text(&[1, 2], |text| {
+///     assert_eq!(text, "[[1,2],1,2]");
+///     text.len()
+/// })
+/// .unwrap();
+/// assert_eq!(len, 11);
+/// ```
+pub fn with_text<T: Serialize + ?Sized, R>(
     value: &T,
     f: impl FnOnce(&str) -> R,
 ) -> Result<R, Error> {

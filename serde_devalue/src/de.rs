@@ -2,10 +2,12 @@
 //!
 //! Values are read by following slot indices from slot 0. Every index is
 //! checked, every value visited is charged to a node budget and every
-//! string or byte array handed out to a byte budget (a slot referenced many
-//! times is decoded many times, so both guard against inputs that are small
-//! but expand exponentially), containers on the current path are tracked to
-//! reject cycles, and nesting is limited. Nothing here can panic on input.
+//! string or byte array handed out (a `RegExp`'s whole `/source/flags` text
+//! included) and every `BigInt`'s digits to a byte budget (a slot referenced
+//! many times is decoded many times, so both guard against inputs that are
+//! small but expand exponentially), containers on the current path are
+//! tracked to reject cycles, and nesting is limited. Nothing here can panic
+//! on input.
 
 use serde::de::{
     self, DeserializeSeed, Deserializer as _, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
@@ -322,7 +324,9 @@ impl<'a, 'd> Val<'a, 'd> {
                 _ => Err(malformed()),
             },
             "BigInt" => match args {
-                [Atom::Str(s)] => match types::parse_bigint(doc.str(*s))? {
+                // The digits are read once per reference and may be padded
+                // with zeros to any length: charge them like a string.
+                [Atom::Str(s)] => match types::parse_bigint(self.de.str(*s)?)? {
                     types::BigIntValue::Pos(v) => match u64::try_from(v) {
                         Ok(v) => visitor.visit_u64(v),
                         Err(_) => visitor.visit_u128(v),
@@ -340,7 +344,13 @@ impl<'a, 'd> Val<'a, 'd> {
                         [_, Atom::Str(f)] => doc.str(*f),
                         _ => "",
                     };
-                    let source = self.de.str(*source)?;
+                    // The string is built anew for each reference: charge
+                    // all of it (source, flags and both slashes) before
+                    // allocating, so unchecked flags cannot slip past the
+                    // budget.
+                    let source = doc.str(*source);
+                    let len = source.len().saturating_add(flags.len()).saturating_add(2);
+                    self.de.charge_bytes(len)?;
                     visitor.visit_string(format!("/{source}/{flags}"))
                 }
                 _ => Err(malformed()),

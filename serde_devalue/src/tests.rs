@@ -332,7 +332,7 @@ fn wrappers_roundtrip() {
     #[derive(Serialize)]
     struct FakeDate(i64);
     #[derive(Serialize)]
-    #[serde(rename = "$mochi::devalue::Date")]
+    #[serde(rename = "$serde_devalue::Date")]
     struct Sneaky(i64);
     assert!(to_string(&Sneaky(Date::MAX_MILLIS + 1)).is_err());
     assert_eq!(enc(&FakeDate(1)), "[1]");
@@ -520,6 +520,57 @@ fn rejects_string_fan_out() {
     // The same string referenced a few times is fine.
     let few = format!("[[1,1,1],\"{}\"]", "x".repeat(1 << 20));
     assert_eq!(dec::<Vec<String>>(&few).len(), 3);
+}
+
+/// `[[1,1,…],tagged]`: one tagged slot referenced `refs` times.
+fn fan_out(refs: usize, tagged: &str) -> String {
+    format!("[[{}],{tagged}]", vec!["1"; refs].join(","))
+}
+
+#[test]
+fn rejects_regexp_flags_fan_out() {
+    // 20 KB of flags reached through 1000 references: 20 MB of strings
+    // from a 22 KB input, over the 16 MiB default budget.
+    let text = fan_out(1000, &format!(r#"["RegExp","a","{}"]"#, "g".repeat(20_000)));
+    let r = from_str::<Vec<String>>(&text).map(|v| v.len());
+    assert!(
+        r.as_ref()
+            .is_err_and(|e| e.to_string().contains("byte limit")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn regexp_strings_are_charged_in_full() {
+    // Each reference hands out "/ab/g" (5 bytes), and the budget is twice
+    // the input length: decoding succeeds exactly while 5 × refs fits.
+    let l = Limits {
+        max_bytes: 0,
+        ..Limits::default()
+    };
+    for refs in 1..=100 {
+        let text = fan_out(refs, r#"["RegExp","ab","g"]"#);
+        let fits = 5 * refs <= 2 * text.len();
+        let r = from_str_with_limits::<Vec<String>>(&text, &l).map(|v| v.len());
+        assert_eq!(r.is_ok(), fits, "{refs} references: {r:?}");
+    }
+}
+
+#[test]
+fn rejects_bigint_digits_fan_out() {
+    // A BigInt's digits are read once per reference (leading zeros still
+    // parse): 20 KB of them through 1000 references is 20 MB of text.
+    let text = fan_out(1000, &format!(r#"["BigInt","{}1"]"#, "0".repeat(20_000)));
+    let r = from_str::<Vec<u64>>(&text).map(|v| v.len());
+    assert!(
+        r.as_ref()
+            .is_err_and(|e| e.to_string().contains("byte limit")),
+        "{r:?}"
+    );
+    assert_eq!(
+        dec::<Vec<u64>>(&fan_out(3, r#"["BigInt","0001"]"#)),
+        [1, 1, 1]
+    );
 }
 
 #[test]

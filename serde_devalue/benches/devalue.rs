@@ -1,6 +1,6 @@
-//! mochi::devalue vs serde_json on a typical island props struct.
+//! serde_devalue vs serde_json on a typical island props struct.
 //!
-//! `cargo bench -p mochi --bench devalue`; the ratios (devalue / serde_json
+//! `cargo bench -p serde_devalue --bench devalue`; the ratios (devalue / serde_json
 //! medians) are recorded in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -92,19 +92,19 @@ fn codec_group<T>(c: &mut Criterion, name: &str, value: &T)
 where
     T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
 {
-    let dv_text = mochi::devalue::to_string(value).unwrap();
+    let dv_text = serde_devalue::to_string(value).unwrap();
     let json_text = serde_json::to_string(value).unwrap();
-    assert_eq!(&mochi::devalue::from_str::<T>(&dv_text).unwrap(), value);
+    assert_eq!(&serde_devalue::from_str::<T>(&dv_text).unwrap(), value);
 
     let mut group = c.benchmark_group(name);
     group.bench_function("encode/devalue", |b| {
-        b.iter(|| mochi::devalue::to_string(black_box(value)).unwrap())
+        b.iter(|| serde_devalue::to_string(black_box(value)).unwrap())
     });
     group.bench_function("encode/serde_json", |b| {
         b.iter(|| serde_json::to_string(black_box(value)).unwrap())
     });
     group.bench_function("decode/devalue", |b| {
-        b.iter(|| mochi::devalue::from_str::<T>(black_box(&dv_text)).unwrap())
+        b.iter(|| serde_devalue::from_str::<T>(black_box(&dv_text)).unwrap())
     });
     group.bench_function("decode/serde_json", |b| {
         b.iter(|| serde_json::from_str::<T>(black_box(&json_text)).unwrap())
@@ -126,24 +126,24 @@ fn fixed_loop(spec: &str) {
     let (op, n) = spec.split_once(':').expect("op:n");
     let n: usize = n.parse().expect("n");
     let value = props();
-    let dv_text = mochi::devalue::to_string(&value).unwrap();
+    let dv_text = serde_devalue::to_string(&value).unwrap();
     let json_text = serde_json::to_string(&value).unwrap();
     let small = tiny();
-    let small_dv = mochi::devalue::to_string(&small).unwrap();
+    let small_dv = serde_devalue::to_string(&small).unwrap();
     let small_json = serde_json::to_string(&small).unwrap();
     for _ in 0..n {
         match op {
-            "encode-tiny-devalue" => drop(black_box(mochi::devalue::to_string(black_box(&small)))),
+            "encode-tiny-devalue" => drop(black_box(serde_devalue::to_string(black_box(&small)))),
             "encode-tiny-json" => drop(black_box(serde_json::to_string(black_box(&small)))),
-            "decode-tiny-devalue" => drop(black_box(mochi::devalue::from_str::<TinyProps>(
+            "decode-tiny-devalue" => drop(black_box(serde_devalue::from_str::<TinyProps>(
                 black_box(&small_dv),
             ))),
             "decode-tiny-json" => drop(black_box(serde_json::from_str::<TinyProps>(black_box(
                 &small_json,
             )))),
-            "encode-devalue" => drop(black_box(mochi::devalue::to_string(black_box(&value)))),
+            "encode-devalue" => drop(black_box(serde_devalue::to_string(black_box(&value)))),
             "encode-json" => drop(black_box(serde_json::to_string(black_box(&value)))),
-            "decode-devalue" => drop(black_box(mochi::devalue::from_str::<ProductProps>(
+            "decode-devalue" => drop(black_box(serde_devalue::from_str::<ProductProps>(
                 black_box(&dv_text),
             ))),
             "decode-json" => drop(black_box(serde_json::from_str::<ProductProps>(black_box(
@@ -154,7 +154,7 @@ fn fixed_loop(spec: &str) {
     }
 }
 
-/// `DEVALUE_BENCH_PAIRED=<rounds>`: alternates short batches of mochi and
+/// `DEVALUE_BENCH_PAIRED=<rounds>`: alternates short batches of devalue and
 /// serde_json (same operation) and prints the median of the per-round time
 /// ratios. On a shared, noisy machine this is steadier than comparing two
 /// criterion runs made seconds apart.
@@ -162,10 +162,10 @@ fn paired(rounds: usize) {
     use std::time::Instant;
     const BATCH: usize = 2000;
     let value = props();
-    let dv_text = mochi::devalue::to_string(&value).unwrap();
+    let dv_text = serde_devalue::to_string(&value).unwrap();
     let json_text = serde_json::to_string(&value).unwrap();
     let small = tiny();
-    let small_dv = mochi::devalue::to_string(&small).unwrap();
+    let small_dv = serde_devalue::to_string(&small).unwrap();
     let small_json = serde_json::to_string(&small).unwrap();
     let time = |f: &dyn Fn()| {
         let start = Instant::now();
@@ -174,10 +174,10 @@ fn paired(rounds: usize) {
         }
         start.elapsed().as_secs_f64() / BATCH as f64
     };
-    let encode_dv = || drop(black_box(mochi::devalue::to_string(black_box(&value))));
+    let encode_dv = || drop(black_box(serde_devalue::to_string(black_box(&value))));
     let encode_json = || drop(black_box(serde_json::to_string(black_box(&value))));
     let decode_dv = || {
-        drop(black_box(mochi::devalue::from_str::<ProductProps>(
+        drop(black_box(serde_devalue::from_str::<ProductProps>(
             black_box(&dv_text),
         )))
     };
@@ -186,10 +186,10 @@ fn paired(rounds: usize) {
             &json_text,
         ))))
     };
-    let encode_tiny_dv = || drop(black_box(mochi::devalue::to_string(black_box(&small))));
+    let encode_tiny_dv = || drop(black_box(serde_devalue::to_string(black_box(&small))));
     let encode_tiny_json = || drop(black_box(serde_json::to_string(black_box(&small))));
     let decode_tiny_dv = || {
-        drop(black_box(mochi::devalue::from_str::<TinyProps>(black_box(
+        drop(black_box(serde_devalue::from_str::<TinyProps>(black_box(
             &small_dv,
         ))))
     };

@@ -769,7 +769,7 @@ fn check_key(key: &str) -> Result<(), Error> {
 fn proto_error() -> Error {
     Error::new(
         "cannot write an object with a `__proto__` key (JavaScript would treat it as the \
-         prototype); wrap the map in `mochi::devalue::Map` to send it as a Map",
+         prototype); wrap the map in `serde_devalue::Map` to send it as a Map",
     )
 }
 
@@ -965,7 +965,7 @@ impl<'a> Compound<'a> {
                     if self.kind == Kind::MapObject {
                         return Err(self.wrap(Error::new(
                             "a map mixes string keys with other keys; wrap it in \
-                             `mochi::devalue::Map` to send it as a Map",
+                             `serde_devalue::Map` to send it as a Map",
                         )));
                     }
                     // First key is not a string: this map is a JS `Map`.
@@ -1252,7 +1252,7 @@ enum Scalar {
 struct Capture;
 
 fn capture_error() -> Error {
-    Error::new("a mochi::devalue wrapper type holds an unexpected value")
+    Error::new("a serde_devalue wrapper type holds an unexpected value")
 }
 
 impl ser::Serializer for Capture {
@@ -1332,7 +1332,7 @@ struct TagSer<'a> {
 }
 
 fn tag_error() -> Error {
-    Error::new("mochi::devalue::Set must hold a sequence and Map a map")
+    Error::new("serde_devalue::Set must hold a sequence and Map a map")
 }
 
 impl<'a> ser::Serializer for TagSer<'a> {
