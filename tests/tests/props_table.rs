@@ -1,6 +1,8 @@
-//! The per-request props table of hydrated islands (DESIGN.md, "Hydrated
-//! islands"): de-duplication, id order, block placement, escaping, ids
-//! inside a server island's answer, and deferred + hydrated islands.
+//! The per-request props table of hydrated islands, as `docs/protocol.md`
+//! ("Props table", "Ids") describes it: one block per distinct props text,
+//! numbered in order of first use, written before the first island that
+//! uses it; escaping; ids inside a server island's answer; and deferred +
+//! hydrated islands.
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -1,6 +1,7 @@
-//! Fragments in the browser (issue 9): HTML fetched after the page and
-//! spliced in with `innerHTML` keeps ids of its own, so every hydrated
-//! island gets its own props and every server island loads.
+//! Fragments in the browser: HTML fetched after the page and spliced in
+//! with `innerHTML` keeps ids of its own, so every hydrated island gets its
+//! own props and every server island loads. Preloaded islands: a page's
+//! eager islands load once, in the one batch its `Link` header preloaded.
 
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
@@ -122,7 +123,7 @@ pub(crate) async fn fragments_compose(cx: &Ctx) -> TestResult {
 }
 
 // ---------------------------------------------------------------------------
-// Preloaded islands (issue 13, part 2)
+// Preloaded islands: the `Link` header's batch is the runtime's fetch
 // ---------------------------------------------------------------------------
 
 static PRELOAD_HITS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());

@@ -1,4 +1,4 @@
-//! Live islands (issue 12) in the browser: `reload()`, `mochi:reload`,
+//! Live islands in the browser: `reload()`, `mochi:reload`,
 //! `reload-on`, `refresh-every`, the error fallback, aborting on removal,
 //! cancelled hydration triggers and the POST transport. The islands, pages
 //! and scenarios live here; browser.rs only registers them.
