@@ -337,17 +337,14 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let config = self.config.clone();
-        let (mount, unmatched) = mount_and_rest(&req);
-        if let Some(rest) = unmatched.strip_prefix(config.prefix.as_str()) {
-            if rest.starts_with('/') {
-                let rest = rest.to_owned();
-                let (http, payload) = req.into_parts();
-                return Box::pin(async move {
-                    let res =
-                        crate::endpoint::handle(config, http.clone(), payload, &mount, &rest).await;
-                    Ok(ServiceResponse::new(http, res).map_into_right_body())
-                });
-            }
+        let (mount, rest) = mount_and_rest(&req, &config.prefix);
+        if let Some(rest) = rest {
+            let (http, payload) = req.into_parts();
+            return Box::pin(async move {
+                let res =
+                    crate::endpoint::handle(config, http.clone(), payload, &mount, &rest).await;
+                Ok(ServiceResponse::new(http, res).map_into_right_body())
+            });
         }
         let head = RequestHead::of(&req);
         let fragment = head.wants_fragment();
@@ -395,8 +392,12 @@ const FRAGMENT_HEADERS: &str = "HX-Request, Turbo-Frame, Sec-Fetch-Dest";
 
 /// Adds `names` to the response's `Vary`, as one line with what it said
 /// already (`Vary: *` stays as it is).
-fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &str) {
+fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &'static str) {
     use actix_web::http::header::{HeaderValue, VARY};
+    if !headers.contains_key(VARY) {
+        headers.insert(VARY, HeaderValue::from_static(names));
+        return;
+    }
     let mut given: Vec<&str> = headers
         .get_all(VARY)
         .filter_map(|v| v.to_str().ok())
@@ -417,24 +418,28 @@ fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &str) {
     }
 }
 
-/// The path of the actix scope mochi is mounted in, and the rest of the
-/// request's path, both from the one path actix routes on (percent-decoded
-/// but for reserved characters): `("/shop", "/_mochi/batch")` inside
-/// `web::scope("/shop")`, `("", …)` at the app's root.
+/// The path of the actix scope mochi is mounted in and, for a request
+/// under the asset prefix, the rest of its path after the prefix, both
+/// from the one path actix routes on (percent-decoded but for reserved
+/// characters): `("/shop", Some("/batch"))` for `/shop/_mochi/batch`
+/// inside `web::scope("/shop")`, `("", None)` for a page at the app's root.
 ///
 /// The mount becomes the start of every URL mochi writes into the page
 /// (runtime script, client modules, island and batch URLs, preload
 /// `Link`s), so only a plain path qualifies; anything else (a scope
 /// matched on `//host`, `/\host`, `%`, quotes) is taken as the root mount,
 /// which keeps those URLs same-origin and under the asset prefix.
-fn mount_and_rest(req: &ServiceRequest) -> (CompactString, String) {
+fn mount_and_rest(req: &ServiceRequest, prefix: &str) -> (CompactString, Option<String>) {
     let routed = req.match_info();
-    let (path, rest) = (routed.as_str(), routed.unprocessed());
+    let (path, unmatched) = (routed.as_str(), routed.unprocessed());
     let mount = path
-        .strip_suffix(rest)
+        .strip_suffix(unmatched)
         .filter(|mount| is_plain_mount(mount))
         .unwrap_or("");
-    (mount.into(), rest.to_owned())
+    let rest = unmatched
+        .strip_prefix(prefix)
+        .filter(|rest| rest.starts_with('/'));
+    (mount.into(), rest.map(str::to_owned))
 }
 
 /// `/segment/segment…` of letters, digits, `-`, `_`, `.` and `~`, with no
