@@ -138,7 +138,7 @@ mod parse;
 /// | `name = "CartBadge"` | any | the endpoint name: an ASCII letter, then letters, digits or `_`, at most 64 | the function name in PascalCase |
 /// | `cache = "public, max-age=60"` | `defer` | the `Cache-Control` of a successful `GET` or `HEAD` answer (printable ASCII), sent with a `Vary` of the request headers the render read; answers to `POST`, and renders that read the whole header map, stay `private, no-store` | `private, no-store` |
 /// | `timeout = "2s"` | `defer` | the render's deadline: a whole number of `ms`, `s` or `m`, from 1 ms to 60 min; past it, while the render waits at an `.await`, the answer is `504` and the render is dropped | `MochiBuilder::island_timeout` (10 s unless set) |
-/// | `blocking` | `defer`, a sync `fn`, no `client` | no value: the body runs on actix's blocking pool (`web::block`), not on the worker thread; the props are decoded on the worker and must be `Send`; inside, `mochi::request_context()` is a copy of the request's head (cookies, headers, `page_url`), without `http_request()` or `app_data`; past the deadline the answer is `504`, but the body runs on to its end | on the worker thread |
+/// | `blocking` | `defer`, a sync `fn`, no `client` | no value: the body runs on tokio's blocking pool (what `web::block` uses), not on the worker thread; the props are decoded on the worker and must be `Send`; inside, `mochi::request_context()` is the island's own (cookies, headers, `page_url`), but `mochi::extract` is not (the server's request stays on its worker: extract in an `async` island instead); past the deadline the answer is `504`, but the body runs on to its end | on the worker thread |
 ///
 /// Each option may be given once; values are string literals.
 ///

@@ -33,14 +33,14 @@ pub fn hydrated_island<P: serde::Serialize>(
 /// `async` block with no `.await`, so both kinds take one path.
 pub fn endpoint_future<R, F>(future: F) -> IslandFuture
 where
-    F: std::future::Future<Output = R> + 'static,
+    F: std::future::Future<Output = R> + Send + 'static,
     R: IntoIslandResult,
 {
     Box::pin(async move { future.await.into_island_result() })
 }
 
-/// Boxes a `blocking` island's render: its sync body runs on actix's
-/// blocking pool, in a render context of its own (see
+/// Boxes a `blocking` island's render: its sync body runs on tokio's
+/// blocking pool, in the island's render context (see
 /// `endpoint::run_blocking`).
 pub fn blocking_future<R, F>(body: F) -> IslandFuture
 where

@@ -25,7 +25,6 @@
 
 use std::convert::Infallible;
 use std::future::ready;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::body::BodyStream;
@@ -41,7 +40,7 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use maud::Markup;
 
 use crate::config::{Config, MAX_BATCH};
-use crate::context::{Preload, SharedRequest};
+use crate::context::Preload;
 use crate::endpoint::{self, Refusal};
 
 /// The batch answer's media type.
@@ -161,10 +160,7 @@ pub(crate) async fn handle(
         return Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why)).answer(&config);
     }
     // Verified before anything renders; the islands share the request.
-    let request = Rc::new(SharedRequest::island(
-        req.clone(),
-        config.settings.origin.clone(),
-    ));
+    let request = endpoint::island_request(&config, &req);
     let parts: FuturesUnordered<LocalBoxFuture<'static, Bytes>> = FuturesUnordered::new();
     for group in same_island_groups(&entries) {
         let first = &entries[group[0]];
@@ -185,11 +181,13 @@ pub(crate) async fn handle(
             .map(|&index| (index, entries[index].id.into()))
             .collect();
         let (request, mount) = (request.clone(), CompactString::from(mount));
+        let req = req.clone();
         parts.push(
             async move {
                 let render = |id: &str| {
                     let cx = endpoint::island_context(&config, &request, def, Some(id), &mount);
                     let answer = endpoint::answer(&config, cx.clone(), def, text.clone());
+                    let answer = crate::actix::with_request(req.clone(), answer);
                     answer.map(move |answer| (answer, cx.ids.used()))
                 };
                 let (answer, ids_used) = render(&ids[0].1).await;

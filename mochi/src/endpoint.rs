@@ -3,7 +3,6 @@
 //! next one reads more of it.
 
 use std::panic::AssertUnwindSafe;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
@@ -14,7 +13,7 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use maud::Markup;
 
 use crate::config::{Config, Origin};
-use crate::context::{self, Reads, RenderContext, SharedRequest};
+use crate::context::{self, Reads, RenderContext, RequestKind, SharedRequest};
 use crate::error::IslandError;
 use crate::registry::{self, IslandDef, Registry};
 use crate::signing::TokenError;
@@ -199,24 +198,9 @@ pub(crate) struct IslandQuery<'q> {
 }
 
 pub(crate) fn parse_query(query: &str) -> Result<IslandQuery<'_>, &'static str> {
-    let mut token = None;
-    let mut island_id = None;
-    // By byte offsets: `str::split` sets up a searcher per call, which
-    // costs more than the scan itself on a query this short. `&` and `=`
-    // are ASCII, so every piece starts and ends on a character boundary.
-    let bytes = query.as_bytes();
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'&')
-            .map_or(bytes.len(), |n| start + n);
-        let pair = &query[start..end];
-        start = end + 1;
-        let (key, value) = match pair.bytes().position(|b| b == b'=') {
-            Some(at) => (&pair[..at], &pair[at + 1..]),
-            None => (pair, ""),
-        };
+    let (mut token, mut island_id) = (None, None);
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let slot = match key {
             "p" => &mut token,
             "i" => &mut island_id,
@@ -283,9 +267,9 @@ async fn island(
         Err(refusal) => return refusal.answer(&config),
     };
     let island_id = query.island_id.map(str::to_owned);
-    let request = Rc::new(SharedRequest::island(req, config.settings.origin.clone()));
+    let request = island_request(&config, &req);
     let cx = island_context(&config, &request, def, island_id.as_deref(), mount);
-    let answer = match answer(&config, cx, def, text).await {
+    let answer = match crate::actix::with_request(req, answer(&config, cx, def, text)).await {
         Ok(markup) => markup,
         Err(refusal) => return refusal.answer(&config),
     };
@@ -308,13 +292,20 @@ pub(crate) fn server_island(name: &str) -> Option<&'static IslandDef> {
 /// The render context of `def`'s answer for the element `id`, on `request`.
 pub(crate) fn island_context(
     config: &Arc<Config>,
-    request: &Rc<SharedRequest>,
+    request: &Arc<SharedRequest>,
     def: &IslandDef,
     id: Option<&str>,
     mount: &str,
-) -> Rc<RenderContext> {
+) -> Arc<RenderContext> {
     let cx = RenderContext::for_island(config.clone(), request.clone(), id, def.client.is_some());
-    Rc::new(cx.mounted(mount))
+    Arc::new(cx.mounted(mount))
+}
+
+/// The core's view of an island's own request (the endpoint or a batch).
+pub(crate) fn island_request(config: &Config, req: &HttpRequest) -> Arc<SharedRequest> {
+    let head = crate::actix::head_of(req);
+    let origin = config.settings.origin.clone();
+    Arc::new(SharedRequest::new(head, RequestKind::Island, origin))
 }
 
 /// Renders `def` with its verified props `text` inside `cx`, within the
@@ -322,9 +313,9 @@ pub(crate) fn island_context(
 /// (logged here, once, whoever answers).
 pub(crate) async fn answer(
     config: &Config,
-    cx: Rc<RenderContext>,
+    cx: Arc<RenderContext>,
     def: &'static IslandDef,
-    text: Rc<str>,
+    text: Arc<str>,
 ) -> Result<Markup, Refusal> {
     let deadline = def.timeout.unwrap_or(config.settings.island_timeout);
     let internal = StatusCode::INTERNAL_SERVER_ERROR;
@@ -387,7 +378,7 @@ enum Rendered {
 
 /// Decodes the props and renders the island inside `cx`: the one path of
 /// every island answer, sync or async, with one panic boundary.
-async fn render(cx: Rc<RenderContext>, def: &'static IslandDef, text: Rc<str>) -> Rendered {
+async fn render(cx: Arc<RenderContext>, def: &'static IslandDef, text: Arc<str>) -> Rendered {
     let endpoint = def
         .endpoint
         .expect("only server islands reach the endpoint");
@@ -420,17 +411,17 @@ async fn render(cx: Rc<RenderContext>, def: &'static IslandDef, text: Rc<str>) -
     }
 }
 
-/// Runs a `blocking` island's body on actix's blocking pool (what
-/// `web::block` runs on), in a copy of the current render context made
-/// there, and waits for it without holding the worker thread.
+/// Runs a `blocking` island's body on tokio's blocking pool (what
+/// `web::block` runs on) inside the current render context, and waits for
+/// it without holding the worker thread.
 ///
-/// The body's reads of the request come back with its HTML and join the
-/// worker's, for the answer's `Vary`. A panic on the blocking thread
-/// resumes here, where the render's panic boundary answers it like any
-/// island's. Dropping this future (past the deadline, or when the client
-/// has gone) keeps a body that has not started (the pool is busy) from
-/// starting; one that has runs on to its end: blocking code cannot be
-/// stopped from outside.
+/// The context is shared, so what the body reads of the request joins the
+/// answer's `Vary` and the ids it hands out are the answer's. A panic on
+/// the blocking thread resumes here, where the render's panic boundary
+/// answers it like any island's. Dropping this future (past the deadline,
+/// or when the client has gone) keeps a body that has not started (the
+/// pool is busy) from starting; one that has runs on to its end: blocking
+/// code cannot be stopped from outside.
 pub(crate) async fn run_blocking(
     body: impl FnOnce() -> Result<Markup, IslandError> + Send + 'static,
 ) -> Result<Markup, IslandError> {
@@ -444,29 +435,12 @@ pub(crate) async fn run_blocking(
     }
 
     let cx = context::current();
-    let detached = cx.as_ref().map(|cx| cx.detach());
-    let mut task = AbortOnDrop(tokio::task::spawn_blocking(move || match detached {
-        Some(detached) => {
-            let (cx, request) = detached.attach();
-            let result = context::run_sync(cx.clone(), body);
-            (result, request.map(|r| r.reads()), cx.ids.used())
-        }
-        None => (body(), None, false),
+    let mut task = AbortOnDrop(tokio::task::spawn_blocking(move || match cx {
+        Some(cx) => context::run_sync(cx, body),
+        None => body(),
     }));
-    let joined = (&mut task.0).await;
-    match joined {
-        Ok((result, reads, ids_used)) => {
-            let request = cx.as_ref().and_then(|cx| cx.request());
-            if let (Some(request), Some(reads)) = (request, reads) {
-                request.merge_reads(reads);
-            }
-            if ids_used {
-                if let Some(cx) = &cx {
-                    cx.ids.note_used();
-                }
-            }
-            result
-        }
+    match (&mut task.0).await {
+        Ok(result) => result,
         Err(e) => match e.try_into_panic() {
             Ok(payload) => std::panic::resume_unwind(payload),
             Err(_) => Err(IslandError::new(
@@ -481,7 +455,7 @@ pub(crate) fn verified_text(
     config: &Config,
     def: &'static IslandDef,
     token: &str,
-) -> Result<Rc<str>, Refusal> {
+) -> Result<Arc<str>, Refusal> {
     if let Some(text) = crate::verified::get(&config.keys, def.name, token) {
         return Ok(text);
     }
@@ -489,7 +463,7 @@ pub(crate) fn verified_text(
     match config.keys.verify(def.name, token) {
         Ok(payload) => match String::from_utf8(payload) {
             Ok(text) => {
-                let text: Rc<str> = text.into();
+                let text: Arc<str> = text.into();
                 crate::verified::put(&config.keys, def.name, token, &text);
                 Ok(text)
             }
@@ -529,7 +503,7 @@ pub(crate) fn is_refused_cross_site(req: &HttpRequest, config: &Config) -> bool 
     let Ok(sent) = sent.to_str() else {
         return true;
     };
-    let own = SharedRequest::island(req.clone(), config.settings.origin.clone()).origin();
+    let own = island_request(config, req).origin();
     let same = match config.settings.origin {
         Origin::Connection => host_of(sent).is_some_and(|h| Some(h) == host_of(&own)),
         Origin::TrustForwarded | Origin::Fixed(_) => sent.eq_ignore_ascii_case(&own),

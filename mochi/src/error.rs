@@ -159,3 +159,57 @@ mod tests {
         assert_eq!(IslandError::new("x").with_status(200).status(), 500);
     }
 }
+
+/// Why [`extract`](crate::extract) could not make a value: names the type,
+/// says why, and what to do.
+#[derive(Debug, Clone)]
+pub struct ExtractError {
+    type_name: &'static str,
+    why: String,
+    hint: &'static str,
+}
+
+impl ExtractError {
+    /// The extractor for `type_name` ran and failed.
+    pub(crate) fn failed(type_name: &'static str, why: String, hint: &'static str) -> Self {
+        ExtractError {
+            type_name,
+            why,
+            hint,
+        }
+    }
+
+    /// Called outside an island's render.
+    pub(crate) fn outside(type_name: &'static str) -> Self {
+        ExtractError {
+            type_name,
+            why: "not inside an island's render".into(),
+            hint: "extract in an `async` island (a page handler takes extractors as its \
+                   arguments; a `blocking` island's body gets what it needs from an `async` \
+                   island that extracts it and calls `spawn_blocking` itself)",
+        }
+    }
+
+    /// The type that could not be extracted.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+}
+
+impl fmt::Display for ExtractError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "mochi::extract::<{}>() failed: {}; {}",
+            self.type_name, self.why, self.hint
+        )
+    }
+}
+
+impl std::error::Error for ExtractError {}
+
+impl From<ExtractError> for IslandError {
+    fn from(e: ExtractError) -> Self {
+        IslandError::from_source(e)
+    }
+}

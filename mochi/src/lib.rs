@@ -81,6 +81,7 @@
 //! The wire contract (elements, attributes, URLs, statuses, events) is in
 //! `docs/protocol.md` in the repository.
 
+mod actix;
 mod assets;
 mod batch;
 mod config;
@@ -118,7 +119,8 @@ pub use config::{
     DEFAULT_POST_THRESHOLD, MAX_BATCH, MAX_BATCH_URL, SIGNED_PROPS_WARN_LEN,
 };
 pub use context::{fragment, island_id, request_context, RequestContext};
-pub use error::{IntoIslandResult, IslandError};
+pub use actix::extract;
+pub use error::{ExtractError, IntoIslandResult, IslandError};
 /// A server island rendered into a page, as a runnable example; the full
 /// reference follows.
 ///
@@ -174,3 +176,13 @@ pub use registry::{islands, DuplicateIsland, Hydrate, IslandInfo};
 pub use render::{runtime_script, HydratedIsland, NoFallback, ServerIsland};
 pub use setup::{Mochi, MochiBuilder, MochiMiddleware, StartupError};
 pub use signing::{Key, KeyConfigError, KeyError, KeySource, Keys, TokenError};
+
+/// What any server and any thread may hold: a render, its request, and the
+/// island values a render makes. Checked at every build.
+const _: () = {
+    const fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<context::RenderContext>();
+    send_and_sync::<RequestContext>();
+    send_and_sync::<ServerIsland>();
+    send_and_sync::<HydratedIsland>();
+};

@@ -16,8 +16,9 @@ use crate::devalue;
 use crate::error::IslandError;
 
 /// The future an island's endpoint renders: async islands' bodies, and
-/// sync islands' bodies wrapped so that both take one path.
-pub type IslandFuture = Pin<Box<dyn Future<Output = Result<Markup, IslandError>>>>;
+/// sync islands' bodies wrapped so that both take one path. `Send`, so any
+/// server (and any thread of its runtime) can run it.
+pub type IslandFuture = Pin<Box<dyn Future<Output = Result<Markup, IslandError>> + Send>>;
 
 /// Decodes verified devalue props text and returns the island's render.
 ///

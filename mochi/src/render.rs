@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use compact_str::CompactString;
@@ -27,7 +27,7 @@ pub struct ServerIsland<F = NoFallback> {
     def: &'static IslandDef,
     id: CompactString,
     /// Shared with the per-thread token cache.
-    token: Option<Rc<str>>,
+    token: Option<Arc<str>>,
     fallback: F,
     visible: bool,
     root_margin: Option<Cow<'static, str>>,
@@ -363,7 +363,7 @@ pub struct HydratedIsland {
     hydrate: Hydrate,
     /// The render that gave the island its id: its props table numbers
     /// the island's block, wherever the island value ends up rendered.
-    cx: Option<Rc<RenderContext>>,
+    cx: Option<Arc<RenderContext>>,
 }
 
 impl HydratedIsland {

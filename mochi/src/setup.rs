@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use compact_str::CompactString;
 use futures_util::future::LocalBoxFuture;
 
 use crate::config::{Config, Origin, Settings, DEFAULT_ASSET_PREFIX};
-use crate::context::{self, IdSpace, RenderContext, RenderKind, RequestHead, SharedRequest};
+use crate::context::{self, IdSpace, RenderContext, RenderKind, RequestKind, SharedRequest};
 use crate::registry::{DuplicateIsland, Registry};
 use crate::signing::{Key, KeyConfigError, KeySource, Keys};
 
@@ -122,7 +123,7 @@ impl Mochi {
 
     fn render<R>(&self, kind: RenderKind, ids: IdSpace, render: impl FnOnce() -> R) -> R {
         let cx = RenderContext::new(self.config.clone(), None, kind, ids);
-        context::run_sync(Rc::new(cx), render)
+        context::run_sync(Arc::new(cx), render)
     }
 }
 
@@ -346,15 +347,11 @@ where
                 Ok(ServiceResponse::new(http, res).map_into_right_body())
             });
         }
-        let head = RequestHead::of(&req);
+        let head = crate::actix::head_of(req.request());
         let fragment = head.wants_fragment();
-        let request = SharedRequest::page(head, config.settings.origin.clone());
-        let cx = Rc::new(RenderContext::response(
-            config,
-            Rc::new(request),
-            fragment,
-            &mount,
-        ));
+        let origin = config.settings.origin.clone();
+        let request = Arc::new(SharedRequest::new(head, RequestKind::Page, origin));
+        let cx = Arc::new(RenderContext::response(config, request, fragment, &mount));
         let service = self.service.clone();
         let fut = context::run_sync(cx.clone(), || service.call(req));
         Box::pin(async move {
@@ -363,7 +360,15 @@ where
                 // Its ids are a page's or a fragment's by those headers.
                 add_vary(res.headers_mut(), FRAGMENT_HEADERS);
             }
-            crate::preload::add_links(&mut res, &cx);
+            let preloads = cx.take_preloads();
+            if !preloads.is_empty() && is_html_page(&res) {
+                let headers = res.headers_mut();
+                for link in crate::preload::links(&cx.asset_prefix(), &preloads) {
+                    if let Ok(link) = HeaderValue::try_from(link) {
+                        headers.append(header::LINK, link);
+                    }
+                }
+            }
             if let Some(islands) = cx.islands_without_runtime() {
                 let path = res.request().path();
                 crate::warn_once::warn_once("runtime", path, || {

@@ -22,7 +22,7 @@
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::body::{self, BodyStream, BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -34,7 +34,7 @@ use futures_util::stream::{self, FuturesUnordered};
 use futures_util::{FutureExt as _, StreamExt as _};
 use maud::Markup;
 
-use crate::context::{RenderContext, SharedRequest, Streamed};
+use crate::context::{RenderContext, RequestKind, SharedRequest, Streamed};
 use crate::endpoint::{self, Refusal};
 
 const START: &str = "<mochi-stream-start></mochi-stream-start>";
@@ -73,17 +73,19 @@ where
     private(&mut res, req.path());
 
     // The page's own request, now that its handler is done with it: the
-    // islands see its cookies, headers and app data.
+    // islands see its cookies and headers, and extract from it.
     let origin = cx.config.settings.origin.clone();
-    let request = Rc::new(SharedRequest::streamed(req.clone(), origin));
+    let page_head = crate::actix::head_of(&req);
+    let request = Arc::new(SharedRequest::new(page_head, RequestKind::Streamed, origin));
     let parts: FuturesUnordered<LocalBoxFuture<'static, Bytes>> = FuturesUnordered::new();
     for island in islands {
-        let config = cx.config.clone();
+        let (config, page_request) = (cx.config.clone(), req.clone());
         let isle =
             endpoint::island_context(&config, &request, island.def, Some(&island.id), cx.mount());
         parts.push(
             async move {
-                let answer = endpoint::answer(&config, isle, island.def, island.text).await;
+                let answer = endpoint::answer(&config, isle, island.def, island.text);
+                let answer = crate::actix::with_request(page_request, answer).await;
                 part(&island.id, answer)
             }
             .boxed_local(),

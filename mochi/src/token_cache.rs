@@ -11,7 +11,7 @@
 //! another text's token.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -29,7 +29,7 @@ const MAX_TOKEN: usize = 1024;
 
 thread_local! {
     /// Island name → props text → token: keyed by exactly what is signed.
-    static TOKENS: RefCell<KeyedCache<Rc<str>>> = RefCell::new(KeyedCache::new());
+    static TOKENS: RefCell<KeyedCache<Arc<str>>> = RefCell::new(KeyedCache::new());
 }
 
 /// The devalue text of `props`; `None` (logged) if they do not serialize.
@@ -60,7 +60,7 @@ pub(crate) fn token<P: Serialize + ?Sized>(
     keys: &Keys,
     def: &'static IslandDef,
     props: &P,
-) -> Option<Rc<str>> {
+) -> Option<Arc<str>> {
     if !def.has_props {
         debug_assert_eq!(devalue::to_string(props).ok().as_deref(), Some(NO_PROPS));
         return Some(token_for(keys, def, NO_PROPS));
@@ -72,12 +72,12 @@ pub(crate) fn token<P: Serialize + ?Sized>(
 }
 
 /// The token for props `text` of island `def` under `keys`.
-fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Rc<str> {
+fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
     let hit = TOKENS.with(|cache| cache.borrow_mut().get(keys, def.name, text));
     if let Some(token) = hit {
         return token;
     }
-    let token: Rc<str> = sign(keys, def, text).into();
+    let token: Arc<str> = sign(keys, def, text).into();
     if token.len() <= MAX_TOKEN {
         TOKENS.with(|cache| {
             cache

@@ -111,17 +111,28 @@ fn greet_later(name: String) -> Markup {
 /// The probe, on the blocking pool.
 #[mochi::island(defer, blocking)]
 fn blocking_probe() -> Markup {
-    let cx = mochi::request_context().expect("a request context");
-    let detached = cx.http_request().is_none() && cx.app_data::<Region>().is_none();
-    html! { (describe_context()) i.detached { (detached) } }
+    html! { (describe_context()) i.detached { (detached()) } }
+}
+
+/// Whether the body runs away from the island's `HttpRequest`, which
+/// stays on its worker: `extract` refuses there.
+fn detached() -> bool {
+    use futures_util::FutureExt as _;
+    let req = mochi::extract::<actix_web::HttpRequest>().now_or_never();
+    let req = req.expect("extraction does not wait");
+    match req {
+        Ok(req) => req.app_data::<Region>().is_none(),
+        Err(e) => {
+            assert!(e.to_string().contains("HttpRequest"), "{e}");
+            true
+        }
+    }
 }
 
 /// The probe, on the worker.
 #[mochi::island(defer)]
 fn worker_probe() -> Markup {
-    let cx = mochi::request_context().expect("a request context");
-    let detached = cx.http_request().is_none() && cx.app_data::<Region>().is_none();
-    html! { (describe_context()) i.detached { (detached) } }
+    html! { (describe_context()) i.detached { (detached()) } }
 }
 
 /// Shared-cacheable, reads a header and a cookie by name, on the pool.
@@ -385,7 +396,7 @@ async fn the_body_sees_what_a_worker_render_sees() {
         r#"island-id="i0-i1""#,
         r#"island-id="i0-i2""#,
         r#"<mochi-server-island component-name="GreetLater""#,
-        // `http_request()` and app data stay on the worker.
+        // The `HttpRequest`, and with it app data, stays on the worker.
         r#"<i class="detached">true</i>"#,
     ] {
         assert!(body.contains(expected), "{expected} missing in {body}");

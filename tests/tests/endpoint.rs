@@ -132,12 +132,14 @@ async fn context_probe() -> Markup {
     // The context survives an await point.
     tokio::task::yield_now().await;
     let cx = mochi::request_context().expect("request context inside an island");
-    let req = cx.http_request().expect("the HttpRequest inside an island");
-    let pool = req
-        .app_data::<web::Data<Pool>>()
+    let pool = mochi::extract::<web::Data<Pool>>()
+        .await
         .map(|p| p.0)
         .unwrap_or("none");
-    let region = cx
+    let req = mochi::extract::<actix_web::HttpRequest>()
+        .await
+        .expect("the HttpRequest inside an island");
+    let region = req
         .app_data::<Settings>()
         .map(|s| s.region)
         .unwrap_or("none");

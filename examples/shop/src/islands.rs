@@ -20,15 +20,16 @@ pub enum ShopError {
     /// A query failed.
     Db(sqlx::Error),
     /// The app was mounted without its database (see [`crate::app`]).
-    NoDatabase,
+    NoDatabase(mochi::ExtractError),
 }
 
 impl fmt::Display for ShopError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ShopError::Db(e) => write!(f, "database error: {e}"),
-            ShopError::NoDatabase => f.write_str(
-                "no database in the app data: mount the shop with `example_shop::app(db)`",
+            ShopError::NoDatabase(e) => write!(
+                f,
+                "no database in the app data: mount the shop with `example_shop::app(db)` ({e})"
             ),
         }
     }
@@ -43,15 +44,14 @@ impl From<sqlx::Error> for ShopError {
 }
 
 /// The database, from the app data of the island's request.
-fn shop_db() -> Result<web::Data<Db>, ShopError> {
-    mochi::request_context()
-        .and_then(|cx| cx.app_data::<web::Data<Db>>().cloned())
-        .ok_or(ShopError::NoDatabase)
+async fn shop_db() -> Result<web::Data<Db>, ShopError> {
+    let db = mochi::extract::<web::Data<Db>>().await;
+    db.map_err(ShopError::NoDatabase)
 }
 
 /// The database and the live session of the island's request, if any.
 async fn current_session() -> Result<(web::Data<Db>, Option<Session>), ShopError> {
-    let db = shop_db()?;
+    let db = shop_db().await?;
     let session = match session::island_token() {
         Some(token) => db.session(&token).await?,
         None => None,
@@ -157,7 +157,7 @@ pub async fn recently_viewed(current: Option<i64>) -> Result<Markup, ShopError> 
 pub async fn recommendations(product_id: i64) -> Result<Markup, ShopError> {
     // Stands in for a recommendation service call.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let products = shop_db()?.bought_together(product_id).await?;
+    let products = shop_db().await?.bought_together(product_id).await?;
     Ok(html! {
         ul.recommendations.cards.small {
             @for p in &products { li { (product_link(p)) } }
@@ -168,7 +168,7 @@ pub async fn recommendations(product_id: i64) -> Result<Markup, ShopError> {
 /// Search results for `q`, from the catalog. The same for everyone.
 #[island(defer, cache = "public, max-age=60")]
 pub async fn search_results(q: String) -> Result<Markup, ShopError> {
-    let products = shop_db()?.search(&q).await?;
+    let products = shop_db().await?.search(&q).await?;
     Ok(html! {
         p.results-for { "Results for " q { (q) } }
         @if products.is_empty() {

@@ -1,7 +1,6 @@
 //! The id rule: which island ids and props-block ids one render hands out.
 
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use compact_str::CompactString;
@@ -30,10 +29,10 @@ use compact_str::CompactString;
 #[derive(Debug)]
 pub(crate) struct IdSpace {
     prefix: CompactString,
-    next: Cell<u32>,
+    next: AtomicU32,
     /// Whether any id (island or props block) was handed out: whether the
     /// render's bytes depend on which space this is.
-    used: Cell<bool>,
+    used: AtomicBool,
 }
 
 impl IdSpace {
@@ -62,19 +61,8 @@ impl IdSpace {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         IdSpace {
             prefix,
-            next: Cell::new(0),
-            used: Cell::new(false),
-        }
-    }
-
-    /// This space, to go on with elsewhere (on another thread): the copy
-    /// hands out the ids this one would have handed out next. Use one of
-    /// the two afterwards, never both.
-    pub(crate) fn hand_over(&self) -> IdSpace {
-        IdSpace {
-            prefix: self.prefix.clone(),
-            next: Cell::new(self.next.get()),
-            used: Cell::new(self.used.get()),
+            next: AtomicU32::new(0),
+            used: AtomicBool::new(false),
         }
     }
 
@@ -82,68 +70,24 @@ impl IdSpace {
     /// fragment's, and an island answer's from those of the same island
     /// under another id.
     pub(crate) fn used(&self) -> bool {
-        self.used.get()
-    }
-
-    /// Notes that the copy this space was handed over to handed out ids.
-    pub(crate) fn note_used(&self) {
-        self.used.set(true);
+        self.used.load(Ordering::Relaxed)
     }
 
     /// The next island id.
     pub(crate) fn next_island(&self) -> CompactString {
-        let n = self.next.get();
-        self.next.set(n + 1);
-        self.used.set(true);
-        if self.prefix.is_empty() {
-            if let Some(id) = PAGE_IDS.get(n as usize) {
-                return id.clone();
-            }
-        }
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(n);
-        let mut id = CompactString::with_capacity(self.prefix.len() + 1 + digits.len());
-        id.push_str(&self.prefix);
-        id.push('i');
-        id.push_str(digits);
-        id
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        self.used.store(true, Ordering::Relaxed);
+        compact_str::format_compact!("{}i{n}", self.prefix)
     }
 
     /// Writes the id of props block `n`.
     pub(crate) fn push_props_block_id(&self, out: &mut String, n: u32) {
-        self.used.set(true);
+        self.used.store(true, Ordering::Relaxed);
         out.push_str("mochi-props-");
         out.push_str(&self.prefix);
         out.push_str(itoa::Buffer::new().format(n));
     }
 }
-
-/// A page's first island ids, made at compile time: most pages have no
-/// more islands than this. (A `static`: a `const` would be a new array,
-/// built and dropped, at each use.)
-static PAGE_IDS: [CompactString; 16] = {
-    const fn id(text: &'static str) -> CompactString {
-        CompactString::const_new(text)
-    }
-    [
-        id("i0"),
-        id("i1"),
-        id("i2"),
-        id("i3"),
-        id("i4"),
-        id("i5"),
-        id("i6"),
-        id("i7"),
-        id("i8"),
-        id("i9"),
-        id("i10"),
-        id("i11"),
-        id("i12"),
-        id("i13"),
-        id("i14"),
-        id("i15"),
-    ]
-};
 
 /// `f` and eight base32 letters, then `-`.
 fn fragment_prefix() -> CompactString {

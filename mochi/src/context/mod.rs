@@ -11,10 +11,9 @@ mod props_table;
 mod request;
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use compact_str::CompactString;
 
@@ -23,7 +22,7 @@ pub(crate) use ids::IdSpace;
 pub(crate) use props_table::Placement;
 pub(crate) use props_table::PropsTable;
 pub use request::RequestContext;
-pub(crate) use request::{is_valid_host, DetachedRequest, Reads, RequestHead, SharedRequest};
+pub(crate) use request::{is_valid_host, Reads, RequestHead, RequestKind, SharedRequest};
 
 use crate::config::Config;
 use crate::registry::IslandDef;
@@ -32,7 +31,7 @@ use crate::registry::IslandDef;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Preload {
     pub(crate) name: &'static str,
-    pub(crate) token: Rc<str>,
+    pub(crate) token: Arc<str>,
     pub(crate) id: CompactString,
     /// Loaded in a batch with the others (not by a `GET` of its own).
     pub(crate) batched: bool,
@@ -45,7 +44,7 @@ pub(crate) struct Streamed {
     pub(crate) def: &'static IslandDef,
     pub(crate) id: CompactString,
     /// The props' devalue text.
-    pub(crate) text: Rc<str>,
+    pub(crate) text: Arc<str>,
 }
 
 /// Eager islands noted per page for preloading: a bound on memory whatever
@@ -55,7 +54,7 @@ const MAX_PRELOADS: usize = 1024;
 const MAX_STREAMED: usize = 64;
 
 tokio::task_local! {
-    static CURRENT: Rc<RenderContext>;
+    static CURRENT: Arc<RenderContext>;
 }
 
 /// What a render is for, which decides its ids and its warnings.
@@ -89,7 +88,7 @@ pub(crate) enum RenderKind {
 #[derive(Debug)]
 pub(crate) struct RenderContext {
     pub(crate) config: Arc<Config>,
-    request: Option<Rc<SharedRequest>>,
+    request: Option<Arc<SharedRequest>>,
     pub(crate) kind: RenderKind,
     pub(crate) ids: IdSpace,
     pub(crate) props: PropsTable,
@@ -100,21 +99,27 @@ pub(crate) struct RenderContext {
     own_island: Option<CompactString>,
     /// Ids of the hydrated islands whose bodies are running, innermost
     /// last.
-    running: RefCell<Vec<CompactString>>,
-    islands_rendered: Cell<u32>,
-    runtime_rendered: Cell<bool>,
+    running: Mutex<Vec<CompactString>>,
+    islands_rendered: AtomicU32,
+    runtime_rendered: AtomicBool,
     /// The server islands that load as soon as the page does.
-    preloads: RefCell<Vec<Preload>>,
+    preloads: Mutex<Vec<Preload>>,
     /// Whether this render's response can stream islands (a page under
     /// the middleware), and the islands it streams.
     streaming: bool,
-    streams: RefCell<Vec<Streamed>>,
+    streams: Mutex<Vec<Streamed>>,
+}
+
+/// `mutex`'s value; a render that panicked while holding one left nothing
+/// half-written (every change is one push, pop or take).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl RenderContext {
     pub(crate) fn new(
         config: Arc<Config>,
-        request: Option<Rc<SharedRequest>>,
+        request: Option<Arc<SharedRequest>>,
         kind: RenderKind,
         ids: IdSpace,
     ) -> RenderContext {
@@ -126,12 +131,12 @@ impl RenderContext {
             props: PropsTable::default(),
             mount: CompactString::const_new(""),
             own_island: None,
-            running: RefCell::new(Vec::new()),
-            islands_rendered: Cell::new(0),
-            runtime_rendered: Cell::new(false),
-            preloads: RefCell::new(Vec::new()),
+            running: Mutex::new(Vec::new()),
+            islands_rendered: AtomicU32::new(0),
+            runtime_rendered: AtomicBool::new(false),
+            preloads: Mutex::new(Vec::new()),
             streaming: false,
-            streams: RefCell::new(Vec::new()),
+            streams: Mutex::new(Vec::new()),
         }
     }
 
@@ -140,7 +145,7 @@ impl RenderContext {
     /// fragment.
     pub(crate) fn response(
         config: Arc<Config>,
-        request: Rc<SharedRequest>,
+        request: Arc<SharedRequest>,
         fragment: bool,
         mount: &str,
     ) -> RenderContext {
@@ -161,7 +166,7 @@ impl RenderContext {
     /// the answer's first id, the one its client module will get.
     pub(crate) fn for_island(
         config: Arc<Config>,
-        request: Rc<SharedRequest>,
+        request: Arc<SharedRequest>,
         id: Option<&str>,
         hydrated: bool,
     ) -> RenderContext {
@@ -219,32 +224,32 @@ impl RenderContext {
     }
 
     /// The request, if the render has one.
-    pub(crate) fn request(&self) -> Option<&Rc<SharedRequest>> {
+    pub(crate) fn request(&self) -> Option<&Arc<SharedRequest>> {
         self.request.as_ref()
     }
 
     /// The next island id; counts the island for the runtime warning.
     pub(crate) fn next_island_id(&self) -> CompactString {
-        self.islands_rendered.set(self.islands_rendered.get() + 1);
+        self.islands_rendered.fetch_add(1, Ordering::Relaxed);
         self.ids.next_island()
     }
 
     /// Runs a hydrated island's body with `id` as the current island.
     pub(crate) fn run_island_body<R>(&self, id: &CompactString, body: impl FnOnce() -> R) -> R {
-        struct Pop<'a>(&'a RefCell<Vec<CompactString>>);
+        struct Pop<'a>(&'a Mutex<Vec<CompactString>>);
         impl Drop for Pop<'_> {
             fn drop(&mut self) {
-                self.0.borrow_mut().pop();
+                lock(self.0).pop();
             }
         }
-        self.running.borrow_mut().push(id.clone());
+        lock(&self.running).push(id.clone());
         let _pop = Pop(&self.running);
         body()
     }
 
     /// The innermost island being rendered.
     pub(crate) fn current_island(&self) -> Option<CompactString> {
-        let running = self.running.borrow().last().cloned();
+        let running = lock(&self.running).last().cloned();
         running.or_else(|| self.own_island.clone())
     }
 
@@ -254,7 +259,7 @@ impl RenderContext {
         if self.kind != RenderKind::Page || !self.config.settings.preload {
             return;
         }
-        let mut preloads = self.preloads.borrow_mut();
+        let mut preloads = lock(&self.preloads);
         if preloads.len() < MAX_PRELOADS {
             preloads.push(preload());
         }
@@ -262,12 +267,12 @@ impl RenderContext {
 
     /// The page's eagerly loaded server islands, taken.
     pub(crate) fn take_preloads(&self) -> Vec<Preload> {
-        std::mem::take(&mut self.preloads.borrow_mut())
+        std::mem::take(&mut lock(&self.preloads))
     }
 
     /// Streams the island, if this render can: whether it will.
     pub(crate) fn note_stream(&self, streamed: impl FnOnce() -> Streamed) -> bool {
-        let mut streams = self.streams.borrow_mut();
+        let mut streams = lock(&self.streams);
         let accepted = self.streaming && streams.len() < MAX_STREAMED;
         if accepted {
             streams.push(streamed());
@@ -277,7 +282,7 @@ impl RenderContext {
 
     /// The islands the page streams, taken.
     pub(crate) fn take_streams(&self) -> Vec<Streamed> {
-        std::mem::take(&mut self.streams.borrow_mut())
+        std::mem::take(&mut lock(&self.streams))
     }
 
     /// The path of the actix scope mochi is mounted in.
@@ -285,75 +290,31 @@ impl RenderContext {
         &self.mount
     }
 
-    /// A `Send` copy of this render, to go on with on another thread: a
-    /// `blocking` island's body, on the blocking pool. It carries the
-    /// config, a copy of the request's head, the ids (the copy hands out
-    /// the ids this render would have handed out next), the island it
-    /// answers and the mount path; not the props table, the island stack
-    /// or preloads and streams, so detach only a render that has written
-    /// nothing yet: an island's answer, before its body runs.
-    pub(crate) fn detach(&self) -> Detached {
-        debug_assert!(self.running.borrow().is_empty() && !self.streaming);
-        Detached {
-            config: self.config.clone(),
-            request: self.request.as_ref().map(|r| r.detach()),
-            kind: self.kind,
-            ids: self.ids.hand_over(),
-            own_island: self.own_island.clone(),
-            mount: self.mount.clone(),
-        }
-    }
-
     pub(crate) fn note_runtime_rendered(&self) {
-        self.runtime_rendered.set(true);
+        self.runtime_rendered.store(true, Ordering::Relaxed);
     }
 
     /// Islands rendered, when the runtime script was not: a page that
     /// forgot it.
     pub(crate) fn islands_without_runtime(&self) -> Option<u32> {
-        let n = self.islands_rendered.get();
-        (self.kind == RenderKind::Page && n > 0 && !self.runtime_rendered.get()).then_some(n)
-    }
-}
-
-/// A render context on its way to another thread: see
-/// [`RenderContext::detach`].
-#[derive(Debug)]
-pub(crate) struct Detached {
-    config: Arc<Config>,
-    request: Option<DetachedRequest>,
-    kind: RenderKind,
-    ids: IdSpace,
-    own_island: Option<CompactString>,
-    mount: CompactString,
-}
-
-impl Detached {
-    /// The render context again, on this thread, with a request of its own
-    /// (what its renders read is in that request's [`SharedRequest::reads`]).
-    pub(crate) fn attach(self) -> (Rc<RenderContext>, Option<Rc<SharedRequest>>) {
-        let request = self.request.map(|r| Rc::new(r.attach()));
-        let cx = RenderContext {
-            own_island: self.own_island,
-            mount: self.mount,
-            ..RenderContext::new(self.config, request.clone(), self.kind, self.ids)
-        };
-        (Rc::new(cx), request)
+        let n = self.islands_rendered.load(Ordering::Relaxed);
+        let runtime = self.runtime_rendered.load(Ordering::Relaxed);
+        (self.kind == RenderKind::Page && n > 0 && !runtime).then_some(n)
     }
 }
 
 /// The render context of the running code, if any.
-pub(crate) fn current() -> Option<Rc<RenderContext>> {
-    CURRENT.try_with(Rc::clone).ok()
+pub(crate) fn current() -> Option<Arc<RenderContext>> {
+    CURRENT.try_with(Arc::clone).ok()
 }
 
 /// Runs `fut` inside `cx`.
-pub(crate) async fn run<F: Future>(cx: Rc<RenderContext>, fut: F) -> F::Output {
+pub(crate) async fn run<F: Future>(cx: Arc<RenderContext>, fut: F) -> F::Output {
     CURRENT.scope(cx, fut).await
 }
 
 /// Runs `f` inside `cx`, synchronously.
-pub(crate) fn run_sync<R>(cx: Rc<RenderContext>, f: impl FnOnce() -> R) -> R {
+pub(crate) fn run_sync<R>(cx: Arc<RenderContext>, f: impl FnOnce() -> R) -> R {
     CURRENT.sync_scope(cx, f)
 }
 
@@ -410,23 +371,22 @@ pub fn request_context() -> Option<RequestContext> {
 /// ```
 pub fn fragment<R>(render: impl FnOnce() -> R) -> R {
     match current() {
-        Some(cx) => run_sync(Rc::new(cx.fragment()), render),
+        Some(cx) => run_sync(Arc::new(cx.fragment()), render),
         None => render(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::rc::Rc;
     use std::sync::Arc;
 
     use super::*;
     use crate::config::Config;
     use crate::signing::{Key, Keys};
 
-    fn page() -> Rc<RenderContext> {
+    fn page() -> Arc<RenderContext> {
         let config = Arc::new(Config::for_tests(Keys::new(Key::generate(), Vec::new())));
-        Rc::new(RenderContext::new(
+        Arc::new(RenderContext::new(
             config,
             None,
             RenderKind::Page,
@@ -494,11 +454,7 @@ mod tests {
     #[test]
     fn an_answer_without_an_id_gets_fragment_ids() {
         let config = Arc::new(Config::for_tests(Keys::new(Key::generate(), Vec::new())));
-        let req = actix_web::test::TestRequest::get().to_http_request();
-        let shared = Rc::new(SharedRequest::island(
-            req,
-            crate::config::Origin::Connection,
-        ));
+        let shared = island_request();
         let with_id = RenderContext::for_island(config.clone(), shared.clone(), Some("i4"), false);
         assert_eq!(with_id.current_island().as_deref(), Some("i4"));
         assert_eq!(with_id.next_island_id(), "i4-i0");
@@ -511,42 +467,40 @@ mod tests {
         assert_eq!(hydrated.next_island_id(), "i4-i1");
     }
 
-    /// Detached and attached again (on the blocking pool), an answer's
-    /// context hands out the ids, island and asset URLs it would have.
+    /// A render goes on on another thread (a `blocking` island's body on
+    /// the blocking pool) where it was: same ids, island and asset URLs.
     #[test]
-    fn a_detached_answer_goes_on_where_it_was() {
+    fn an_answer_goes_on_on_another_thread() {
         let config = Arc::new(Config::for_tests(Keys::new(Key::generate(), Vec::new())));
-        let req = actix_web::test::TestRequest::get().to_http_request();
-        let shared = Rc::new(SharedRequest::island(
-            req,
-            crate::config::Origin::Connection,
-        ));
-        let cx = RenderContext::for_island(config, shared, Some("i4"), false).mounted("/shop");
-        let detached = cx.detach();
+        let cx = RenderContext::for_island(config, island_request(), Some("i4"), false);
+        let cx = Arc::new(cx.mounted("/shop"));
+        let there = cx.clone();
         let (next, assets) = std::thread::spawn(move || {
-            let (copy, request) = detached.attach();
-            let seen = run_sync(copy.clone(), || (island_id(), request_context().is_some()));
+            let seen = run_sync(there.clone(), || (island_id(), request_context().is_some()));
             assert_eq!(seen, (Some("i4".to_owned()), true));
-            assert!(request.is_some());
-            let next = copy.next_island_id().to_string();
-            (next, copy.asset_prefix().into_owned())
+            let next = there.next_island_id().to_string();
+            (next, there.asset_prefix().into_owned())
         })
         .join()
         .unwrap();
         assert_eq!(next, "i4-i0");
         assert_eq!(assets, "/shop/_mochi");
-        // The original would hand out the same ids: only one of the two
-        // renders.
-        assert_eq!(cx.next_island_id(), "i4-i0");
+        assert_eq!(cx.next_island_id(), "i4-i1", "one id space, wherever it is used");
+    }
+
+    fn island_request() -> Arc<SharedRequest> {
+        let head = request::tests::head("/_mochi/island/X?p=t", &[]);
+        Arc::new(SharedRequest::new(
+            head,
+            RequestKind::Island,
+            crate::config::Origin::Connection,
+        ))
     }
 
     #[test]
     fn fragment_requests() {
         let with = |name: &'static str, value: &'static str| {
-            let req = actix_web::test::TestRequest::default()
-                .insert_header((name, value))
-                .to_srv_request();
-            RequestHead::of(&req).wants_fragment()
+            request::tests::head("/", &[(name, value)]).wants_fragment()
         };
         assert!(with("hx-request", "true"));
         assert!(with("turbo-frame", "cart"));

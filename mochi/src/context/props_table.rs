@@ -1,7 +1,7 @@
 //! The placement rule: where one render writes each props block.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 
 /// The props table of one render: one `<script type="application/json">`
 /// block per distinct devalue text, numbered in order of first use, shared
@@ -25,8 +25,10 @@ pub(crate) struct PropsTable {
     /// devalue text → block number and where the block is in its life.
     /// foldhash: the table holds one render's props, so even texts chosen
     /// to collide cost no more than a scan of that render's islands.
-    blocks: RefCell<HashMap<Box<str>, (u32, Block), foldhash::fast::RandomState>>,
+    blocks: Mutex<Blocks>,
 }
+
+type Blocks = HashMap<Box<str>, (u32, Block), foldhash::fast::RandomState>;
 
 /// Where a props block is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +51,17 @@ pub(crate) struct Placement {
 }
 
 impl PropsTable {
+    /// The table; a render that panicked while holding it left nothing
+    /// half-written (every change is one insert or one field).
+    fn blocks(&self) -> MutexGuard<'_, Blocks> {
+        self.blocks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Reserves the block for `text` before an island's body renders.
     /// Returns whether this call made the reservation; if so, the caller
     /// calls [`PropsTable::body_done`] once the body has rendered.
     pub(crate) fn reserve(&self, text: &str) -> bool {
-        let mut blocks = self.blocks.borrow_mut();
+        let mut blocks = self.blocks();
         if blocks.contains_key(text) {
             return false;
         }
@@ -64,7 +72,7 @@ impl PropsTable {
 
     /// Ends a reservation made by [`PropsTable::reserve`].
     pub(crate) fn body_done(&self, text: &str) {
-        if let Some(entry) = self.blocks.borrow_mut().get_mut(text) {
+        if let Some(entry) = self.blocks().get_mut(text) {
             if entry.1 == Block::Reserved {
                 entry.1 = Block::Pending;
             }
@@ -74,7 +82,7 @@ impl PropsTable {
     /// The block for an island with props `text` whose element is being
     /// written now.
     pub(crate) fn place(&self, text: &str) -> Placement {
-        let mut blocks = self.blocks.borrow_mut();
+        let mut blocks = self.blocks();
         if let Some(entry) = blocks.get_mut(text) {
             let write = entry.1 == Block::Pending;
             if write {

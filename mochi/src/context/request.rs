@@ -1,146 +1,69 @@
-//! What component code sees of the request: [`RequestContext`].
+//! What component code sees of the request: [`RequestContext`], on
+//! `http` types whatever the server.
 
-use std::cell::{OnceCell, RefCell};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::{Method, Uri};
-use actix_web::HttpRequest;
-use compact_str::CompactString;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Uri};
 
 use crate::config::Origin;
 
-/// The request a render belongs to, shared by the render and every render
-/// nested in it (fragments, streamed islands).
-#[derive(Debug)]
-pub(crate) struct SharedRequest {
-    source: Source,
-    /// How the page's own origin is found.
-    origin: Origin,
-    /// What renders read of it: the answer's `Vary`.
-    reads: RefCell<Reads>,
-}
-
-#[derive(Debug)]
-enum Source {
-    /// A page render: a copy of the head. actix must own the `HttpRequest`
-    /// uniquely while it routes (nested scopes route while the page's
-    /// future runs), so a page render cannot hold the request itself.
-    Page(RequestHead),
-    /// An island endpoint render: the request itself.
-    Island(HttpRequest),
-    /// A streamed island's render: the page's own request, once its
-    /// handler has answered (so actix no longer routes it).
-    Streamed(HttpRequest),
-    /// A render on another thread (a `blocking` island's body, on the
-    /// blocking pool): a copy of the head of the request it was detached
-    /// from, which stays on its worker. `island`: whether that was an
-    /// island's own request (it answers as [`Source::Island`] does), else
-    /// as a page's.
-    Copied { head: RequestHead, island: bool },
-}
-
-/// A request's head, as the handler saw it: `Send`, unlike the request.
+/// A request's head as the server integration hands it to the core: `Send`
+/// and `Sync`, so a render (and a `blocking` island's body on another
+/// thread) can read it anywhere.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestHead {
-    method: Method,
-    uri: Uri,
-    headers: CopiedHeaders,
-    /// Whether the connection is TLS (actix's `AppConfig::secure`).
-    secure: bool,
-    /// The app's configured host, used when `Host` is missing or invalid
-    /// (inline, without an allocation, up to 24 bytes).
-    config_host: CompactString,
+    pub(crate) method: Method,
+    /// The path and query (an absolute-form request target's too).
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    /// Whether the connection is TLS.
+    pub(crate) secure: bool,
+    /// The server's configured host, used when `Host` is missing or
+    /// invalid.
+    pub(crate) config_host: String,
 }
 
 impl RequestHead {
-    /// The head of a request the middleware was handed.
-    pub(crate) fn of(req: &actix_web::dev::ServiceRequest) -> RequestHead {
-        RequestHead::of_request(req.request())
-    }
-
     /// Whether the request asks for a fragment rather than a document:
     /// it carries `HX-Request` or `Turbo-Frame`, or `Sec-Fetch-Dest:
     /// empty` (what `fetch` sends).
     pub(crate) fn wants_fragment(&self) -> bool {
-        // One pass over the copied pairs, not a lookup per name.
-        self.headers
-            .pairs
-            .iter()
-            .any(|(name, value)| match name.as_str() {
-                "hx-request" | "turbo-frame" => true,
-                "sec-fetch-dest" => value.as_bytes() == b"empty",
-                _ => false,
-            })
-    }
-
-    fn of_request(req: &HttpRequest) -> RequestHead {
-        let config = req.app_config();
-        RequestHead {
-            method: req.method().clone(),
-            uri: req.uri().clone(),
-            headers: CopiedHeaders::of(req.headers()),
-            secure: config.secure(),
-            config_host: config.host().into(),
-        }
+        const HX_REQUEST: HeaderName = HeaderName::from_static("hx-request");
+        const TURBO_FRAME: HeaderName = HeaderName::from_static("turbo-frame");
+        const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
+        self.headers.contains_key(HX_REQUEST)
+            || self.headers.contains_key(TURBO_FRAME)
+            || self
+                .headers
+                .get(SEC_FETCH_DEST)
+                .is_some_and(|v| v.as_bytes() == b"empty")
     }
 }
 
-/// A request's headers, copied: the pairs in a list, looked up by a scan
-/// (a request has a few, and actix bounds their number); the `HeaderMap`
-/// is built only for a render that asks for the whole map.
-#[derive(Debug, Clone)]
-struct CopiedHeaders {
-    pairs: Vec<(HeaderName, HeaderValue)>,
-    map: OnceCell<HeaderMap>,
+/// Which request a render reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestKind {
+    /// A page (or fragment) response's own request.
+    Page,
+    /// A server island's own request (the endpoint or a batch).
+    Island,
+    /// A streamed island's render: the page's request, once its handler
+    /// has answered.
+    Streamed,
 }
 
-impl CopiedHeaders {
-    fn of(map: &HeaderMap) -> CopiedHeaders {
-        CopiedHeaders {
-            pairs: map.iter().map(|(n, v)| (n.clone(), v.clone())).collect(),
-            map: OnceCell::new(),
-        }
-    }
-
-    fn get(&self, name: &HeaderName) -> Option<&HeaderValue> {
-        self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v)
-    }
-
-    fn get_all<'h>(&'h self, name: &'h HeaderName) -> impl Iterator<Item = &'h HeaderValue> {
-        let pairs = self.pairs.iter().filter(move |(n, _)| n == name);
-        pairs.map(|(_, v)| v)
-    }
-
-    fn map(&self) -> &HeaderMap {
-        self.map.get_or_init(|| {
-            let mut map = HeaderMap::with_capacity(self.pairs.len());
-            for (name, value) in &self.pairs {
-                map.append(name.clone(), value.clone());
-            }
-            map
-        })
-    }
-}
-
-/// A [`SharedRequest`] to be rebuilt on another thread: the request's head
-/// and the origin setting, all `Send`.
+/// The request a render belongs to, shared by the render and every render
+/// nested in it (fragments, streamed islands, a `blocking` island's body on
+/// the blocking pool).
 #[derive(Debug)]
-pub(crate) struct DetachedRequest {
+pub(crate) struct SharedRequest {
     head: RequestHead,
-    island: bool,
+    kind: RequestKind,
+    /// How the page's own origin is found.
     origin: Origin,
-}
-
-impl DetachedRequest {
-    /// The request, on this thread, with nothing read of it yet.
-    pub(crate) fn attach(self) -> SharedRequest {
-        let source = Source::Copied {
-            head: self.head,
-            island: self.island,
-        };
-        SharedRequest::new(source, self.origin)
-    }
+    /// What renders read of it: the answer's `Vary`.
+    reads: Mutex<Reads>,
 }
 
 /// What renders read of their request: the headers an answer varies on.
@@ -161,108 +84,37 @@ impl Reads {
 }
 
 impl SharedRequest {
-    pub(crate) fn page(head: RequestHead, origin: Origin) -> SharedRequest {
-        SharedRequest::new(Source::Page(head), origin)
-    }
-
-    pub(crate) fn island(req: HttpRequest, origin: Origin) -> SharedRequest {
-        SharedRequest::new(Source::Island(req), origin)
-    }
-
-    pub(crate) fn streamed(page: HttpRequest, origin: Origin) -> SharedRequest {
-        SharedRequest::new(Source::Streamed(page), origin)
-    }
-
-    fn new(source: Source, origin: Origin) -> SharedRequest {
+    pub(crate) fn new(head: RequestHead, kind: RequestKind, origin: Origin) -> SharedRequest {
         SharedRequest {
-            source,
-            origin,
-            reads: RefCell::new(Reads::default()),
-        }
-    }
-
-    /// A copy of what a render on another thread needs of this request.
-    pub(crate) fn detach(&self) -> DetachedRequest {
-        let (head, island) = match &self.source {
-            Source::Page(head) => (head.clone(), false),
-            Source::Island(req) => (RequestHead::of_request(req), true),
-            Source::Streamed(req) => (RequestHead::of_request(req), false),
-            Source::Copied { head, island } => (head.clone(), *island),
-        };
-        DetachedRequest {
             head,
-            island,
-            origin: self.origin.clone(),
+            kind,
+            origin,
+            reads: Mutex::new(Reads::default()),
         }
     }
 
-    /// The values of request header `name`, unrecorded.
-    fn header_values<'r>(
-        &'r self,
-        name: &'r HeaderName,
-    ) -> impl Iterator<Item = &'r HeaderValue> + 'r {
-        let (copied, live) = match &self.source {
-            Source::Page(head) | Source::Copied { head, .. } => {
-                (Some(head.headers.get_all(name)), None)
-            }
-            Source::Island(req) | Source::Streamed(req) => {
-                (None, Some(req.headers().get_all(name)))
-            }
-        };
-        copied
-            .into_iter()
-            .flatten()
-            .chain(live.into_iter().flatten())
+    fn reads_mut(&self) -> MutexGuard<'_, Reads> {
+        self.reads.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The first value of request header `name`, unrecorded.
     fn header(&self, name: &HeaderName) -> Option<&HeaderValue> {
-        match &self.source {
-            Source::Page(head) | Source::Copied { head, .. } => head.headers.get(name),
-            Source::Island(req) | Source::Streamed(req) => req.headers().get(name),
-        }
-    }
-
-    /// The request headers, unrecorded.
-    fn header_map(&self) -> &HeaderMap {
-        match &self.source {
-            Source::Page(head) | Source::Copied { head, .. } => head.headers.map(),
-            Source::Island(req) | Source::Streamed(req) => req.headers(),
-        }
+        self.head.headers.get(name)
     }
 
     /// What renders have read so far.
     pub(crate) fn reads(&self) -> Reads {
-        self.reads.borrow().clone()
-    }
-
-    /// Adds what a render of this request on another thread read.
-    pub(crate) fn merge_reads(&self, other: Reads) {
-        let mut reads = self.reads.borrow_mut();
-        for name in other.names {
-            reads.note(name);
-        }
-        reads.all_headers |= other.all_headers;
-    }
-
-    fn uri(&self) -> &Uri {
-        match &self.source {
-            Source::Page(head) | Source::Copied { head, .. } => &head.uri,
-            Source::Island(req) | Source::Streamed(req) => req.uri(),
-        }
+        self.reads_mut().clone()
     }
 
     /// Whether this render answers an island's own request.
     fn is_island(&self) -> bool {
-        matches!(
-            self.source,
-            Source::Island(_) | Source::Copied { island: true, .. }
-        )
+        self.kind == RequestKind::Island
     }
 
     /// Records the headers [`origin`](Self::origin) reads.
     fn note_origin_reads(&self) {
-        let mut reads = self.reads.borrow_mut();
+        let mut reads = self.reads_mut();
         match self.origin {
             Origin::Fixed(_) => {}
             Origin::Connection => reads.note(header::HOST),
@@ -282,15 +134,8 @@ impl SharedRequest {
     /// `scheme://host[:port]` of this request, as [`Origin`] says to find
     /// it; always `http` or `https`.
     pub(crate) fn origin(&self) -> String {
-        let (secure, config_host) = match &self.source {
-            Source::Page(head) | Source::Copied { head, .. } => {
-                (head.secure, head.config_host.as_str())
-            }
-            Source::Island(req) | Source::Streamed(req) => {
-                (req.app_config().secure(), req.app_config().host())
-            }
-        };
-        let connection_scheme = if secure { "https" } else { "http" };
+        let connection_scheme = if self.head.secure { "https" } else { "http" };
+        let config_host = self.head.config_host.as_str();
         let host_header = self
             .header(&header::HOST)
             .and_then(|v| v.to_str().ok())
@@ -399,10 +244,12 @@ pub(crate) fn is_valid_host(value: &str) -> bool {
 /// mochi middleware; [`request_context`](crate::request_context) returns
 /// `None` elsewhere. What a render reads of the headers (a cookie, a
 /// header by name) is recorded, so an island that opted into a shared cache
-/// answers with the matching `Vary`.
+/// answers with the matching `Vary`. It is the same on every server: the
+/// request's head on `http` types. Typed app state comes from
+/// [`extract`](crate::extract).
 #[derive(Clone)]
 pub struct RequestContext {
-    shared: Rc<SharedRequest>,
+    shared: Arc<SharedRequest>,
 }
 
 impl std::fmt::Debug for RequestContext {
@@ -416,18 +263,21 @@ impl std::fmt::Debug for RequestContext {
 }
 
 impl RequestContext {
-    pub(crate) fn new(shared: Rc<SharedRequest>) -> RequestContext {
+    pub(crate) fn new(shared: Arc<SharedRequest>) -> RequestContext {
         RequestContext { shared }
     }
 
     /// The value of cookie `name`.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.shared.reads.borrow_mut().note(header::COOKIE);
+        self.shared.reads_mut().note(header::COOKIE);
         self.shared
-            .header_values(&header::COOKIE)
+            .head
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|header| header.split(';'))
-            .filter_map(|pair| actix_web::cookie::Cookie::parse(pair.trim()).ok())
+            .filter_map(|pair| cookie::Cookie::parse(pair.trim()).ok())
             .find(|c| c.name() == name)
             .map(|c| c.value().to_owned())
     }
@@ -436,28 +286,25 @@ impl RequestContext {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = HeaderName::try_from(name).ok()?;
         let value = self.shared.header(&name);
-        self.shared.reads.borrow_mut().note(name);
+        self.shared.reads_mut().note(name);
         value?.to_str().ok()
     }
 
     /// All request headers. An island that reads them this way cannot say
     /// what it varies on, so its answer is never shared-cached.
     pub fn headers(&self) -> &HeaderMap {
-        self.shared.reads.borrow_mut().all_headers = true;
-        self.shared.header_map()
+        self.shared.reads_mut().all_headers = true;
+        &self.shared.head.headers
     }
 
     /// The request method.
     pub fn method(&self) -> &Method {
-        match &self.shared.source {
-            Source::Page(head) | Source::Copied { head, .. } => &head.method,
-            Source::Island(req) | Source::Streamed(req) => req.method(),
-        }
+        &self.shared.head.method
     }
 
-    /// The request URI (for an island: the endpoint's).
+    /// The request's path and query (for an island: the endpoint's).
     pub fn uri(&self) -> &Uri {
-        self.shared.uri()
+        &self.shared.head.uri
     }
 
     /// The request path (for an island: the endpoint path).
@@ -482,24 +329,24 @@ impl RequestContext {
     /// `Referer` the browser sent, if it is on the request's own origin;
     /// `None` otherwise.
     ///
-    /// [`MochiBuilder::public_origin`]: crate::MochiBuilder::public_origin
-    /// [`MochiBuilder::trust_forwarded_headers`]: crate::MochiBuilder::trust_forwarded_headers
-    ///
     /// What it reads is recorded like any header: an island that opted into
     /// a shared cache and calls it answers with `Vary: Host, Referer` (and
     /// the forwarded headers, when they are trusted), so a cache keeps one
     /// answer per page, never one page's answer for another.
+    ///
+    /// [`MochiBuilder::public_origin`]: crate::MochiBuilder::public_origin
+    /// [`MochiBuilder::trust_forwarded_headers`]: crate::MochiBuilder::trust_forwarded_headers
     pub fn page_url(&self) -> Option<String> {
         self.shared.note_origin_reads();
         let origin = self.shared.origin();
         if self.shared.is_island() {
-            self.shared.reads.borrow_mut().note(header::REFERER);
+            self.shared.reads_mut().note(header::REFERER);
             let referer = self.shared.header(&header::REFERER);
             let referer = referer?.to_str().ok()?;
             let rest = referer.strip_prefix(origin.as_str())?;
             return (rest.is_empty() || rest.starts_with('/')).then(|| referer.to_owned());
         }
-        let uri = self.shared.uri();
+        let uri = &self.shared.head.uri;
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         Some(format!("{origin}{path}"))
     }
@@ -508,49 +355,42 @@ impl RequestContext {
     pub fn is_island_request(&self) -> bool {
         self.shared.is_island()
     }
-
-    /// The actix request itself, inside island renders, streamed ones
-    /// included (for `app_data`, such as a database pool). Page handlers
-    /// have theirs as an extractor.
-    ///
-    /// `None` in the body of a `blocking` island: it runs on a thread of
-    /// the blocking pool, and the request stays on its worker (the
-    /// `HttpRequest` is not `Send`). The rest of this context (cookies,
-    /// headers, method, URI, [`page_url`](Self::page_url)) is a copy of
-    /// the request's head there. Keep what such a body needs in a
-    /// `static` (a `OnceLock` set at startup), or make the island `async`
-    /// and call `web::block` yourself with what it takes from app data.
-    pub fn http_request(&self) -> Option<&HttpRequest> {
-        match &self.shared.source {
-            Source::Page(_) | Source::Copied { .. } => None,
-            Source::Island(req) | Source::Streamed(req) => Some(req),
-        }
-    }
-
-    /// Application data registered with `App::app_data`, inside island
-    /// renders (streamed ones included; not `blocking` ones, see
-    /// [`http_request`](Self::http_request)).
-    pub fn app_data<T: 'static>(&self) -> Option<&T> {
-        self.http_request()?.app_data::<T>()
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::rc::Rc;
+pub(crate) mod tests {
+    use std::sync::Arc;
 
-    use actix_web::test::TestRequest;
-
-    use super::{is_valid_host, RequestContext, RequestHead, SharedRequest};
+    use super::{is_valid_host, RequestContext, RequestHead, RequestKind, SharedRequest};
     use crate::config::Origin;
 
-    fn page_url(headers: &[(&str, &str)], uri: &str, origin: Origin) -> Option<String> {
-        let mut req = TestRequest::get().uri(uri);
+    /// The head of a request for `uri` with `headers`, as an integration
+    /// would copy it (host `localhost:8080`, plain connection).
+    pub(crate) fn head(uri: &str, headers: &[(&str, &str)]) -> RequestHead {
+        let mut map = http::HeaderMap::new();
         for &(name, value) in headers {
-            req = req.insert_header((name, value));
+            map.append(
+                http::HeaderName::try_from(name).unwrap(),
+                http::HeaderValue::try_from(value).unwrap(),
+            );
         }
-        let head = RequestHead::of(&req.to_srv_request());
-        RequestContext::new(Rc::new(SharedRequest::page(head, origin))).page_url()
+        let uri: http::Uri = uri.parse().unwrap();
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        RequestHead {
+            method: http::Method::GET,
+            uri: path.parse().unwrap(),
+            headers: map,
+            secure: false,
+            config_host: "localhost:8080".into(),
+        }
+    }
+
+    fn shared(uri: &str, headers: &[(&str, &str)], kind: RequestKind, origin: Origin) -> Arc<SharedRequest> {
+        Arc::new(SharedRequest::new(head(uri, headers), kind, origin))
+    }
+
+    fn page_url(headers: &[(&str, &str)], uri: &str, origin: Origin) -> Option<String> {
+        RequestContext::new(shared(uri, headers, RequestKind::Page, origin)).page_url()
     }
 
     #[test]
@@ -640,57 +480,35 @@ mod tests {
         );
     }
 
-    /// A copy made for another thread answers as its source does, but
-    /// has no `HttpRequest`; what it reads joins the source's reads.
+    /// A render on another thread (a `blocking` island's body) reads the
+    /// same request, and what it reads joins the answer's `Vary`.
     #[test]
-    fn a_detached_request_answers_as_its_source() {
-        let req = TestRequest::get()
-            .uri("/_mochi/island/X?p=t")
-            .insert_header(("host", "shop.test"))
-            .insert_header(("cookie", "user=ann"))
-            .insert_header(("referer", "http://shop.test/cart?x=1"))
-            .to_http_request();
-        let island = Rc::new(SharedRequest::island(req.clone(), Origin::Connection));
-        let streamed = Rc::new(SharedRequest::streamed(req, Origin::Connection));
-        for source in [island, streamed] {
-            let copy = Rc::new(source.detach().attach());
-            let (source_cx, copy_cx) = (
-                RequestContext::new(source.clone()),
-                RequestContext::new(copy.clone()),
-            );
-            assert_eq!(copy_cx.is_island_request(), source_cx.is_island_request());
-            assert_eq!(copy_cx.uri(), source_cx.uri());
-            assert_eq!(copy_cx.method(), source_cx.method());
-            assert_eq!(copy.origin(), source.origin());
-            assert!(source_cx.http_request().is_some() && copy_cx.http_request().is_none());
-            assert_eq!(copy_cx.cookie("user").as_deref(), Some("ann"));
-            assert_eq!(copy_cx.header("x-none"), None);
-            assert_eq!(source.reads(), super::Reads::default());
-            source.merge_reads(copy.reads());
-            let names: Vec<_> = source.reads().names.iter().map(|n| n.to_string()).collect();
-            assert_eq!(names, ["cookie", "x-none"]);
-            let _ = copy_cx.headers();
-            source.merge_reads(copy.reads());
-            assert!(source.reads().all_headers);
-            assert_eq!(source.reads().names.len(), 2, "merged without repeats");
-            assert_eq!(copy_cx.page_url(), source_cx.page_url());
-        }
+    fn the_request_is_shared_across_threads() {
+        let request = shared(
+            "/_mochi/island/X?p=t",
+            &[("cookie", "user=ann")],
+            RequestKind::Island,
+            Origin::Connection,
+        );
+        let cx = RequestContext::new(request.clone());
+        let user = std::thread::spawn(move || cx.cookie("user")).join().unwrap();
+        assert_eq!(user.as_deref(), Some("ann"));
+        let names: Vec<_> = request.reads().names.iter().map(|n| n.to_string()).collect();
+        assert_eq!(names, ["cookie"]);
     }
 
     /// What `page_url` reads is what an island's answer varies on.
     #[test]
     fn page_url_records_what_it_reads() {
-        let req = || {
-            TestRequest::get()
-                .uri("/_mochi/island/X?p=t")
-                .insert_header(("host", "shop.test"))
-                .insert_header(("referer", "http://shop.test/a"))
-                .to_http_request()
-        };
         let names = |origin: Origin| {
-            let shared = Rc::new(SharedRequest::island(req(), origin));
-            RequestContext::new(shared.clone()).page_url();
-            let reads = shared.reads().names;
+            let request = shared(
+                "/_mochi/island/X?p=t",
+                &[("host", "shop.test"), ("referer", "http://shop.test/a")],
+                RequestKind::Island,
+                origin,
+            );
+            RequestContext::new(request.clone()).page_url();
+            let reads = request.reads().names;
             reads.iter().map(|n| n.to_string()).collect::<Vec<_>>()
         };
         assert_eq!(names(Origin::Connection), ["host", "referer"]);
@@ -712,14 +530,12 @@ mod tests {
 
     #[test]
     fn reads_are_recorded() {
-        let req = TestRequest::get()
-            .insert_header(("cookie", "a=1; b=2"))
-            .insert_header(("accept-language", "de"))
-            .to_srv_request();
-        let shared = Rc::new(SharedRequest::page(
-            RequestHead::of(&req),
+        let shared = shared(
+            "/",
+            &[("cookie", "a=1; b=2"), ("accept-language", "de")],
+            RequestKind::Page,
             Origin::Connection,
-        ));
+        );
         let cx = RequestContext::new(shared.clone());
         assert_eq!(shared.reads(), super::Reads::default());
         assert_eq!(cx.cookie("b").as_deref(), Some("2"));
