@@ -37,7 +37,9 @@ pub(crate) fn head_of(req: &HttpRequest) -> RequestHead {
     RequestHead {
         method: http::Method::from_bytes(req.method().as_str().as_bytes())
             .unwrap_or(http::Method::GET),
-        uri: target.parse().unwrap_or_else(|_| http::Uri::from_static("/")),
+        uri: target
+            .parse()
+            .unwrap_or_else(|_| http::Uri::from_static("/")),
         headers,
         secure: config.secure(),
         config_host: config.host().to_owned(),
@@ -83,10 +85,10 @@ pub(crate) async fn with_request<F: Future>(req: HttpRequest, render: F) -> F::O
 /// handler (take the extractor as the handler's argument), or in a
 /// `blocking` island's body (extract in an `async` island and hand what it
 /// needs to `tokio::task::spawn_blocking` or `web::block`).
-pub fn extract<T: FromRequest>() -> impl Future<Output = Result<T, ExtractError>> + Send {
-    // Run when awaited, inside the island's render; nothing is held
-    // across an `.await`, so the future is `Send` whatever `T` is.
-    async { extract_now::<T>() }
+pub async fn extract<T: FromRequest>() -> Result<T, ExtractError> {
+    // Nothing is held across an `.await`, so the future is `Send` whatever
+    // `T` is (the test below checks it with `HttpRequest`).
+    extract_now::<T>()
 }
 
 fn extract_now<T: FromRequest>() -> Result<T, ExtractError> {
@@ -106,5 +108,16 @@ fn extract_now<T: FromRequest>() -> Result<T, ExtractError> {
             "an island's request carries no body: extract what the request head holds",
         )),
         Err(_) => Err(ExtractError::outside(name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// An island holding the extraction of a value that is not `Send`
+    /// across its `.await` is still `Send`.
+    #[test]
+    fn extracting_a_value_that_is_not_send_is_a_send_future() {
+        fn send<T: Send>(_: &T) {}
+        send(&super::extract::<actix_web::HttpRequest>());
     }
 }

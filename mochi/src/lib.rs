@@ -114,12 +114,12 @@ pub use serde_devalue as devalue;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+pub use actix::extract;
 pub use config::{
     DEFAULT_ASSET_PREFIX, DEFAULT_ISLAND_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_URL,
     DEFAULT_POST_THRESHOLD, MAX_BATCH, MAX_BATCH_URL, SIGNED_PROPS_WARN_LEN,
 };
 pub use context::{fragment, island_id, request_context, RequestContext};
-pub use actix::extract;
 pub use error::{ExtractError, IntoIslandResult, IslandError};
 /// A server island rendered into a page, as a runnable example; the full
 /// reference follows.

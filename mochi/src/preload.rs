@@ -45,11 +45,15 @@ mod tests {
         let page = [island("i0", "x.x"), island("i1", "t.1")];
         assert_eq!(
             links("/_mochi", &page),
-            [format!("</_mochi/batch?n=A&i=i0&p=x.x&n=A&i=i1&p=t.1>{rel}")]
+            [format!(
+                "</_mochi/batch?n=A&i=i0&p=x.x&n=A&i=i1&p=t.1>{rel}"
+            )]
         );
         assert_eq!(
             links("/shop/_mochi", &page),
-            [format!("</shop/_mochi/batch?n=A&i=i0&p=x.x&n=A&i=i1&p=t.1>{rel}")]
+            [format!(
+                "</shop/_mochi/batch?n=A&i=i0&p=x.x&n=A&i=i1&p=t.1>{rel}"
+            )]
         );
         let own = Preload {
             batched: false,

@@ -58,7 +58,10 @@ async fn panicky_part() -> Markup {
 async fn request_part() -> Markup {
     tokio::task::yield_now().await;
     let cx = mochi::request_context().expect("a request context");
-    let region = mochi::extract::<web::Data<Region>>().await.ok().map(|d| d.0);
+    let region = mochi::extract::<web::Data<Region>>()
+        .await
+        .ok()
+        .map(|d| d.0);
     html! {
         p.request {
             "user=" (cx.cookie("user").unwrap_or_default())

@@ -485,7 +485,11 @@ mod tests {
         .unwrap();
         assert_eq!(next, "i4-i0");
         assert_eq!(assets, "/shop/_mochi");
-        assert_eq!(cx.next_island_id(), "i4-i1", "one id space, wherever it is used");
+        assert_eq!(
+            cx.next_island_id(),
+            "i4-i1",
+            "one id space, wherever it is used"
+        );
     }
 
     fn island_request() -> Arc<SharedRequest> {

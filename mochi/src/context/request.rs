@@ -385,7 +385,12 @@ pub(crate) mod tests {
         }
     }
 
-    fn shared(uri: &str, headers: &[(&str, &str)], kind: RequestKind, origin: Origin) -> Arc<SharedRequest> {
+    fn shared(
+        uri: &str,
+        headers: &[(&str, &str)],
+        kind: RequestKind,
+        origin: Origin,
+    ) -> Arc<SharedRequest> {
         Arc::new(SharedRequest::new(head(uri, headers), kind, origin))
     }
 
@@ -491,9 +496,16 @@ pub(crate) mod tests {
             Origin::Connection,
         );
         let cx = RequestContext::new(request.clone());
-        let user = std::thread::spawn(move || cx.cookie("user")).join().unwrap();
+        let user = std::thread::spawn(move || cx.cookie("user"))
+            .join()
+            .unwrap();
         assert_eq!(user.as_deref(), Some("ann"));
-        let names: Vec<_> = request.reads().names.iter().map(|n| n.to_string()).collect();
+        let names: Vec<_> = request
+            .reads()
+            .names
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
         assert_eq!(names, ["cookie"]);
     }
 
