@@ -47,7 +47,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: IntoIslandResult,
 {
-    Box::pin(crate::endpoint::run_blocking(move || {
+    Box::pin(crate::answer::run_blocking(move || {
         body().into_island_result()
     }))
 }
@@ -83,7 +83,7 @@ pub fn verify(
 
 /// The endpoint's query parser, for fuzzing: `(token, island id)`.
 pub fn parse_island_query(query: &str) -> Result<(&str, Option<&str>), &'static str> {
-    crate::endpoint::parse_query(query).map(|q| (q.token, q.island_id))
+    crate::protocol::parse_query(query).map(|q| (q.token, q.island_id))
 }
 
 /// The props-block writer, for fuzzing: `text` as it goes into a

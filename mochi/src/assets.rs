@@ -33,3 +33,15 @@ pub(crate) fn content_hash(text: &str) -> String {
     }
     hex
 }
+
+/// The script tag loading the runtime from `url`.
+pub(crate) fn runtime_tag(url: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(url.len() + 40);
+    // `async`: the runtime runs as soon as it arrives, not when the whole
+    // document has (a streamed page ends only with its last island).
+    out.push_str("<script type=\"module\" async src=\"");
+    let _ = maud::Escaper::new(&mut out).write_str(url);
+    out.push_str("\"></script>");
+    out
+}

@@ -88,7 +88,7 @@ impl Config {
             keys,
             prefix,
             settings,
-            runtime_tag: crate::render::runtime_tag(&runtime_url),
+            runtime_tag: crate::assets::runtime_tag(&runtime_url),
             runtime_url,
         }
     }

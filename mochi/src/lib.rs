@@ -81,7 +81,13 @@
 //! The wire contract (elements, attributes, URLs, statuses, events) is in
 //! `docs/protocol.md` in the repository.
 
+// Without a server integration the core renders pages, and what serves
+// requests (the answer pipeline, batches, streamed parts) waits for one.
+#![cfg_attr(not(feature = "actix"), allow(dead_code))]
+
+#[cfg(feature = "actix")]
 mod actix;
+mod answer;
 mod assets;
 mod batch;
 mod config;
@@ -90,12 +96,14 @@ mod endpoint;
 mod error;
 mod keyed_cache;
 mod preload;
+mod protocol;
 mod registry;
 mod render;
 mod setup;
 mod signing;
 mod stream;
-pub mod testing;
+#[cfg(feature = "actix")]
+pub use actix::testing;
 mod token_cache;
 mod verified;
 mod warn_once;
@@ -114,7 +122,8 @@ pub use serde_devalue as devalue;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-pub use actix::extract;
+#[cfg(feature = "actix")]
+pub use actix::{extract, MochiMiddleware};
 pub use config::{
     DEFAULT_ASSET_PREFIX, DEFAULT_ISLAND_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_URL,
     DEFAULT_POST_THRESHOLD, MAX_BATCH, MAX_BATCH_URL, SIGNED_PROPS_WARN_LEN,
@@ -174,7 +183,7 @@ pub use error::{ExtractError, IntoIslandResult, IslandError};
 pub use mochi_macros::island;
 pub use registry::{islands, DuplicateIsland, Hydrate, IslandInfo};
 pub use render::{runtime_script, HydratedIsland, NoFallback, ServerIsland};
-pub use setup::{Mochi, MochiBuilder, MochiMiddleware, StartupError};
+pub use setup::{Mochi, MochiBuilder, StartupError};
 pub use signing::{Key, KeyConfigError, KeyError, KeySource, Keys, TokenError};
 
 /// What any server and any thread may hold: a render, its request, and the

@@ -2,6 +2,7 @@
 //! page's eager server islands with (one per batch), so the browser starts
 //! those fetches from the response headers, in parallel with the runtime.
 
+use crate::config::MAX_BATCH;
 use crate::context::Preload;
 
 /// Preload `Link`s per page: a bound on the header.
@@ -19,14 +20,77 @@ const REL: &str = ">; rel=preload; as=fetch; crossorigin=anonymous";
 /// no escaping, and the mount is a plain path).
 pub(crate) fn links(prefix: &str, islands: &[Preload]) -> Vec<String> {
     let max_len = crate::config::MAX_BATCH_URL;
-    let urls = crate::batch::preload_urls(prefix, islands, max_len);
+    let urls = preload_urls(prefix, islands, max_len);
     let links = urls.into_iter().take(MAX_PRELOAD_LINKS);
     links.map(|url| format!("<{url}{REL}")).collect()
 }
 
+/// The URLs the runtime fetches a page's eager islands with (see the
+/// module docs for the rule), for the page's preload `Link`s. `prefix` is
+/// where the page's assets are served.
+pub(crate) fn preload_urls(prefix: &str, preloads: &[Preload], max_len: usize) -> Vec<String> {
+    let base = prefix.len() + "/batch".len();
+    // Islands with a GET of their own first (the runtime does not hold
+    // them back), then the others, in order, cut into batches.
+    let (batched, own): (Vec<&Preload>, Vec<&Preload>) = preloads.iter().partition(|p| p.batched);
+    let mut urls: Vec<String> = own.iter().map(|p| single_url(prefix, p)).collect();
+    let mut start = 0;
+    let mut len = base;
+    for (n, p) in batched.iter().enumerate() {
+        let add = 1 + entry_len(p);
+        if n > start && (len + add > max_len || n - start == MAX_BATCH) {
+            urls.push(batch_url(prefix, &batched[start..n]));
+            start = n;
+            len = base;
+        }
+        len += add;
+    }
+    if start < batched.len() {
+        urls.push(batch_url(prefix, &batched[start..]));
+    }
+    urls
+}
+
+/// `{prefix}/island/{Name}?p={token}&i={id}`.
+fn single_url(prefix: &str, p: &Preload) -> String {
+    let parts = [prefix, "/island/", p.name, "?p=", &p.token, "&i=", &p.id];
+    concat(&parts)
+}
+
+/// `{prefix}/batch?n=…&i=…&p=…&…`, or the single island's URL for one.
+fn batch_url(prefix: &str, chunk: &[&Preload]) -> String {
+    if let [one] = chunk {
+        return single_url(prefix, one);
+    }
+    let len = prefix.len() + "/batch".len() + chunk.iter().map(|p| 1 + entry_len(p)).sum::<usize>();
+    let mut url = String::with_capacity(len);
+    url.push_str(prefix);
+    url.push_str("/batch");
+    for (n, p) in chunk.iter().enumerate() {
+        url.push(if n == 0 { '?' } else { '&' });
+        for part in ["n=", p.name, "&i=", &p.id, "&p=", &p.token] {
+            url.push_str(part);
+        }
+    }
+    url
+}
+
+/// The length of `n={Name}&i={id}&p={token}` (names, ids and tokens need
+/// no escaping).
+fn entry_len(p: &Preload) -> usize {
+    "n=&i=&p=".len() + p.name.len() + p.id.len() + p.token.len()
+}
+
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| out.push_str(p));
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::links;
+    use super::{links, preload_urls};
+    use crate::config::MAX_BATCH;
     use crate::context::Preload;
 
     fn island(id: &str, token: &str) -> Preload {
@@ -63,5 +127,55 @@ mod tests {
             links("/_mochi", &[own]),
             [format!("</_mochi/island/A?p=x.x&i=i0>{rel}")]
         );
+    }
+
+    fn preload(name: &'static str, id: &str, token: &str, batched: bool) -> Preload {
+        Preload {
+            name,
+            token: token.into(),
+            id: id.into(),
+            batched,
+        }
+    }
+
+    #[test]
+    fn eager_islands_share_a_batch_url() {
+        let preloads = [
+            preload("A", "i0", "a.a", true),
+            preload("Cached", "i1", "c.c", false),
+            preload("B", "i2", "b.b", true),
+        ];
+        assert_eq!(
+            preload_urls("/_mochi", &preloads, 2048),
+            [
+                "/_mochi/island/Cached?p=c.c&i=i1",
+                "/_mochi/batch?n=A&i=i0&p=a.a&n=B&i=i2&p=b.b",
+            ]
+        );
+        // Alone, an island is fetched as itself.
+        assert_eq!(
+            preload_urls("/_mochi", &preloads[..1], 2048),
+            ["/_mochi/island/A?p=a.a&i=i0"]
+        );
+    }
+
+    #[test]
+    fn batches_split_at_the_threshold_and_the_cap() {
+        let token = "t".repeat(100);
+        let preloads: Vec<Preload> = (0..40)
+            .map(|n| preload("A", &format!("i{n}"), &token, true))
+            .collect();
+        for threshold in [200, 1000, 2048, 100_000] {
+            let urls = preload_urls("/_mochi", &preloads, threshold);
+            let mut seen = 0;
+            for url in &urls {
+                let islands = url.matches("n=A").count().max(1);
+                assert!(islands <= MAX_BATCH);
+                assert!(islands == 1 || url.len() <= threshold, "{threshold}: {url}");
+                seen += islands;
+            }
+            assert_eq!(seen, preloads.len(), "{threshold}: every island once");
+        }
+        assert_eq!(preload_urls("/_mochi", &preloads, 100_000).len(), 2);
     }
 }

@@ -582,23 +582,12 @@ pub fn runtime_script() -> Markup {
             cx.note_runtime_rendered();
             PreEscaped(cx.runtime_tag().into_owned())
         }
-        None => PreEscaped(runtime_tag(&format!(
+        None => PreEscaped(crate::assets::runtime_tag(&format!(
             "{}/runtime-{}.js",
             crate::config::DEFAULT_ASSET_PREFIX,
             crate::assets::runtime_hash()
         ))),
     }
-}
-
-/// The script tag loading the runtime from `url`.
-pub(crate) fn runtime_tag(url: &str) -> String {
-    let mut out = String::with_capacity(url.len() + 40);
-    // `async`: the runtime runs as soon as it arrives, not when the whole
-    // document has (a streamed page ends only with its last island).
-    out.push_str("<script type=\"module\" async src=\"");
-    escape_into(&mut out, url);
-    out.push_str("\"></script>");
-    out
 }
 
 /// HTML-escapes `text` for a double-quoted attribute value or a text node,

@@ -1,19 +1,11 @@
-//! [`Mochi`]: configuration, startup checks and the actix middleware.
+//! [`Mochi`]: configuration and startup checks.
 
 use std::fmt;
-use std::future::{ready, Ready};
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{self, HeaderValue};
-use compact_str::CompactString;
-use futures_util::future::LocalBoxFuture;
-
 use crate::config::{Config, Origin, Settings, DEFAULT_ASSET_PREFIX};
-use crate::context::{self, IdSpace, RenderContext, RenderKind, RequestKind, SharedRequest};
+use crate::context::{self, IdSpace, RenderContext, RenderKind};
 use crate::registry::{DuplicateIsland, Registry};
 use crate::signing::{Key, KeyConfigError, KeySource, Keys};
 
@@ -80,7 +72,7 @@ impl From<DuplicateIsland> for StartupError {
 /// (`/shop/_mochi/…`) and the pages of that scope point there.
 #[derive(Clone, Debug)]
 pub struct Mochi {
-    config: Arc<Config>,
+    pub(crate) config: Arc<Config>,
 }
 
 impl Mochi {
@@ -296,228 +288,5 @@ impl MochiBuilder {
         Ok(Mochi {
             config: Arc::new(config),
         })
-    }
-}
-
-impl<S, B> Transform<S, ServiceRequest> for Mochi
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = actix_web::Error;
-    type Transform = MochiMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(MochiMiddleware {
-            service: Rc::new(service),
-            config: self.config.clone(),
-        }))
-    }
-}
-
-/// The service [`Mochi`] wraps around an app.
-#[derive(Debug)]
-pub struct MochiMiddleware<S> {
-    service: Rc<S>,
-    config: Arc<Config>,
-}
-
-impl<S, B> Service<ServiceRequest> for MochiMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let config = self.config.clone();
-        let (mount, rest) = mount_and_rest(&req, &config.prefix);
-        if let Some(rest) = rest {
-            let (http, payload) = req.into_parts();
-            return Box::pin(async move {
-                let res =
-                    crate::endpoint::handle(config, http.clone(), payload, &mount, &rest).await;
-                Ok(ServiceResponse::new(http, res).map_into_right_body())
-            });
-        }
-        let head = crate::actix::head_of(req.request());
-        let fragment = head.wants_fragment();
-        let origin = config.settings.origin.clone();
-        let request = Arc::new(SharedRequest::new(head, RequestKind::Page, origin));
-        let cx = Arc::new(RenderContext::response(config, request, fragment, &mount));
-        let service = self.service.clone();
-        let fut = context::run_sync(cx.clone(), || service.call(req));
-        Box::pin(async move {
-            let mut res = context::run(cx.clone(), fut).await?;
-            if cx.ids.used() {
-                // Its ids are a page's or a fragment's by those headers.
-                add_vary(res.headers_mut(), FRAGMENT_HEADERS);
-            }
-            let preloads = cx.take_preloads();
-            if !preloads.is_empty() && is_html_page(&res) {
-                let headers = res.headers_mut();
-                for link in crate::preload::links(&cx.asset_prefix(), &preloads) {
-                    if let Ok(link) = HeaderValue::try_from(link) {
-                        headers.append(header::LINK, link);
-                    }
-                }
-            }
-            if let Some(islands) = cx.islands_without_runtime() {
-                let path = res.request().path();
-                crate::warn_once::warn_once("runtime", path, || {
-                    format!(
-                        "mochi: page {path} renders {islands} island(s) but not the client \
-                         runtime, so they will never load or hydrate: add \
-                         (mochi::runtime_script()) to its <head>, or render it with \
-                         mochi::fragment if it is HTML for a page already in the browser"
-                    )
-                });
-            }
-            let streams = cx.take_streams();
-            if !streams.is_empty() && crate::stream::can_stream(&res) {
-                // Boxed: its state is large, and only streamed pages need it.
-                let res = Box::pin(crate::stream::respond(res, &cx, streams)).await;
-                return Ok(res.map_into_right_body());
-            }
-            Ok(res.map_into_left_body())
-        })
-    }
-}
-
-/// The request headers that make a response a fragment
-/// ([`RequestHead::wants_fragment`]).
-const FRAGMENT_HEADERS: &str = "HX-Request, Turbo-Frame, Sec-Fetch-Dest";
-
-/// Adds `names` to the response's `Vary`, as one line with what it said
-/// already (`Vary: *` stays as it is).
-fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &'static str) {
-    use actix_web::http::header::{HeaderValue, VARY};
-    if !headers.contains_key(VARY) {
-        headers.insert(VARY, HeaderValue::from_static(names));
-        return;
-    }
-    let mut given: Vec<&str> = headers
-        .get_all(VARY)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .collect();
-    if given.contains(&"*") {
-        return;
-    }
-    for name in names.split(", ") {
-        if !given.iter().any(|g| g.eq_ignore_ascii_case(name)) {
-            given.push(name);
-        }
-    }
-    if let Ok(value) = HeaderValue::from_str(&given.join(", ")) {
-        headers.insert(VARY, value);
-    }
-}
-
-/// The path of the actix scope mochi is mounted in and, for a request
-/// under the asset prefix, the rest of its path after the prefix, both
-/// from the one path actix routes on (percent-decoded but for reserved
-/// characters): `("/shop", Some("/batch"))` for `/shop/_mochi/batch`
-/// inside `web::scope("/shop")`, `("", None)` for a page at the app's root.
-///
-/// The mount becomes the start of every URL mochi writes into the page
-/// (runtime script, client modules, island and batch URLs, preload
-/// `Link`s), so only a plain path qualifies; anything else (a scope
-/// matched on `//host`, `/\host`, `%`, quotes) is taken as the root mount,
-/// which keeps those URLs same-origin and under the asset prefix.
-fn mount_and_rest(req: &ServiceRequest, prefix: &str) -> (CompactString, Option<String>) {
-    let routed = req.match_info();
-    let (path, unmatched) = (routed.as_str(), routed.unprocessed());
-    let mount = path
-        .strip_suffix(unmatched)
-        .filter(|mount| is_plain_mount(mount))
-        .unwrap_or("");
-    let rest = unmatched
-        .strip_prefix(prefix)
-        .filter(|rest| rest.starts_with('/'));
-    (mount.into(), rest.map(str::to_owned))
-}
-
-/// `/segment/segment…` of letters, digits, `-`, `_`, `.` and `~`, with no
-/// empty, `.` or `..` segment: a path that can only name a place on this
-/// origin (not `//host`, not `/\host`) and needs no escaping in HTML or a
-/// `Link` header.
-pub(crate) fn is_plain_mount(mount: &str) -> bool {
-    let Some(segments) = mount.strip_prefix('/') else {
-        return mount.is_empty();
-    };
-    segments.split('/').all(|segment| {
-        !segment.is_empty()
-            && segment != "."
-            && segment != ".."
-            && segment
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
-    })
-}
-
-/// Whether `res` is a successful HTML page: `200`, and a `Content-Type`
-/// that is absent or `text/html`.
-pub(crate) fn is_html_page<B>(res: &ServiceResponse<B>) -> bool {
-    use actix_web::http::header;
-    let html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/html"));
-    res.status() == actix_web::http::StatusCode::OK && html
-}
-
-#[cfg(test)]
-mod tests {
-    use actix_web::http::header::{HeaderMap, HeaderValue, VARY};
-
-    use super::{add_vary, is_plain_mount};
-
-    #[test]
-    fn only_plain_paths_are_mounts() {
-        for ok in ["", "/shop", "/a/b-c/d_e/v1.2/~x"] {
-            assert!(is_plain_mount(ok), "{ok:?}");
-        }
-        for bad in [
-            "/",
-            "//evil.example",
-            "/\\evil",
-            "shop",
-            "/shop/",
-            "/a//b",
-            "/./a",
-            "/a/..",
-            "/%41",
-            "/a\"b",
-            "/a<b",
-            "/a b",
-            "/é",
-        ] {
-            assert!(!is_plain_mount(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn vary_names_join_what_was_there() {
-        let mut headers = HeaderMap::new();
-        add_vary(&mut headers, "A, B");
-        assert_eq!(headers.get(VARY).unwrap(), "A, B");
-        headers.append(VARY, HeaderValue::from_static("cookie, b"));
-        add_vary(&mut headers, "B, C");
-        let all: Vec<_> = headers.get_all(VARY).collect();
-        assert_eq!(all, ["A, B, cookie, b, C"]);
-        headers.insert(VARY, HeaderValue::from_static("*"));
-        add_vary(&mut headers, "A");
-        assert_eq!(headers.get(VARY).unwrap(), "*");
     }
 }

@@ -20,124 +20,63 @@
 //!
 //! [`ServerIsland::stream`]: crate::ServerIsland::stream
 
-use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use actix_web::body::{self, BodyStream, BoxBody, MessageBody};
-use actix_web::dev::ServiceResponse;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::web::Bytes;
-use actix_web::HttpResponse;
-use futures_util::future::LocalBoxFuture;
-use futures_util::stream::{self, FuturesUnordered};
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, FuturesUnordered};
 use futures_util::{FutureExt as _, StreamExt as _};
 use maud::Markup;
 
-use crate::context::{RenderContext, RequestKind, SharedRequest, Streamed};
-use crate::endpoint::{self, Refusal};
+use crate::answer::{self as endpoint, Refusal};
+use crate::context::{RenderContext, RequestHead, RequestKind, SharedRequest, Streamed};
 
-const START: &str = "<mochi-stream-start></mochi-stream-start>";
+/// Written after the page, before the first part: everything before it is
+/// parsed.
+pub(crate) const START: &str = "<mochi-stream-start></mochi-stream-start>";
 
-/// Whether `res` can carry streamed islands: a successful HTML page that
-/// no inner middleware has encoded.
-pub(crate) fn can_stream<B>(res: &ServiceResponse<B>) -> bool {
-    crate::setup::is_html_page(res) && !res.headers().contains_key(header::CONTENT_ENCODING)
-}
-
-/// `res`, with `islands` streamed after its page.
-pub(crate) async fn respond<B>(
-    res: ServiceResponse<B>,
+/// The parts of a page's streamed `islands`, in the order they finish,
+/// each rendered on `page` (the page's own request, now that its handler is
+/// done with it: the islands see its cookies and headers).
+pub(crate) fn parts(
     cx: &RenderContext,
+    page: RequestHead,
     islands: Vec<Streamed>,
-) -> ServiceResponse<BoxBody>
-where
-    B: MessageBody + 'static,
-{
-    let (req, res) = res.into_parts();
-    let (mut res, page) = res.into_parts();
-    let page = match body::to_bytes(page).await {
-        Ok(page) => page,
-        Err(_) => {
-            log::error!(
-                "mochi: page {} could not be read to stream its islands",
-                req.path()
-            );
-            let res = HttpResponse::InternalServerError().finish();
-            return ServiceResponse::new(req, res);
-        }
-    };
-    let cut = body_end(&page);
-    let head = [&page[..cut], START.as_bytes()].concat();
-    let tail = page.slice(cut..);
-    private(&mut res, req.path());
-
-    // The page's own request, now that its handler is done with it: the
-    // islands see its cookies and headers, and extract from it.
+) -> BoxStream<'static, Bytes> {
     let origin = cx.config.settings.origin.clone();
-    let page_head = crate::actix::head_of(&req);
-    let request = Arc::new(SharedRequest::new(page_head, RequestKind::Streamed, origin));
-    let parts: FuturesUnordered<LocalBoxFuture<'static, Bytes>> = FuturesUnordered::new();
+    let request = Arc::new(SharedRequest::new(page, RequestKind::Streamed, origin));
+    let parts = FuturesUnordered::new();
     for island in islands {
-        let (config, page_request) = (cx.config.clone(), req.clone());
+        let config = cx.config.clone();
         let isle =
             endpoint::island_context(&config, &request, island.def, Some(&island.id), cx.mount());
         parts.push(
             async move {
-                let answer = endpoint::answer(&config, isle, island.def, island.text);
-                let answer = crate::actix::with_request(page_request, answer).await;
+                let answer = endpoint::answer(&config, isle, island.def, island.text).await;
                 part(&island.id, answer)
             }
-            .boxed_local(),
+            .boxed(),
         );
     }
-    let body = stream::once(async move { Bytes::from(head) })
-        .chain(parts)
-        .chain(stream::once(async move { tail }));
-    let res = res.set_body(BoxBody::new(BodyStream::new(body.map(Ok::<_, Infallible>))));
-    ServiceResponse::new(req, res)
+    parts.boxed()
+}
+
+/// The `Cache-Control` a streamed page goes out with, given the lines its
+/// handler set: `None` keeps them (they already keep it out of shared
+/// caches), else `private, no-store`. A streamed page holds personal
+/// content; its `Expires` is dropped as well (a cache would read it as
+/// permission).
+pub(crate) fn cache_control(lines: &[String]) -> Option<&'static str> {
+    (!is_private(lines)).then_some(endpoint::PRIVATE)
 }
 
 /// Where the page's `</body>` starts (its last, in any case), or its end.
-fn body_end(page: &[u8]) -> usize {
+pub(crate) fn body_end(page: &[u8]) -> usize {
     const END: &[u8] = b"</body";
     (0..page.len().saturating_sub(END.len() - 1))
         .rev()
         .find(|&at| page[at..at + END.len()].eq_ignore_ascii_case(END))
         .unwrap_or(page.len())
-}
-
-/// A streamed page holds personal content: never in a shared cache. It
-/// keeps the handler's `Cache-Control` only if that already keeps it out of
-/// shared caches (`private` or `no-store`, and neither `public` nor
-/// `s-maxage`, on every line); otherwise it goes out `private, no-store`,
-/// and `Expires` (which a cache would read as permission) is dropped.
-fn private(res: &mut HttpResponse<()>, path: &str) {
-    let headers = res.headers_mut();
-    let given: Vec<String> = headers
-        .get_all(header::CACHE_CONTROL)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect();
-    if !given.is_empty() && !is_private(&given) {
-        crate::warn_once::warn_once("stream-cache", path, || {
-            format!(
-                "mochi: page {path} streams islands (personal content) but its \
-                 `Cache-Control: {}` lets a shared cache keep it: it is sent `{}` instead",
-                given.join(", "),
-                endpoint::PRIVATE
-            )
-        });
-    }
-    if !is_private(&given) {
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(endpoint::PRIVATE),
-        );
-    }
-    headers.remove(header::EXPIRES);
-    headers.remove(header::CONTENT_LENGTH);
-    let (name, value) = endpoint::UNBUFFERED;
-    headers.insert(name, value);
 }
 
 /// Whether `Cache-Control` lines keep a response out of shared caches.
@@ -164,7 +103,7 @@ fn part(id: &str, answer: Result<Markup, Refusal>) -> Bytes {
                 html.0
             );
         }
-        Err(Refusal(status, ..)) if status == actix_web::http::StatusCode::GATEWAY_TIMEOUT => {
+        Err(Refusal(status, ..)) if status == http::StatusCode::GATEWAY_TIMEOUT => {
             let _ = write!(out, "<mochi-swap island-id=\"{id}\" fetch></mochi-swap>");
         }
         Err(_) => {

@@ -1,4 +1,4 @@
-//! The benchmark page (`examples/bench-page`) and its plain baseline serve
+//! The benchmark page (`bench/page`) and its plain baseline serve
 //! the same visible HTML for the same requests, so the benchmarks compare
 //! like with like. Benchmarks are not timed here.
 

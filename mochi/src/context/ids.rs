@@ -77,7 +77,14 @@ impl IdSpace {
     pub(crate) fn next_island(&self) -> CompactString {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         self.used.store(true, Ordering::Relaxed);
-        compact_str::format_compact!("{}i{n}", self.prefix)
+        // By hand: `format!` machinery costs more than a whole id.
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(n);
+        let mut id = CompactString::with_capacity(self.prefix.len() + 1 + digits.len());
+        id.push_str(&self.prefix);
+        id.push('i');
+        id.push_str(digits);
+        id
     }
 
     /// Writes the id of props block `n`.

@@ -21,14 +21,18 @@ pub(crate) use ids::IdSpace;
 #[cfg(test)]
 pub(crate) use props_table::Placement;
 pub(crate) use props_table::PropsTable;
+#[cfg(feature = "actix")]
+pub(crate) use request::HeadSource;
 pub use request::RequestContext;
-pub(crate) use request::{is_valid_host, Reads, RequestHead, RequestKind, SharedRequest};
+pub(crate) use request::{
+    is_valid_host, origin_of, Reads, RequestHead, RequestKind, SharedRequest,
+};
 
 use crate::config::Config;
 use crate::registry::IslandDef;
 
 /// An eagerly loaded server island of a page, for its preload `Link`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Preload {
     pub(crate) name: &'static str,
     pub(crate) token: Arc<str>,
@@ -219,7 +223,7 @@ impl RenderContext {
             Cow::Borrowed(&self.config.runtime_tag)
         } else {
             let url = format!("{}{}", self.mount, self.config.runtime_url);
-            Cow::Owned(crate::render::runtime_tag(&url))
+            Cow::Owned(crate::assets::runtime_tag(&url))
         }
     }
 

@@ -1,43 +1,173 @@
 //! What component code sees of the request: [`RequestContext`], on
 //! `http` types whatever the server.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Uri};
 
 use crate::config::Origin;
 
-/// A request's head as the server integration hands it to the core: `Send`
-/// and `Sync`, so a render (and a `blocking` island's body on another
-/// thread) can read it anywhere.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestHead {
-    pub(crate) method: Method,
-    /// The path and query (an absolute-form request target's too).
-    pub(crate) uri: Uri,
-    pub(crate) headers: HeaderMap,
+/// A request's head as a server integration holds it: read by name without
+/// copying, and whole only when a render asks for it. `Send` and `Sync`, so
+/// a render (and a `blocking` island's body on another thread) can read it
+/// anywhere.
+pub(crate) trait HeadSource: Send + Sync + fmt::Debug + 'static {
+    /// The method, e.g. `GET`.
+    fn method(&self) -> &str;
+    /// The request target's path and query, as received.
+    fn target(&self) -> &str;
+    /// The first value of header `name` (lowercase).
+    fn header(&self, name: &str) -> Option<&[u8]>;
+    /// Every header, in order, with repeats.
+    fn pairs(&self) -> Box<dyn Iterator<Item = (&str, &[u8])> + '_>;
     /// Whether the connection is TLS.
-    pub(crate) secure: bool,
+    fn secure(&self) -> bool;
     /// The server's configured host, used when `Host` is missing or
     /// invalid.
-    pub(crate) config_host: String,
+    fn config_host(&self) -> &str;
+}
+
+/// A request's head for the core: read through its [`HeadSource`], and
+/// on `http` types (made once, when first asked for) for component code.
+#[derive(Debug)]
+pub(crate) struct RequestHead {
+    source: Box<dyn HeadSource>,
+    method: OnceLock<Method>,
+    uri: OnceLock<Uri>,
+    headers: OnceLock<HeaderMap>,
 }
 
 impl RequestHead {
+    pub(crate) fn new(source: impl HeadSource) -> RequestHead {
+        RequestHead {
+            source: Box::new(source),
+            method: OnceLock::new(),
+            uri: OnceLock::new(),
+            headers: OnceLock::new(),
+        }
+    }
+
+    /// Whether the method is `method` (uppercase).
+    pub(crate) fn is_method(&self, method: &str) -> bool {
+        self.source.method() == method
+    }
+
+    pub(crate) fn method(&self) -> &Method {
+        self.method.get_or_init(|| {
+            Method::from_bytes(self.source.method().as_bytes()).unwrap_or(Method::GET)
+        })
+    }
+
+    /// The path and query.
+    pub(crate) fn uri(&self) -> &Uri {
+        self.uri.get_or_init(|| {
+            self.source
+                .target()
+                .parse()
+                .unwrap_or_else(|_| Uri::from_static("/"))
+        })
+    }
+
+    /// The request target's path and query, as received.
+    pub(crate) fn target(&self) -> &str {
+        self.source.target()
+    }
+
+    /// The query string, as received (empty if none).
+    pub(crate) fn query(&self) -> &str {
+        self.target().split_once('?').map_or("", |(_, query)| query)
+    }
+
+    /// The first value of header `name`, if it is visible ASCII (what
+    /// `HeaderValue::to_str` accepts).
+    pub(crate) fn header(&self, name: &HeaderName) -> Option<&str> {
+        visible_ascii(self.source.header(name.as_str())?)
+    }
+
+    /// Whether the request carries header `name`.
+    pub(crate) fn has_header(&self, name: &HeaderName) -> bool {
+        self.source.header(name.as_str()).is_some()
+    }
+
+    /// Every value of header `name` that is visible ASCII.
+    pub(crate) fn header_all<'h>(&'h self, name: &'h str) -> impl Iterator<Item = &'h str> + 'h {
+        let values = self.source.pairs().filter(move |(n, _)| *n == name);
+        values.filter_map(|(_, value)| visible_ascii(value))
+    }
+
+    /// All headers, on `http` types.
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        self.headers.get_or_init(|| {
+            let mut map = HeaderMap::new();
+            for (name, value) in self.source.pairs() {
+                if let (Ok(name), Ok(value)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_bytes(value),
+                ) {
+                    map.append(name, value);
+                }
+            }
+            map
+        })
+    }
+
     /// Whether the request asks for a fragment rather than a document:
     /// it carries `HX-Request` or `Turbo-Frame`, or `Sec-Fetch-Dest:
     /// empty` (what `fetch` sends).
     pub(crate) fn wants_fragment(&self) -> bool {
-        const HX_REQUEST: HeaderName = HeaderName::from_static("hx-request");
-        const TURBO_FRAME: HeaderName = HeaderName::from_static("turbo-frame");
-        const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
-        self.headers.contains_key(HX_REQUEST)
-            || self.headers.contains_key(TURBO_FRAME)
-            || self
-                .headers
-                .get(SEC_FETCH_DEST)
-                .is_some_and(|v| v.as_bytes() == b"empty")
+        self.source.pairs().any(|(name, value)| match name {
+            "hx-request" | "turbo-frame" => true,
+            "sec-fetch-dest" => value == b"empty",
+            _ => false,
+        })
+    }
+}
+
+/// `bytes` as text if they are visible ASCII or tabs.
+fn visible_ascii(bytes: &[u8]) -> Option<&str> {
+    let visible = bytes.iter().all(|&b| b == b'\t' || (32..127).contains(&b));
+    visible.then(|| std::str::from_utf8(bytes).ok()).flatten()
+}
+
+/// A head already on `http` types, as tests build it (and, next, what an
+/// integration on `http` types hands over).
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct HttpHead {
+    pub(crate) method: Method,
+    /// The path and query.
+    pub(crate) target: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) secure: bool,
+    pub(crate) config_host: String,
+}
+
+#[cfg(test)]
+impl HeadSource for HttpHead {
+    fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    fn target(&self) -> &str {
+        &self.target
+    }
+
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers.get(name).map(HeaderValue::as_bytes)
+    }
+
+    fn pairs(&self) -> Box<dyn Iterator<Item = (&str, &[u8])> + '_> {
+        Box::new(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))
+    }
+
+    fn secure(&self) -> bool {
+        self.secure
+    }
+
+    fn config_host(&self) -> &str {
+        &self.config_host
     }
 }
 
@@ -98,8 +228,8 @@ impl SharedRequest {
     }
 
     /// The first value of request header `name`, unrecorded.
-    fn header(&self, name: &HeaderName) -> Option<&HeaderValue> {
-        self.head.headers.get(name)
+    fn header(&self, name: &HeaderName) -> Option<&str> {
+        self.head.header(name)
     }
 
     /// What renders have read so far.
@@ -134,24 +264,28 @@ impl SharedRequest {
     /// `scheme://host[:port]` of this request, as [`Origin`] says to find
     /// it; always `http` or `https`.
     pub(crate) fn origin(&self) -> String {
-        let connection_scheme = if self.head.secure { "https" } else { "http" };
-        let config_host = self.head.config_host.as_str();
-        let host_header = self
-            .header(&header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .filter(|h| is_valid_host(h));
-        match &self.origin {
-            Origin::Fixed(origin) => origin.clone(),
-            Origin::Connection => {
-                let host = host_header.unwrap_or(config_host);
-                format!("{connection_scheme}://{host}")
-            }
-            Origin::TrustForwarded => {
-                let (scheme, host) = forwarded(self);
-                let scheme = scheme.unwrap_or(connection_scheme);
-                let host = host.or(host_header).unwrap_or(config_host);
-                format!("{scheme}://{host}")
-            }
+        origin_of(&self.head, &self.origin)
+    }
+}
+
+/// `scheme://host[:port]` of the request with `head`, as `origin` says to
+/// find it; always `http` or `https`.
+pub(crate) fn origin_of(head: &RequestHead, origin: &Origin) -> String {
+    let source = &head.source;
+    let connection_scheme = if source.secure() { "https" } else { "http" };
+    let config_host = source.config_host();
+    let host_header = head.header(&header::HOST).filter(|h| is_valid_host(h));
+    match origin {
+        Origin::Fixed(origin) => origin.clone(),
+        Origin::Connection => {
+            let host = host_header.unwrap_or(config_host);
+            format!("{connection_scheme}://{host}")
+        }
+        Origin::TrustForwarded => {
+            let (scheme, host) = forwarded(head);
+            let scheme = scheme.unwrap_or(connection_scheme);
+            let host = host.or(host_header).unwrap_or(config_host);
+            format!("{scheme}://{host}")
         }
     }
 }
@@ -161,11 +295,10 @@ const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host")
 
 /// Scheme and host from `Forwarded`, else `X-Forwarded-Proto` / `-Host`:
 /// only values that are `http`/`https` and syntactically valid hosts.
-fn forwarded(request: &SharedRequest) -> (Option<&'static str>, Option<&str>) {
+fn forwarded(head: &RequestHead) -> (Option<&'static str>, Option<&str>) {
     let (mut scheme, mut host) = (None, None);
-    let first_forwarded = request
+    let first_forwarded = head
         .header(&header::FORWARDED)
-        .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next());
     for pair in first_forwarded.into_iter().flat_map(|v| v.split(';')) {
         let Some((name, value)) = pair.trim().split_once('=') else {
@@ -179,7 +312,7 @@ fn forwarded(request: &SharedRequest) -> (Option<&'static str>, Option<&str>) {
         }
     }
     let first = |name: &HeaderName| -> Option<&str> {
-        let value = request.header(name)?.to_str().ok()?;
+        let value = head.header(name)?;
         Some(value.split(',').next()?.trim())
     };
     let scheme = scheme.or_else(|| first(&X_FORWARDED_PROTO).and_then(http_scheme));
@@ -272,10 +405,7 @@ impl RequestContext {
         self.shared.reads_mut().note(header::COOKIE);
         self.shared
             .head
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
+            .header_all("cookie")
             .flat_map(|header| header.split(';'))
             .filter_map(|pair| cookie::Cookie::parse(pair.trim()).ok())
             .find(|c| c.name() == name)
@@ -287,24 +417,24 @@ impl RequestContext {
         let name = HeaderName::try_from(name).ok()?;
         let value = self.shared.header(&name);
         self.shared.reads_mut().note(name);
-        value?.to_str().ok()
+        value
     }
 
     /// All request headers. An island that reads them this way cannot say
     /// what it varies on, so its answer is never shared-cached.
     pub fn headers(&self) -> &HeaderMap {
         self.shared.reads_mut().all_headers = true;
-        &self.shared.head.headers
+        self.shared.head.headers()
     }
 
     /// The request method.
     pub fn method(&self) -> &Method {
-        &self.shared.head.method
+        self.shared.head.method()
     }
 
     /// The request's path and query (for an island: the endpoint's).
     pub fn uri(&self) -> &Uri {
-        &self.shared.head.uri
+        self.shared.head.uri()
     }
 
     /// The request path (for an island: the endpoint path).
@@ -342,11 +472,11 @@ impl RequestContext {
         if self.shared.is_island() {
             self.shared.reads_mut().note(header::REFERER);
             let referer = self.shared.header(&header::REFERER);
-            let referer = referer?.to_str().ok()?;
+            let referer = referer?;
             let rest = referer.strip_prefix(origin.as_str())?;
             return (rest.is_empty() || rest.starts_with('/')).then(|| referer.to_owned());
         }
-        let uri = &self.shared.head.uri;
+        let uri = self.shared.head.uri();
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         Some(format!("{origin}{path}"))
     }
@@ -361,7 +491,7 @@ impl RequestContext {
 pub(crate) mod tests {
     use std::sync::Arc;
 
-    use super::{is_valid_host, RequestContext, RequestHead, RequestKind, SharedRequest};
+    use super::{is_valid_host, HttpHead, RequestContext, RequestHead, RequestKind, SharedRequest};
     use crate::config::Origin;
 
     /// The head of a request for `uri` with `headers`, as an integration
@@ -375,14 +505,14 @@ pub(crate) mod tests {
             );
         }
         let uri: http::Uri = uri.parse().unwrap();
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        RequestHead {
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        RequestHead::new(HttpHead {
             method: http::Method::GET,
-            uri: path.parse().unwrap(),
+            target: target.into(),
             headers: map,
             secure: false,
             config_host: "localhost:8080".into(),
-        }
+        })
     }
 
     fn shared(
