@@ -18,7 +18,7 @@
 #   2. Add the input as a case to the unit test next to the code, so plain
 #      `cargo test` keeps it fixed: serde_devalue/src/tests.rs
 #      (devalue_decode), the tests in mochi/src/signing.rs (token_verify),
-#      mochi/src/endpoint.rs (island_query), mochi/src/render.rs
+#      mochi/src/protocol.rs (island_query), mochi/src/render.rs
 #      (props_block). For devalue, also add the text to `hostile()` or the
 #      corpus in tests/tests/devalue_node.rs so the client decoder sees it.
 #   3. Fix, then copy the input into fuzz/seeds/<target>/ as well.
