@@ -76,7 +76,7 @@ mod parse;
 /// | `.defer_on_visible()` | fetch only once the element is in the viewport (`defer-on="visible"`) |
 /// | `.root_margin("200px")` | fetch once within that margin of the viewport; implies `.defer_on_visible()` |
 /// | `.retries(n)` | retries of network errors and 5xx answers (default 2, at most 10); 4xx is never retried |
-/// | `.reload_on(["cart:changed"])` | reload whenever one of these events reaches `document` (adds to earlier calls) |
+/// | `.reload_on("cart:changed")` or `.reload_on(["a", "b"])` | reload whenever one of these events reaches `document` (adds to earlier calls) |
 /// | `.refresh_every(duration)` | reload at this interval while the page is visible and the element in view (1 s at least) |
 /// | `.error_fallback(html)` | HTML shown instead of the fallback if the first load fails for good |
 /// | `.island_id()`, `.name()`, `.signed_props()`, `.is_post()` | what the element will carry, for tests and tools |

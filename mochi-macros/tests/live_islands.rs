@@ -34,6 +34,21 @@ fn reload_on_appends_names_and_escapes_them() {
     );
 }
 
+/// One event name is as good as a list of one.
+#[test]
+fn reload_on_takes_one_name_or_several() {
+    let one = render(
+        &mochi(),
+        || html! { (cart_badge(1).reload_on("cart:changed")) },
+    );
+    assert_eq!(attr(&one, "reload-on"), Some("cart:changed"));
+    let names = ["a".to_string(), "b".to_string()];
+    let page = render(&mochi(), || {
+        html! { (cart_badge(1).reload_on(String::from("s")).reload_on(&names[..]).reload_on(&names[0])) }
+    });
+    assert_eq!(attr(&page, "reload-on"), Some("s a b a"));
+}
+
 #[test]
 fn reload_on_skips_empty_names_and_names_with_whitespace() {
     let page = render(&mochi(), || {

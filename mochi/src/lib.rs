@@ -182,7 +182,7 @@ pub use error::{ExtractError, IntoIslandResult, IslandError};
 /// ```
 pub use mochi_macros::island;
 pub use registry::{islands, DuplicateIsland, Hydrate, IslandInfo};
-pub use render::{runtime_script, HydratedIsland, NoFallback, ServerIsland};
+pub use render::{runtime_script, EventNames, HydratedIsland, NoFallback, ServerIsland};
 pub use setup::{Mochi, MochiBuilder, StartupError};
 pub use signing::{Key, KeyConfigError, KeyError, KeySource, Keys, TokenError};
 

@@ -123,20 +123,16 @@ impl<F> ServerIsland<F> {
         self
     }
 
-    /// Reloads the island whenever one of `events` is dispatched on
-    /// `document`, e.g. `.reload_on(["cart:changed"])` and, in the browser,
+    /// Reloads the island whenever one of `events` (one name, or several)
+    /// is dispatched on `document`, e.g. `.reload_on("cart:changed")` and,
+    /// in the browser,
     /// `document.dispatchEvent(new Event("cart:changed"))`. Calling it again
     /// adds names. A name that is empty or holds whitespace cannot be
     /// written into the space-separated `reload-on` attribute: it is
     /// skipped, with a warning.
-    pub fn reload_on<I>(mut self, events: I) -> Self
-    where
-        I: IntoIterator,
-        I::Item: AsRef<str>,
-    {
-        for name in events {
-            self.live.add_reload_on(self.def.name, name.as_ref());
-        }
+    pub fn reload_on(mut self, events: impl EventNames) -> Self {
+        let name = self.def.name;
+        events.each(|event| self.live.add_reload_on(name, event));
         self
     }
 
@@ -604,4 +600,47 @@ pub(crate) fn escape_into(out: &mut String, text: &str) {
 
 fn needs_escape(text: &str) -> bool {
     text.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'"'))
+}
+
+/// What [`ServerIsland::reload_on`] takes: one event name (`"cart:changed"`)
+/// or several (an array, a slice or a `Vec` of names).
+pub trait EventNames {
+    /// Calls `f` with each name, in order.
+    fn each(self, f: impl FnMut(&str));
+}
+
+impl EventNames for &str {
+    fn each(self, mut f: impl FnMut(&str)) {
+        f(self)
+    }
+}
+
+impl EventNames for String {
+    fn each(self, mut f: impl FnMut(&str)) {
+        f(&self)
+    }
+}
+
+impl EventNames for &String {
+    fn each(self, mut f: impl FnMut(&str)) {
+        f(self)
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> EventNames for [S; N] {
+    fn each(self, mut f: impl FnMut(&str)) {
+        self.iter().for_each(|name| f(name.as_ref()))
+    }
+}
+
+impl<S: AsRef<str>> EventNames for &[S] {
+    fn each(self, mut f: impl FnMut(&str)) {
+        self.iter().for_each(|name| f(name.as_ref()))
+    }
+}
+
+impl<S: AsRef<str>> EventNames for Vec<S> {
+    fn each(self, mut f: impl FnMut(&str)) {
+        self.iter().for_each(|name| f(name.as_ref()))
+    }
 }

@@ -9,8 +9,10 @@ use crate::context::{self, IdSpace, RenderContext, RenderKind};
 use crate::registry::{DuplicateIsland, Registry};
 use crate::signing::{Key, KeyConfigError, KeySource, Keys};
 
-/// Why mochi refused to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why mochi refused to start. Its `Debug` is its message, as `anyhow`'s
+/// is: `fn main() -> Result<(), Box<dyn Error>>` with `?` prints what to
+/// fix, not the error's fields.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StartupError {
     /// `MOCHI_KEY` or `MOCHI_KEY_FALLBACKS` is not a valid key.
@@ -39,6 +41,12 @@ impl fmt::Display for StartupError {
                  optional port, with no path (e.g. `https://shop.example`)"
             ),
         }
+    }
+}
+
+impl fmt::Debug for StartupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

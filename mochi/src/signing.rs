@@ -114,8 +114,9 @@ impl fmt::Debug for Key {
     }
 }
 
-/// Why a key's text was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a key's text was refused. Its `Debug` is its message, so `?` in
+/// `main` prints how to make a key.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyError {
     /// The text is empty.
@@ -166,10 +167,17 @@ impl fmt::Display for KeyError {
     }
 }
 
+impl fmt::Debug for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for KeyError {}
 
-/// A startup configuration error naming the variable at fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A startup configuration error naming the variable at fault. Its
+/// `Debug` is its message, so `?` in `main` prints how to fix it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeyConfigError {
     /// The environment variable (and list position, for fallbacks).
     pub variable: String,
@@ -184,6 +192,12 @@ impl fmt::Display for KeyConfigError {
             "{} is not a valid mochi key: {}",
             self.variable, self.error
         )
+    }
+}
+
+impl fmt::Debug for KeyConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
