@@ -75,7 +75,7 @@ mod parse;
 /// | `.fallback(html)` | HTML shown until the answer arrives, and kept if it fails (default: nothing) |
 /// | `.defer_on_visible()` | fetch only once the element is in the viewport (`defer-on="visible"`) |
 /// | `.root_margin("200px")` | fetch once within that margin of the viewport; implies `.defer_on_visible()` |
-/// | `.retries(n)` | retries of network errors and 5xx answers (default 2, at most 10); 4xx is never retried |
+/// | `.retries(n)` | retries of network errors and 502, 503, 504 answers (default 2, at most 10); any other status (4xx, 500) is final |
 /// | `.reload_on("cart:changed")` or `.reload_on(["a", "b"])` | reload whenever one of these events reaches `document` (adds to earlier calls) |
 /// | `.refresh_every(duration)` | reload at this interval while the page is visible and the element in view (1 s at least) |
 /// | `.error_fallback(html)` | HTML shown instead of the fallback if the first load fails for good |

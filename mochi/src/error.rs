@@ -23,8 +23,8 @@ use std::fmt;
 /// }
 /// ```
 ///
-/// The runtime retries network errors and 5xx answers and treats 4xx as
-/// final. The message reaches the client only when error
+/// The runtime retries network errors, 502, 503 and 504, and treats any
+/// other status (a 500 included) as final. The message reaches the client only when error
 /// details are on ([`MochiBuilder::error_details`]).
 ///
 /// [`MochiBuilder::error_details`]: crate::MochiBuilder::error_details

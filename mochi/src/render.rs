@@ -116,7 +116,8 @@ impl<F> ServerIsland<F> {
         self
     }
 
-    /// How often the browser retries network errors and 5xx answers
+    /// How often the browser retries network errors and 502, 503 and 504
+    /// answers
     /// (default 2, at most 10). 4xx answers are never retried.
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries.min(10));

@@ -44,11 +44,12 @@ fn boom() -> Result<Markup, String> {
 
 static FLAKY_CALLS: AtomicUsize = AtomicUsize::new(0);
 
-/// Fails (500) on its first two requests in this process, then succeeds.
+/// Unavailable (503) on its first two requests in this process, then
+/// succeeds.
 #[mochi::island(defer)]
-fn flaky() -> Result<Markup, String> {
+fn flaky() -> Result<Markup, mochi::IslandError> {
     match FLAKY_CALLS.fetch_add(1, Ordering::SeqCst) {
-        0 | 1 => Err("not yet".into()),
+        0 | 1 => Err(mochi::IslandError::unavailable("not yet")),
         n => Ok(html! { span.flaky { "flaky answered on call " (n + 1) } }),
     }
 }
@@ -651,8 +652,9 @@ async fn visible_island_waits_for_scroll(cx: &Ctx) -> TestResult {
     )
 }
 
-/// An island whose component fails answers 500; the runtime retries it as
-/// configured, keeps the fallback and fires `mochi:island-error`.
+/// An island whose component fails answers 500; the runtime does not retry
+/// it (it would fail again, whatever `retries` says), keeps the fallback
+/// and fires `mochi:island-error`.
 async fn island_500_keeps_fallback(cx: &Ctx) -> TestResult {
     cx.goto("/test/errors").await?;
     let sel = "mochi-server-island[component-name=Boom]";
@@ -660,8 +662,8 @@ async fn island_500_keeps_fallback(cx: &Ctx) -> TestResult {
     ensure_eq(cx.text(sel).await?, "Loading boom…".into(), "fallback kept")?;
     ensure_eq(
         cx.fetches("/island/Boom").await?,
-        2,
-        "requests (1 + retries(1))",
+        1,
+        "requests (a 500 is final, retries(1) notwithstanding)",
     )?;
     let id = cx.attr(sel, "island-id").await?.unwrap_or_default();
     let e = one_error_event(cx, &id).await?;
@@ -694,7 +696,7 @@ async fn island_4xx_keeps_fallback(cx: &Ctx) -> TestResult {
             &format!("{id} status"),
         )?;
     }
-    // Settle the 500 island (it retries) so no request is still in flight.
+    // Settle the 500 island so no request is still in flight.
     cx.wait_state("mochi-server-island[component-name=Boom]", "error")
         .await?;
     ensure_eq(
@@ -721,7 +723,8 @@ async fn non_html_answer_keeps_fallback(cx: &Ctx) -> TestResult {
     ensure_eq(cx.fetches("/island/PlainText").await?, 1, "requests")
 }
 
-/// 5xx answers are retried with backoff until one succeeds.
+/// 503 answers (like 502, 504 and network errors) are retried with backoff
+/// until one succeeds.
 async fn retry_then_success(cx: &Ctx) -> TestResult {
     cx.goto("/test/retry").await?;
     let sel = "mochi-server-island[component-name=Flaky]";

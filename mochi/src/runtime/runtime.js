@@ -14,7 +14,7 @@
 //   hydrated islands waiting (trigger not yet met) → hydrating → hydrated | error
 // Server island attributes, besides component-name, island-id, signed-props:
 //   defer-on="visible" root-margin="200px"  load once within the viewport (grown by the margin)
-//   retries="n"          retries of network errors and 5xx (default 2, at most 10; backoff with jitter)
+//   retries="n"          retries of network errors, 502, 503 and 504 (default 2, at most 10; backoff with jitter)
 //   reload-on="a b"      reload when event `a` or `b` reaches `document`
 //   refresh-every="ms"   reload every ms (at least 1000) while the page is visible and the
 //                        element within the viewport (grown by root-margin)
@@ -192,13 +192,18 @@ function mochiSwap(el, html) {
   el.replaceChildren(fragment);
 }
 
-/** One request; `{status, html}`, `{status, error, final}` (4xx: retrying cannot change it)
- * or `{status, error}` (5xx, network error: worth a retry). Never rejects. */
+/** Statuses that say the failure may pass (a proxy, an overloaded or restarting server, a
+ * deadline): worth a retry. Any other failure answer (4xx, 500: the island failed or panicked)
+ * would fail the same way again. */
+const MOCHI_RETRIED = new Set([502, 503, 504]);
+
+/** One request; `{status, html}`, `{status, error, final}` (retrying cannot change it)
+ * or `{status, error}` (502, 503, 504, network error: worth a retry). Never rejects. */
 async function mochiAttempt(url, init) {
   try {
     const res = await fetch(url, init);
     if (res.status === 200 && mochiIsHtml(res)) return { status: 200, html: await res.text() };
-    if (res.status < 500) {
+    if (!MOCHI_RETRIED.has(res.status)) {
       const why = res.status === 200 ? `unexpected content type ${res.headers.get('content-type')}` : `HTTP ${res.status}`;
       return { status: res.status, error: why, final: true };
     }
@@ -305,7 +310,7 @@ async function mochiBatchRequest(entries) {
           const body = decoder.decode(buf.subarray(nl + 1, nl + 1 + length));
           buf = buf.subarray(nl + 1 + length);
           if (status === 200) entry.settle({ status, html: body });
-          else entry.settle({ status, error: `HTTP ${status}`, final: status < 500 });
+          else entry.settle({ status, error: `HTTP ${status}`, final: !MOCHI_RETRIED.has(status) });
         }
         if (done) break;
       }
@@ -317,7 +322,7 @@ async function mochiBatchRequest(entries) {
 }
 
 /**
- * Fetches a server island's HTML, retrying network errors and 5xx with
+ * Fetches a server island's HTML, retrying network errors, 502, 503 and 504 with
  * backoff. Resolves to `{status, html}`, `{status, error}` (final failure)
  * or `{aborted: true}`; never rejects.
  */

@@ -74,14 +74,16 @@ fn fresh(name: &str) -> String {
 // Islands
 // ---------------------------------------------------------------------------
 
-/// Shows how many requests it has had for `key`; answers 500 for the first
-/// `fail_first` of them, and whenever the `live-fail` cookie is set.
+/// Shows how many requests it has had for `key`; answers 503 (a failure
+/// worth a retry) for the first `fail_first` of them, and whenever the
+/// `live-fail` cookie is set.
 #[mochi::island(defer)]
-fn live_count(key: String, fail_first: u32) -> Result<Markup, String> {
+fn live_count(key: String, fail_first: u32) -> Result<Markup, mochi::IslandError> {
     let n = hit(&key);
     let cookie = mochi::request_context().and_then(|cx| cx.cookie("live-fail"));
     if n <= fail_first || cookie.is_some() {
-        return Err(format!("failing on purpose (request {n})"));
+        let why = format!("failing on purpose (request {n})");
+        return Err(mochi::IslandError::unavailable(why));
     }
     Ok(html! { span.live-count { (key) " #" (n) } })
 }
@@ -200,7 +202,7 @@ async fn fallback_page(q: web::Query<K>) -> HttpResponse {
         html! {
             div style="height: 3000px" {}
             div.row {
-                // Always 500, one retry: the error fallback after two requests.
+                // Always 503, one retry: the error fallback after two requests.
                 (live_count(format!("{k}-a"), 99)
                     .retries(1)
                     .defer_on_visible()
@@ -662,7 +664,7 @@ pub(crate) async fn live_reload_failure_keeps_content(cx: &Ctx) -> TestResult {
     ensure_eq(cx.attr(sel, "aria-busy").await?, None, "aria-busy after")?;
     let errors = cx.events_for("mochi:island-error", &id).await?;
     ensure_eq(errors.len(), 1, "error events")?;
-    ensure_eq(&errors[0]["detail"]["status"], &json!(500), "error status")?;
+    ensure_eq(&errors[0]["detail"]["status"], &json!(503), "error status")?;
     ensure_eq(
         &errors[0]["detail"]["reload"],
         &json!(true),
@@ -823,7 +825,7 @@ pub(crate) async fn live_polling(cx: &Ctx) -> TestResult {
 }
 
 /// The error fallback is inert until the first load fails for good, then
-/// replaces the fallback: after the last retry of a 500, at once for a
+/// replaces the fallback: after the last retry of a 503, at once for a
 /// 403, never when a retry succeeds; without one the fallback stays.
 pub(crate) async fn live_error_fallback(cx: &Ctx) -> TestResult {
     let k = fresh("fb");
@@ -893,7 +895,7 @@ pub(crate) async fn live_error_fallback(cx: &Ctx) -> TestResult {
         "d loading".into(),
         "fallback kept",
     )?;
-    for (id, status) in [(&ids[0], 500), (&ids[1], 403), (&ids[3], 500)] {
+    for (id, status) in [(&ids[0], 503), (&ids[1], 403), (&ids[3], 503)] {
         let errors = cx.events_for("mochi:island-error", id).await?;
         ensure_eq(errors.len(), 1, &format!("error events of {id}"))?;
         ensure_eq(
