@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::{ready, Ready};
+use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::http::header::{self, HeaderValue};
 use compact_str::CompactString;
 use futures_util::future::LocalBoxFuture;
+use futures_util::FutureExt as _;
 
 use crate::config::Config;
 use crate::context::{self, Preload, RenderContext, RequestKind, SharedRequest};
@@ -82,9 +84,27 @@ where
         let request = Arc::new(SharedRequest::new(head, RequestKind::Page, origin));
         let cx = Arc::new(RenderContext::response(config, request, fragment, &mount));
         let service = self.service.clone();
+        // A shared handle on the target, for the log should the page panic.
+        let uri = req.uri().clone();
         let fut = context::run_sync(cx.clone(), || service.call(req));
         Box::pin(async move {
-            let mut res = context::run(cx.clone(), fut).await?;
+            // A page that panics while mochi runs its render is answered 500
+            // with a body, not a dropped connection.
+            let rendered = AssertUnwindSafe(context::run(cx.clone(), fut))
+                .catch_unwind()
+                .await;
+            let mut res = match rendered {
+                Ok(res) => res?,
+                Err(_) => {
+                    log::error!(
+                        "mochi: page {} panicked while rendering; answered 500",
+                        uri.path()
+                    );
+                    return Err(actix_web::error::ErrorInternalServerError(
+                        "internal server error",
+                    ));
+                }
+            };
             if cx.ids.used() {
                 // Its ids are a page's or a fragment's by those headers.
                 add_vary(res.headers_mut(), FRAGMENT_HEADERS);
