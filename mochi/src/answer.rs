@@ -7,11 +7,11 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{FutureExt as _, Stream, StreamExt as _};
-use std::borrow::Cow;
-
 use http::header::{self, HeaderName};
 use http::StatusCode;
 use maud::Markup;
@@ -85,8 +85,9 @@ impl Answer {
             .not_sniffed_or_framed()
     }
 
-    /// The header a streamed page's response gets too.
-    pub(crate) const UNBUFFERED: (&'static str, &'static str) = ("x-accel-buffering", "no");
+    /// Parts are written as they are ready: a buffering proxy would hold
+    /// the fast ones back for the slow (batches and streamed pages).
+    pub(crate) const UNBUFFERED: (Header, &'static str) = (Header::XAccelBuffering, "no");
 }
 
 /// A header the core sets on its answers: each server makes its own

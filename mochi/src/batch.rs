@@ -134,9 +134,7 @@ where
 fn answer(parts: futures_util::stream::BoxStream<'static, Bytes>) -> Answer {
     Answer::island_html(AnswerBody::Parts(parts), BATCH_CONTENT_TYPE)
         .header(Header::CacheControl, endpoint::PRIVATE)
-        // Parts are written as they are ready: a buffering proxy would hold
-        // the fast ones back for the slow.
-        .header(Header::XAccelBuffering, "no")
+        .header(Answer::UNBUFFERED.0, Answer::UNBUFFERED.1)
 }
 
 /// The batch's entries grouped by (name, token), each group's indices in

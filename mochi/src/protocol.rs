@@ -117,6 +117,24 @@ pub(crate) fn parse_batch(query: &str) -> Result<Vec<BatchEntry<'_>>, &'static s
     Ok(entries)
 }
 
+/// `/segment/segment…` of letters, digits, `-`, `_`, `.` and `~`, with no
+/// empty, `.` or `..` segment: a path that can only name a place on this
+/// origin (not `//host`, not `/\host`) and needs no escaping in HTML or a
+/// `Link` header.
+pub(crate) fn is_plain_mount(mount: &str) -> bool {
+    let Some(segments) = mount.strip_prefix('/') else {
+        return mount.is_empty();
+    };
+    segments.split('/').all(|segment| {
+        !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -241,5 +259,29 @@ mod tests {
             parse_batch(&format!("{full}n=A&i=x&p=t")),
             Err("too many islands in one batch")
         );
+    }
+
+    #[test]
+    fn only_plain_paths_are_mounts() {
+        for ok in ["", "/shop", "/a/b-c/d_e/v1.2/~x"] {
+            assert!(is_plain_mount(ok), "{ok:?}");
+        }
+        for bad in [
+            "/",
+            "//evil.example",
+            "/\\evil",
+            "shop",
+            "/shop/",
+            "/a//b",
+            "/./a",
+            "/a/..",
+            "/%41",
+            "/a\"b",
+            "/a<b",
+            "/a b",
+            "/é",
+        ] {
+            assert!(!is_plain_mount(bad), "{bad:?}");
+        }
     }
 }

@@ -29,27 +29,25 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use maud::Markup;
 
 use crate::answer::{self as endpoint, Refusal};
-use crate::context::{RenderContext, RequestHead, RequestKind, SharedRequest, Streamed};
+use crate::context::{RenderContext, SharedRequest, Streamed};
 
 /// Written after the page, before the first part: everything before it is
 /// parsed.
 pub(crate) const START: &str = "<mochi-stream-start></mochi-stream-start>";
 
 /// The parts of a page's streamed `islands`, in the order they finish,
-/// each rendered on `page` (the page's own request, now that its handler is
-/// done with it: the islands see its cookies and headers).
+/// each rendered on `request`, the page's own (its handler is done with it
+/// now: the islands see its cookies and headers).
 pub(crate) fn parts(
     cx: &RenderContext,
-    page: RequestHead,
+    request: &Arc<SharedRequest>,
     islands: Vec<Streamed>,
 ) -> BoxStream<'static, Bytes> {
-    let origin = cx.config.settings.origin.clone();
-    let request = Arc::new(SharedRequest::new(page, RequestKind::Streamed, origin));
     let parts = FuturesUnordered::new();
     for island in islands {
         let config = cx.config.clone();
         let isle =
-            endpoint::island_context(&config, &request, island.def, Some(&island.id), cx.mount());
+            endpoint::island_context(&config, request, island.def, Some(&island.id), cx.mount());
         parts.push(
             async move {
                 let answer = endpoint::answer(&config, isle, island.def, island.text).await;

@@ -82,7 +82,8 @@ where
         let fragment = head.wants_fragment();
         let origin = config.settings.origin.clone();
         let request = Arc::new(SharedRequest::new(head, RequestKind::Page, origin));
-        let cx = Arc::new(RenderContext::response(config, request, fragment, &mount));
+        let cx = RenderContext::response(config, request.clone(), fragment, &mount);
+        let cx = Arc::new(cx);
         let service = self.service.clone();
         // A shared handle on the target, for the log should the page panic.
         let uri = req.uri().clone();
@@ -107,7 +108,7 @@ where
             };
             if cx.ids.used() {
                 // Its ids are a page's or a fragment's by those headers.
-                add_vary(res.headers_mut(), FRAGMENT_HEADERS);
+                add_vary(res.headers_mut(), crate::context::FRAGMENT_HEADERS);
             }
             let preloads = cx.take_preloads();
             if !preloads.is_empty() && is_html_page(&res) {
@@ -130,7 +131,7 @@ where
             let streams = cx.take_streams();
             if !streams.is_empty() && super::stream::can_stream(&res) {
                 // Boxed: its state is large, and only streamed pages need it.
-                let res = Box::pin(super::stream::respond(res, &cx, streams)).await;
+                let res = Box::pin(super::stream::respond(res, &cx, &request, streams)).await;
                 return Ok(res.map_into_right_body());
             }
             Ok(res.map_into_left_body())
@@ -172,14 +173,10 @@ fn preload_links(prefix: &str, islands: Vec<Preload>) -> Vec<HeaderValue> {
     })
 }
 
-/// The request headers that make a response a fragment
-/// ([`RequestHead::wants_fragment`]).
-const FRAGMENT_HEADERS: &str = "HX-Request, Turbo-Frame, Sec-Fetch-Dest";
-
 /// Adds `names` to the response's `Vary`, as one line with what it said
 /// already (`Vary: *` stays as it is).
 fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &'static str) {
-    use actix_web::http::header::{HeaderValue, VARY};
+    use actix_web::http::header::VARY;
     if !headers.contains_key(VARY) {
         headers.insert(VARY, HeaderValue::from_static(names));
         return;
@@ -220,30 +217,12 @@ fn mount_and_rest(req: &ServiceRequest, prefix: &str) -> (CompactString, Option<
     let (path, unmatched) = (routed.as_str(), routed.unprocessed());
     let mount = path
         .strip_suffix(unmatched)
-        .filter(|mount| is_plain_mount(mount))
+        .filter(|mount| crate::protocol::is_plain_mount(mount))
         .unwrap_or("");
     let rest = unmatched
         .strip_prefix(prefix)
         .filter(|rest| rest.starts_with('/'));
     (mount.into(), rest.map(str::to_owned))
-}
-
-/// `/segment/segment…` of letters, digits, `-`, `_`, `.` and `~`, with no
-/// empty, `.` or `..` segment: a path that can only name a place on this
-/// origin (not `//host`, not `/\host`) and needs no escaping in HTML or a
-/// `Link` header.
-pub(crate) fn is_plain_mount(mount: &str) -> bool {
-    let Some(segments) = mount.strip_prefix('/') else {
-        return mount.is_empty();
-    };
-    segments.split('/').all(|segment| {
-        !segment.is_empty()
-            && segment != "."
-            && segment != ".."
-            && segment
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
-    })
 }
 
 /// Whether `res` is a successful HTML page: `200`, and a `Content-Type`
@@ -262,31 +241,7 @@ pub(crate) fn is_html_page<B>(res: &ServiceResponse<B>) -> bool {
 mod tests {
     use actix_web::http::header::{HeaderMap, HeaderValue, VARY};
 
-    use super::{add_vary, is_plain_mount};
-
-    #[test]
-    fn only_plain_paths_are_mounts() {
-        for ok in ["", "/shop", "/a/b-c/d_e/v1.2/~x"] {
-            assert!(is_plain_mount(ok), "{ok:?}");
-        }
-        for bad in [
-            "/",
-            "//evil.example",
-            "/\\evil",
-            "shop",
-            "/shop/",
-            "/a//b",
-            "/./a",
-            "/a/..",
-            "/%41",
-            "/a\"b",
-            "/a<b",
-            "/a b",
-            "/é",
-        ] {
-            assert!(!is_plain_mount(bad), "{bad:?}");
-        }
-    }
+    use super::add_vary;
 
     #[test]
     fn vary_names_join_what_was_there() {

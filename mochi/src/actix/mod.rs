@@ -10,7 +10,6 @@ mod stream;
 pub mod testing;
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -102,7 +101,7 @@ pub(crate) fn response(req: &HttpRequest, answer: Answer) -> HttpResponse {
     let mut res = HttpResponse::build(status);
     for (name, value) in answer.headers {
         let value = match value {
-            Cow::Borrowed(value) => Ok(static_value(value)),
+            Cow::Borrowed(value) => Ok(HeaderValue::from_static(value)),
             Cow::Owned(value) => HeaderValue::try_from(value),
         };
         // Every value mochi sets is valid header text.
@@ -122,30 +121,8 @@ pub(crate) fn response(req: &HttpRequest, answer: Answer) -> HttpResponse {
     }
 }
 
-/// The actix value of a `'static` header text, made (and its bytes
-/// checked) once per thread: the same address always holds the same
-/// text, and mochi's answers reuse a few dozen such texts.
-fn static_value(text: &'static str) -> HeaderValue {
-    thread_local! {
-        static VALUES: RefCell<Vec<(*const u8, usize, HeaderValue)>> = const { RefCell::new(Vec::new()) };
-    }
-    VALUES.with(|values| {
-        let mut values = values.borrow_mut();
-        let key = (text.as_ptr(), text.len());
-        if let Some((_, _, value)) = values.iter().find(|(p, l, _)| (*p, *l) == key) {
-            return value.clone();
-        }
-        let value = HeaderValue::from_static(text);
-        if values.len() >= 64 {
-            values.clear();
-        }
-        values.push((key.0, key.1, value.clone()));
-        value
-    })
-}
-
 /// The actix name of a header the core sets (a constant, not parsed).
-fn actix_name(name: Header) -> HeaderName {
+pub(crate) fn actix_name(name: Header) -> HeaderName {
     use actix_web::http::header;
     match name {
         Header::Allow => header::ALLOW,

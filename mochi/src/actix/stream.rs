@@ -2,6 +2,7 @@
 //! then the parts as the islands finish, then the rest of the page.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use actix_web::body::{self, BodyStream, BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -11,7 +12,7 @@ use actix_web::HttpResponse;
 use futures_util::stream;
 use futures_util::StreamExt as _;
 
-use crate::context::{RenderContext, Streamed};
+use crate::context::{RenderContext, SharedRequest, Streamed};
 use crate::stream::{body_end, START};
 
 /// Whether `res` can carry streamed islands: a successful HTML page that
@@ -20,10 +21,12 @@ pub(crate) fn can_stream<B>(res: &ServiceResponse<B>) -> bool {
     super::middleware::is_html_page(res) && !res.headers().contains_key(header::CONTENT_ENCODING)
 }
 
-/// `res`, with `islands` streamed after its page.
+/// `res`, with `islands` streamed after its page, each rendered on the
+/// page's `request`.
 pub(crate) async fn respond<B>(
     res: ServiceResponse<B>,
     cx: &RenderContext,
+    request: &Arc<SharedRequest>,
     islands: Vec<Streamed>,
 ) -> ServiceResponse<BoxBody>
 where
@@ -46,7 +49,7 @@ where
     let head = [&page[..cut], START.as_bytes()].concat();
     let tail = page.slice(cut..);
     private(&mut res, req.path());
-    let parts = crate::stream::parts(cx, super::head_of(&req), islands);
+    let parts = crate::stream::parts(cx, request, islands);
     let parts = super::Scoped::new(req.clone(), parts);
     let body = stream::once(async move { Bytes::from(head) })
         .chain(parts)
@@ -79,8 +82,5 @@ fn private(res: &mut HttpResponse<()>, path: &str) {
     headers.remove(header::EXPIRES);
     headers.remove(header::CONTENT_LENGTH);
     let (name, value) = crate::answer::Answer::UNBUFFERED;
-    headers.insert(
-        header::HeaderName::from_static(name),
-        HeaderValue::from_static(value),
-    );
+    headers.insert(super::actix_name(name), HeaderValue::from_static(value));
 }

@@ -21,12 +21,12 @@ pub(crate) use ids::IdSpace;
 #[cfg(test)]
 pub(crate) use props_table::Placement;
 pub(crate) use props_table::PropsTable;
-#[cfg(feature = "actix")]
-pub(crate) use request::HeadSource;
 pub use request::RequestContext;
 pub(crate) use request::{
     is_valid_host, origin_of, Reads, RequestHead, RequestKind, SharedRequest,
 };
+#[cfg(feature = "actix")]
+pub(crate) use request::{HeadSource, FRAGMENT_HEADERS};
 
 use crate::config::Config;
 use crate::registry::IslandDef;

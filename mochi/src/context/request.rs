@@ -171,16 +171,19 @@ impl HeadSource for HttpHead {
     }
 }
 
+/// The request headers that make a response a fragment
+/// ([`RequestHead::wants_fragment`]): a response whose render gave out ids
+/// varies on them.
+pub(crate) const FRAGMENT_HEADERS: &str = "HX-Request, Turbo-Frame, Sec-Fetch-Dest";
+
 /// Which request a render reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequestKind {
-    /// A page (or fragment) response's own request.
+    /// A page (or fragment) response's own request, which its streamed
+    /// islands render on too, once its handler has answered.
     Page,
     /// A server island's own request (the endpoint or a batch).
     Island,
-    /// A streamed island's render: the page's request, once its handler
-    /// has answered.
-    Streamed,
 }
 
 /// The request a render belongs to, shared by the render and every render
