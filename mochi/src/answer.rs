@@ -107,7 +107,7 @@ pub(crate) enum Header {
 
 impl Header {
     /// The lowercase name (what an integration on `http` types uses).
-    #[cfg_attr(feature = "actix", allow(dead_code))]
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn name(self) -> &'static str {
         match self {
             Header::Allow => "allow",

@@ -83,18 +83,22 @@
 
 // Without a server integration the core renders pages, and what serves
 // requests (the answer pipeline, batches, streamed parts) waits for one.
-#![cfg_attr(not(feature = "actix"), allow(dead_code))]
+#![cfg_attr(not(any(feature = "actix", feature = "axum")), allow(dead_code))]
 
 #[cfg(feature = "actix")]
-mod actix;
+pub mod actix;
 mod answer;
 mod assets;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod batch;
 mod config;
 mod context;
 mod endpoint;
 mod error;
+mod island_call;
 mod keyed_cache;
+mod page;
 mod preload;
 mod protocol;
 mod registry;

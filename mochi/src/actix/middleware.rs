@@ -97,12 +97,9 @@ where
             let mut res = match rendered {
                 Ok(res) => res?,
                 Err(_) => {
-                    log::error!(
-                        "mochi: page {} panicked while rendering; answered 500",
-                        uri.path()
-                    );
+                    crate::page::log_panic(uri.path());
                     return Err(actix_web::error::ErrorInternalServerError(
-                        "internal server error",
+                        crate::page::PANIC_BODY,
                     ));
                 }
             };
@@ -118,15 +115,7 @@ where
                 }
             }
             if let Some(islands) = cx.islands_without_runtime() {
-                let path = res.request().path();
-                crate::warn_once::warn_once("runtime", path, || {
-                    format!(
-                        "mochi: page {path} renders {islands} island(s) but not the client \
-                         runtime, so they will never load or hydrate: add \
-                         (mochi::runtime_script()) to its <head>, or render it with \
-                         mochi::fragment if it is HTML for a page already in the browser"
-                    )
-                });
+                crate::page::warn_without_runtime(res.request().path(), islands);
             }
             let streams = cx.take_streams();
             if !streams.is_empty() && super::stream::can_stream(&res) {
@@ -173,31 +162,14 @@ fn preload_links(prefix: &str, islands: Vec<Preload>) -> Vec<HeaderValue> {
     })
 }
 
-/// Adds `names` to the response's `Vary`, as one line with what it said
-/// already (`Vary: *` stays as it is).
+/// Adds `names` to the response's `Vary` (see [`crate::page::vary`]).
 fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &'static str) {
     use actix_web::http::header::VARY;
-    if !headers.contains_key(VARY) {
-        headers.insert(VARY, HeaderValue::from_static(names));
-        return;
-    }
-    let mut given: Vec<&str> = headers
-        .get_all(VARY)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .collect();
-    if given.contains(&"*") {
-        return;
-    }
-    for name in names.split(", ") {
-        if !given.iter().any(|g| g.eq_ignore_ascii_case(name)) {
-            given.push(name);
+    let given = headers.get_all(VARY).map(HeaderValue::as_bytes);
+    if let Some(line) = crate::page::vary(given, names) {
+        if let Ok(value) = HeaderValue::try_from(line) {
+            headers.insert(VARY, value);
         }
-    }
-    if let Ok(value) = HeaderValue::from_str(&given.join(", ")) {
-        headers.insert(VARY, value);
     }
 }
 
@@ -225,35 +197,11 @@ fn mount_and_rest(req: &ServiceRequest, prefix: &str) -> (CompactString, Option<
     (mount.into(), rest.map(str::to_owned))
 }
 
-/// Whether `res` is a successful HTML page: `200`, and a `Content-Type`
-/// that is absent or `text/html`.
+/// Whether `res` is a successful HTML page (see [`crate::page::is_html`]).
 pub(crate) fn is_html_page<B>(res: &ServiceResponse<B>) -> bool {
-    use actix_web::http::header;
-    let html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/html"));
-    res.status() == actix_web::http::StatusCode::OK && html
-}
-
-#[cfg(test)]
-mod tests {
-    use actix_web::http::header::{HeaderMap, HeaderValue, VARY};
-
-    use super::add_vary;
-
-    #[test]
-    fn vary_names_join_what_was_there() {
-        let mut headers = HeaderMap::new();
-        add_vary(&mut headers, "A, B");
-        assert_eq!(headers.get(VARY).unwrap(), "A, B");
-        headers.append(VARY, HeaderValue::from_static("cookie, b"));
-        add_vary(&mut headers, "B, C");
-        let all: Vec<_> = headers.get_all(VARY).collect();
-        assert_eq!(all, ["A, B, cookie, b, C"]);
-        headers.insert(VARY, HeaderValue::from_static("*"));
-        add_vary(&mut headers, "A");
-        assert_eq!(headers.get(VARY).unwrap(), "*");
-    }
+    let content_type = res.headers().get(header::CONTENT_TYPE);
+    crate::page::is_html(
+        res.status().as_u16(),
+        content_type.map(HeaderValue::as_bytes),
+    )
 }

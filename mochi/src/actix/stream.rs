@@ -66,17 +66,7 @@ fn private(res: &mut HttpResponse<()>, path: &str) {
         .get_all(header::CACHE_CONTROL)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
-    if let Some(value) = crate::stream::cache_control(&given) {
-        if !given.is_empty() {
-            crate::warn_once::warn_once("stream-cache", path, || {
-                format!(
-                    "mochi: page {path} streams islands (personal content) but its \
-                     `Cache-Control: {}` lets a shared cache keep it: it is sent `{value}` \
-                     instead",
-                    given.join(", ")
-                )
-            });
-        }
+    if let Some(value) = crate::page::streamed_cache_control(path, &given) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }
     headers.remove(header::EXPIRES);

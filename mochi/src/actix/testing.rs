@@ -39,6 +39,7 @@
 use actix_web::http::header;
 use actix_web::test::TestRequest;
 
+use crate::island_call::IslandCall;
 use crate::render::ServerIsland;
 use crate::Mochi;
 
@@ -53,26 +54,14 @@ use crate::Mochi;
 ///
 /// If the island's props do not serialize (nothing to request).
 pub fn island_request<F>(mochi: &Mochi, island: impl FnOnce() -> ServerIsland<F>) -> TestRequest {
-    let (name, id, token, post) = mochi.render_page(|| {
-        let island = island();
-        let token = island.signed_props().map(str::to_owned);
-        (
-            island.name(),
-            island.island_id().to_owned(),
-            token,
-            island.is_post(),
-        )
-    });
-    let token = token.unwrap_or_else(|| panic!("island `{name}`'s props do not serialize"));
-    let path = format!("{}/island/{name}", mochi.asset_prefix());
-    let params = format!("p={token}&i={id}");
-    let req = if post {
+    let call = IslandCall::of(mochi, island);
+    let req = if call.post {
         TestRequest::post()
-            .uri(&path)
+            .uri(&call.path)
             .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
-            .set_payload(params)
+            .set_payload(call.params)
     } else {
-        TestRequest::get().uri(&format!("{path}?{params}"))
+        TestRequest::get().uri(&call.target())
     };
     req.insert_header((header::ACCEPT, "text/html"))
 }

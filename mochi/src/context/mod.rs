@@ -25,7 +25,7 @@ pub use request::RequestContext;
 pub(crate) use request::{
     is_valid_host, origin_of, Reads, RequestHead, RequestKind, SharedRequest,
 };
-#[cfg(feature = "actix")]
+#[cfg(any(feature = "actix", feature = "axum"))]
 pub(crate) use request::{HeadSource, FRAGMENT_HEADERS};
 
 use crate::config::Config;

@@ -1,0 +1,97 @@
+//! What an integration does to a page its app answered, in the same words
+//! on every server: which header values change and what is logged. The
+//! integration reads its own response types and applies the result.
+
+/// Whether a response is a successful HTML page (the only kind mochi adds
+/// preload `Link`s to or streams into): `200`, and a `Content-Type` that
+/// is absent or `text/html`.
+pub(crate) fn is_html(status: u16, content_type: Option<&[u8]>) -> bool {
+    status == 200 && content_type.is_none_or(|v| v.starts_with(b"text/html"))
+}
+
+/// The one `Vary` line a response goes out with once `names` are added
+/// to the lines its handler set (`given`): `None` leaves them as they are
+/// (they say `*`, or name all of `names` already).
+pub(crate) fn vary<'a>(given: impl Iterator<Item = &'a [u8]>, names: &str) -> Option<String> {
+    let mut all: Vec<&str> = given
+        .filter_map(|v| std::str::from_utf8(v).ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if all.contains(&"*") {
+        return None;
+    }
+    let before = all.len();
+    for name in names.split(", ") {
+        if !all.iter().any(|g| g.eq_ignore_ascii_case(name)) {
+            all.push(name);
+        }
+    }
+    (all.len() > before).then(|| all.join(", "))
+}
+
+/// Warns, once per path, that page `path` renders `islands` islands but
+/// not the runtime that loads them.
+pub(crate) fn warn_without_runtime(path: &str, islands: u32) {
+    crate::warn_once::warn_once("runtime", path, || {
+        format!(
+            "mochi: page {path} renders {islands} island(s) but not the client runtime, so they \
+             will never load or hydrate: add (mochi::runtime_script()) to its <head>, or render \
+             it with mochi::fragment if it is HTML for a page already in the browser"
+        )
+    });
+}
+
+/// The `Cache-Control` a streamed page `path` goes out with, given the
+/// lines its handler set (see [`crate::stream::cache_control`]); warns
+/// once when it overrides what the handler said.
+pub(crate) fn streamed_cache_control(path: &str, given: &[String]) -> Option<&'static str> {
+    let value = crate::stream::cache_control(given)?;
+    if !given.is_empty() {
+        crate::warn_once::warn_once("stream-cache", path, || {
+            format!(
+                "mochi: page {path} streams islands (personal content) but its \
+                 `Cache-Control: {}` lets a shared cache keep it: it is sent `{value}` instead",
+                given.join(", ")
+            )
+        });
+    }
+    Some(value)
+}
+
+/// Logs a page that panicked while mochi ran its render.
+pub(crate) fn log_panic(path: &str) {
+    log::error!("mochi: page {path} panicked while rendering; answered 500");
+}
+
+/// The body of the `500` a page that panicked is answered with.
+pub(crate) const PANIC_BODY: &str = "internal server error";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vary_of(lines: &[&str], names: &str) -> Option<String> {
+        vary(lines.iter().map(|l| l.as_bytes()), names)
+    }
+
+    #[test]
+    fn vary_names_join_what_was_there() {
+        assert_eq!(vary_of(&[], "A, B").as_deref(), Some("A, B"));
+        assert_eq!(
+            vary_of(&["A, B", "cookie, b"], "B, C").as_deref(),
+            Some("A, B, cookie, b, C")
+        );
+        assert_eq!(vary_of(&["*"], "A"), None);
+        assert_eq!(vary_of(&["a, b"], "A, B"), None);
+    }
+
+    #[test]
+    fn a_page_is_html_when_its_type_says_so_or_nothing_does() {
+        assert!(is_html(200, None));
+        assert!(is_html(200, Some(b"text/html; charset=utf-8")));
+        assert!(!is_html(200, Some(b"application/json")));
+        assert!(!is_html(404, None));
+    }
+}
