@@ -160,13 +160,14 @@ mod tests {
     }
 }
 
-/// Why [`extract`](crate::extract) could not make a value: names the type,
-/// says why, and what to do.
+/// Why a server's `extract` could not make a value: names the type, says
+/// why, and what to do.
 #[derive(Debug, Clone)]
 pub struct ExtractError {
     type_name: &'static str,
     why: String,
     hint: &'static str,
+    outside: bool,
 }
 
 impl ExtractError {
@@ -176,6 +177,7 @@ impl ExtractError {
             type_name,
             why,
             hint,
+            outside: false,
         }
     }
 
@@ -187,12 +189,21 @@ impl ExtractError {
             hint: "extract in an `async` island (a page handler takes extractors as its \
                    arguments; a `blocking` island's body gets what it needs from an `async` \
                    island that extracts it and calls `spawn_blocking` itself)",
+            outside: true,
         }
     }
 
     /// The type that could not be extracted.
     pub fn type_name(&self) -> &'static str {
         self.type_name
+    }
+
+    /// Whether it failed because no island of this server was rendering:
+    /// called outside an island's render, or an island served by the
+    /// other integration (code shared by an actix and an axum app tries
+    /// one server's `extract`, then the other's).
+    pub fn is_outside_island(&self) -> bool {
+        self.outside
     }
 }
 

@@ -37,13 +37,18 @@ pub(crate) const START: &str = "<mochi-stream-start></mochi-stream-start>";
 
 /// The parts of a page's streamed `islands`, in the order they finish,
 /// each rendered on `request`, the page's own (its handler is done with it
-/// now: the islands see its cookies and headers).
+/// now: the islands see its cookies and headers); none for a `HEAD`.
 pub(crate) fn parts(
     cx: &RenderContext,
     request: &Arc<SharedRequest>,
     islands: Vec<Streamed>,
 ) -> BoxStream<'static, Bytes> {
     let parts = FuturesUnordered::new();
+    if request.is_method("HEAD") {
+        // The head says what a `GET` would; no body goes out, so no island
+        // is rendered for one.
+        return parts.boxed();
+    }
     for island in islands {
         let config = cx.config.clone();
         let isle =

@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use actix_web::web;
+use axum::Extension;
 use maud::{html, Markup};
 use mochi::island;
 
@@ -19,7 +20,8 @@ use crate::session;
 pub enum ShopError {
     /// A query failed.
     Db(sqlx::Error),
-    /// The app was mounted without its database (see [`crate::app`]).
+    /// The app was mounted without its database (see [`crate::app`] and
+    /// [`crate::axum_app`]).
     NoDatabase(mochi::ExtractError),
 }
 
@@ -29,7 +31,8 @@ impl fmt::Display for ShopError {
             ShopError::Db(e) => write!(f, "database error: {e}"),
             ShopError::NoDatabase(e) => write!(
                 f,
-                "no database in the app data: mount the shop with `example_shop::app(db)` ({e})"
+                "no database in the app data: mount the shop with `example_shop::app(db)` or \
+                 `example_shop::axum_app(db)` ({e})"
             ),
         }
     }
@@ -43,16 +46,24 @@ impl From<sqlx::Error> for ShopError {
     }
 }
 
-/// The database, from the app data of the island's request.
-async fn shop_db() -> Result<web::Data<Db>, ShopError> {
-    let db = mochi::extract::<web::Data<Db>>().await;
-    db.map_err(ShopError::NoDatabase)
+/// The database, from the app data of the island's request: actix's
+/// `web::Data<Db>` or axum's `Extension<Db>`, whichever server renders it.
+async fn shop_db() -> Result<Db, ShopError> {
+    let e = match mochi::actix::extract::<web::Data<Db>>().await {
+        Ok(db) => return Ok(db.get_ref().clone()),
+        Err(e) if !e.is_outside_island() => e,
+        Err(_) => match mochi::axum::extract::<Extension<Db>>().await {
+            Ok(Extension(db)) => return Ok(db),
+            Err(e) => e,
+        },
+    };
+    Err(ShopError::NoDatabase(e))
 }
 
 /// The database and the live session of the island's request, if any.
-async fn current_session() -> Result<(web::Data<Db>, Option<Session>), ShopError> {
+async fn current_session() -> Result<(Db, Option<Session>), ShopError> {
     let db = shop_db().await?;
-    let session = match session::island_token() {
+    let session = match session::request_token() {
         Some(token) => db.session(&token).await?,
         None => None,
     };

@@ -8,8 +8,12 @@
 //! the port, `MOCHI_KEY` sets the signing key (required with more than one
 //! instance).
 //!
-//! The app is a library so tests can serve exactly this app; `main.rs`
-//! only adds the server and the configuration around [`app`].
+//! The app is a library so tests can serve exactly this app, on actix-web
+//! ([`app`], run by `cargo run -p example-shop`) or on axum ([`axum_app`],
+//! `cargo run -p example-shop --bin shop-axum`): the same pages, islands
+//! and database code, each route a thin handler per server around one
+//! server-neutral page function. The binaries only add the server and the
+//! configuration ([`Settings`]) around them.
 //!
 //! # Routes
 //!
@@ -50,10 +54,11 @@
 
 mod db;
 mod islands;
+mod on_actix;
+mod on_axum;
 mod pages;
 mod session;
-
-use actix_web::{guard, web, Route};
+mod settings;
 
 pub use db::{
     Backend, CartLine, Db, DbError, Product, Session, DEFAULT_DATABASE_URL, MAX_QUANTITY,
@@ -63,46 +68,8 @@ pub use islands::{
     account_summary, add_to_cart, cart_count, member_perks, query_echo, recently_viewed,
     recommendations, search_results, user_avatar, ShopError,
 };
-pub use pages::{price, CartForm, SearchQuery, SignInForm, PRIVATE, PUBLIC};
+pub use on_actix::app;
+pub use on_axum::axum_app;
+pub use pages::{price, CartForm, Reply, SearchQuery, SignInForm, MAX_FORM, PRIVATE, PUBLIC};
 pub use session::{Token, COOKIE as SESSION_COOKIE};
-
-/// Registers the shop's pages and its database (as `web::Data<Db>`, which
-/// is how islands reach it); wrap the `App` with a [`mochi::Mochi`] too.
-///
-/// ```no_run
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// use actix_web::{App, HttpServer};
-///
-/// let db = example_shop::Db::connect("sqlite://mochi-shop.db").await?;
-/// let mochi = mochi::Mochi::from_env()?;
-/// HttpServer::new(move || {
-///     App::new()
-///         .wrap(mochi.clone())
-///         .configure(example_shop::app(db.clone()))
-/// })
-/// .bind(("127.0.0.1", 8080))?
-/// .run()
-/// .await?;
-/// # Ok(()) }
-/// ```
-pub fn app(db: Db) -> impl FnOnce(&mut web::ServiceConfig) {
-    move |cfg| {
-        cfg.app_data(web::Data::new(db))
-            .route("/", get_or_head().to(pages::index))
-            .route("/product/{id}", get_or_head().to(pages::product))
-            .route("/search", get_or_head().to(pages::search))
-            .route("/cart", get_or_head().to(pages::cart))
-            .route("/cart", web::post().to(pages::add))
-            .route("/signin", get_or_head().to(pages::sign_in_form))
-            .route("/signin", web::post().to(pages::sign_in))
-            .route("/signout", web::post().to(pages::sign_out))
-            .route("/account", get_or_head().to(pages::account));
-    }
-}
-
-/// A `GET` route that answers `HEAD` too, as HTTP asks: `web::get()`
-/// alone matches only `GET`. The handler runs as for `GET`; the server
-/// sends the same head (`Content-Length` included) and no body.
-fn get_or_head() -> Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}
+pub use settings::Settings;

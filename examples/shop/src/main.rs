@@ -1,4 +1,4 @@
-//! Runs the shop: `cargo run -p example-shop`, then open
+//! Runs the shop on actix-web: `cargo run -p example-shop`, then open
 //! <http://127.0.0.1:8080/>. Nothing needs installing: the data lives in
 //! `./mochi-shop.db` (SQLite), created and seeded on first start.
 //!
@@ -10,10 +10,12 @@
 //!   needs the same (`cargo run -p mochi -- generate-key` makes one).
 //!
 //! A bad setting stops the program with a message saying how to fix it.
+//! `cargo run -p example-shop --bin shop-axum` serves the same shop on axum.
 
 use std::process::ExitCode;
 
 use actix_web::{App, HttpServer};
+use example_shop::Settings;
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
@@ -23,23 +25,12 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 #[actix_web::main]
 async fn main() -> ExitCode {
     env_logger::init_from_env(env_logger::Env::default().default_filter_or("info"));
-    let mochi = match mochi::Mochi::from_env() {
-        Ok(mochi) => mochi,
-        Err(e) => return fail(e),
-    };
-    let port: u16 = match std::env::var("PORT") {
-        Ok(p) => match p.parse() {
-            Ok(port) => port,
-            Err(_) => return fail(format_args!("PORT must be a port number, got {p:?}")),
-        },
-        Err(_) => 8080,
-    };
-    let db = match example_shop::Db::from_env().await {
-        Ok(db) => db,
+    let Settings { mochi, port, db } = match Settings::from_env().await {
+        Ok(settings) => settings,
         Err(e) => return fail(e),
     };
     log::info!(
-        "shop on http://127.0.0.1:{port}/ ({:?} database)",
+        "shop on http://127.0.0.1:{port}/ ({:?} database, actix-web)",
         db.backend()
     );
     // A pool per worker (see `Db::for_worker`), so a graceful shutdown

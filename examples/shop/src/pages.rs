@@ -4,10 +4,14 @@
 //! public for a minute; the personal parts are server islands. Pages that
 //! are personal by nature (`/cart`) or will stream personal islands
 //! (`/account`) are `private, no-store`.
+//!
+//! Every handler here is the same on both servers: it takes what the
+//! route gives (the database, a path segment, the raw form body), reads
+//! the request head through [`mochi::request_context`], and answers an
+//! `http::Response`; `serve_actix` and `serve_axum` only route to them.
 
-use actix_web::http::header;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use http::header::{self, HeaderValue};
+use http::{Response, StatusCode};
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
@@ -17,6 +21,12 @@ use crate::islands::{
     recommendations, search_results, user_avatar, ShopError,
 };
 use crate::session;
+
+/// A page or form answer, on either server.
+pub type Reply = Response<String>;
+
+/// The largest form body the shop reads (its forms are a few fields).
+pub const MAX_FORM: usize = 16 * 1024;
 
 /// `Cache-Control` of the catalog pages: any cache may keep them a minute.
 pub const PUBLIC: &str = "public, max-age=60";
@@ -107,12 +117,12 @@ fn site_header(streamed: bool) -> Markup {
 }
 
 /// A whole page with the shop's head, header and footer.
-fn page(status: StatusCode, cache: &'static str, title: &str, body: Markup) -> HttpResponse {
+fn page(status: StatusCode, cache: &'static str, title: &str, body: Markup) -> Reply {
     document(status, cache, title, body, false)
 }
 
 /// A page whose header islands stream too: for personal pages.
-fn streamed_page(title: &str, body: Markup) -> HttpResponse {
+fn streamed_page(title: &str, body: Markup) -> Reply {
     document(StatusCode::OK, PRIVATE, title, body, true)
 }
 
@@ -122,7 +132,7 @@ fn document(
     title: &str,
     body: Markup,
     streamed: bool,
-) -> HttpResponse {
+) -> Reply {
     let doc = html! {
         (DOCTYPE)
         html lang="en" {
@@ -140,37 +150,47 @@ fn document(
             }
         }
     };
-    html_response(status, cache).body(doc.into_string())
-}
-
-fn html_response(status: StatusCode, cache: &'static str) -> HttpResponseBuilder {
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, cache))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP));
+    let mut res = reply(status, cache, doc.into_string());
+    let headers = res.headers_mut();
+    let html = HeaderValue::from_static("text/html; charset=utf-8");
+    headers.insert(header::CONTENT_TYPE, html);
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     res
 }
 
-impl ResponseError for ShopError {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        log::error!("shop: {self}");
-        page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            PRIVATE,
-            "Error · Mochi Shop",
-            html! {
-                h1 { "Something went wrong on our side" }
-                p { "Please try again in a moment." }
-            },
-        )
-    }
+/// An answer with `status`, `Cache-Control: cache` and `body`.
+fn reply(status: StatusCode, cache: &'static str, body: String) -> Reply {
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    let cache = HeaderValue::from_static(cache);
+    res.headers_mut().insert(header::CACHE_CONTROL, cache);
+    res
 }
 
-fn not_found(what: &str) -> HttpResponse {
+/// The page a handler that failed answers with (logged; the details stay
+/// in the log).
+pub(crate) fn error_page(e: &ShopError) -> Reply {
+    log::error!("shop: {e}");
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        PRIVATE,
+        "Error · Mochi Shop",
+        html! {
+            h1 { "Something went wrong on our side" }
+            p { "Please try again in a moment." }
+        },
+    )
+}
+
+/// A handler's result as its answer.
+pub(crate) fn or_error_page(result: Result<Reply, ShopError>) -> Reply {
+    result.unwrap_or_else(|e| error_page(&e))
+}
+
+fn not_found(what: &str) -> Reply {
     page(
         StatusCode::NOT_FOUND,
         PRIVATE,
@@ -185,54 +205,63 @@ fn not_found(what: &str) -> HttpResponse {
 /// Whether a form post comes from another site (login or cart CSRF). The
 /// `SameSite=Lax` cookie already keeps the session out of such posts; this
 /// also refuses the ones that would start a session.
-fn cross_site(req: &HttpRequest) -> bool {
-    if req
-        .headers()
-        .get("sec-fetch-site")
-        .is_some_and(|v| v == "cross-site")
-    {
+fn cross_site() -> bool {
+    let header = |name: &str| request_header(name);
+    if header("sec-fetch-site").is_some_and(|v| v == "cross-site") {
         return true;
     }
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
+    let Some(origin) = header("origin") else {
         return false;
     };
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok());
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, host)| host);
+    let host = header("host");
+    let origin_host = origin.split_once("://").map(|(_, host)| host.to_owned());
     origin_host.is_none() || origin_host != host
 }
 
-fn forbidden() -> HttpResponse {
-    HttpResponse::Forbidden()
-        .insert_header((header::CACHE_CONTROL, PRIVATE))
-        .body("cross-site form posts are not accepted")
+/// Header `name` of the request being answered.
+fn request_header(name: &str) -> Option<String> {
+    let cx = mochi::request_context()?;
+    cx.header(name).map(str::to_owned)
 }
 
-fn see_other(location: &'static str) -> HttpResponseBuilder {
-    let mut res = HttpResponse::SeeOther();
-    res.insert_header((header::LOCATION, location))
-        .insert_header((header::CACHE_CONTROL, PRIVATE));
+fn forbidden() -> Reply {
+    let text = "cross-site form posts are not accepted";
+    reply(StatusCode::FORBIDDEN, PRIVATE, text.into())
+}
+
+fn see_other(location: &'static str) -> Reply {
+    let mut res = reply(StatusCode::SEE_OTHER, PRIVATE, String::new());
+    let location = HeaderValue::from_static(location);
+    res.headers_mut().insert(header::LOCATION, location);
+    res
+}
+
+/// `res` with the cookie `cookie` set.
+fn with_cookie(mut res: Reply, cookie: &cookie::Cookie<'_>) -> Reply {
+    // A cookie the shop builds is valid header text.
+    if let Ok(value) = HeaderValue::try_from(cookie.to_string()) {
+        res.headers_mut().append(header::SET_COOKIE, value);
+    }
     res
 }
 
 /// The live session of a page request, if any.
-async fn request_session(req: &HttpRequest, db: &Db) -> Result<Option<Session>, ShopError> {
-    Ok(match session::token_of(req) {
+async fn request_session(db: &Db) -> Result<Option<Session>, ShopError> {
+    Ok(match session::request_token() {
         Some(token) => db.session(&token).await?,
         None => None,
     })
 }
 
+/// The `400` a form body that does not parse is answered with.
+fn bad_form(e: serde_urlencoded::de::Error) -> Reply {
+    reply(StatusCode::BAD_REQUEST, PRIVATE, format!("bad form: {e}"))
+}
+
 // -- Catalog pages (public) --------------------------------------------------
 
 /// `GET /`: today's pick and every product.
-pub(crate) async fn index(db: web::Data<Db>) -> Result<HttpResponse, ShopError> {
+pub(crate) async fn index(db: &Db) -> Result<Reply, ShopError> {
     let products = db.products().await?;
     Ok(page(
         StatusCode::OK,
@@ -265,11 +294,11 @@ pub(crate) async fn index(db: web::Data<Db>) -> Result<HttpResponse, ShopError> 
 }
 
 /// `GET /product/{id}`: one product.
-pub(crate) async fn product(
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ShopError> {
-    let Some(p) = db.product(*id).await? else {
+pub(crate) async fn product(db: &Db, id: &str) -> Result<Reply, ShopError> {
+    let Ok(id) = id.parse() else {
+        return Ok(not_found("There is no such product."));
+    };
+    let Some(p) = db.product(id).await? else {
         return Ok(not_found("There is no such product."));
     };
     Ok(page(
@@ -322,7 +351,7 @@ pub(crate) async fn product(
 }
 
 /// The search page's query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct SearchQuery {
     /// What was searched for.
     #[serde(default)]
@@ -330,7 +359,9 @@ pub struct SearchQuery {
 }
 
 /// `GET /search?q=`: the query, and the results as a server island.
-pub(crate) async fn search(query: web::Query<SearchQuery>) -> HttpResponse {
+/// A query that does not parse searches for nothing.
+pub(crate) async fn search(query: &str) -> Reply {
+    let query: SearchQuery = serde_urlencoded::from_str(query).unwrap_or_default();
     let q = &query.q;
     page(
         StatusCode::OK,
@@ -361,20 +392,18 @@ fn one() -> i64 {
 }
 
 /// Whether the client asked for JSON (`fetch`) rather than a page (a form).
-fn wants_json(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
+fn wants_json() -> bool {
+    request_header("accept").is_some_and(|v| v.contains("application/json"))
 }
 
-fn json(status: StatusCode, value: serde_json::Value) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CACHE_CONTROL, PRIVATE))
-        .json(value)
+fn json(status: StatusCode, value: serde_json::Value) -> Reply {
+    let mut res = reply(status, PRIVATE, value.to_string());
+    let json = HeaderValue::from_static("application/json");
+    res.headers_mut().insert(header::CONTENT_TYPE, json);
+    res
 }
 
-fn no_such_product(json_wanted: bool) -> HttpResponse {
+fn no_such_product(json_wanted: bool) -> Reply {
     if json_wanted {
         json(
             StatusCode::NOT_FOUND,
@@ -389,29 +418,27 @@ fn no_such_product(json_wanted: bool) -> HttpResponse {
 /// there is none. Answers `fetch` (`Accept: application/json`) with
 /// `{"product_id", "quantity", "count"}`, a form with a redirect to the
 /// cart.
-pub(crate) async fn add(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    form: web::Form<CartForm>,
-) -> Result<HttpResponse, ShopError> {
-    if cross_site(&req) {
+pub(crate) async fn add(db: &Db, body: &[u8]) -> Result<Reply, ShopError> {
+    if cross_site() {
         return Ok(forbidden());
     }
-    let json_wanted = wants_json(&req);
+    let form: CartForm = match serde_urlencoded::from_bytes(body) {
+        Ok(form) => form,
+        Err(e) => return Ok(bad_form(e)),
+    };
+    let json_wanted = wants_json();
     if form.quantity == 0 || form.quantity.abs() > MAX_QUANTITY {
         let msg = format!("quantity must be between -{MAX_QUANTITY} and {MAX_QUANTITY}, not 0");
         return Ok(if json_wanted {
             json(StatusCode::BAD_REQUEST, serde_json::json!({ "error": msg }))
         } else {
-            HttpResponse::BadRequest()
-                .insert_header((header::CACHE_CONTROL, PRIVATE))
-                .body(msg)
+            reply(StatusCode::BAD_REQUEST, PRIVATE, msg)
         });
     }
     if db.product(form.product_id).await?.is_none() {
         return Ok(no_such_product(json_wanted));
     }
-    let (session, new_token) = match request_session(&req, &db).await? {
+    let (session, new_token) = match request_session(db).await? {
         Some(session) => (session, None),
         None => {
             let (token, session) = db.create_session(None).await?;
@@ -425,25 +452,24 @@ pub(crate) async fn add(
         // Deleted since the check above.
         return Ok(no_such_product(json_wanted));
     };
-    let mut res = if json_wanted {
+    let res = if json_wanted {
         let count = db.cart_count(&session).await?;
         json(
             StatusCode::OK,
             serde_json::json!({ "product_id": form.product_id, "quantity": quantity, "count": count }),
         )
     } else {
-        see_other("/cart").finish()
+        see_other("/cart")
     };
-    if let Some(token) = new_token {
-        res.add_cookie(&session::cookie(&req, &token))
-            .expect("a session cookie is a valid header");
-    }
-    Ok(res)
+    Ok(match new_token {
+        Some(token) => with_cookie(res, &session::cookie(&token)),
+        None => res,
+    })
 }
 
 /// `GET /cart`: the session's cart, with buttons to change it.
-pub(crate) async fn cart(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ShopError> {
-    let lines = match request_session(&req, &db).await? {
+pub(crate) async fn cart(db: &Db) -> Result<Reply, ShopError> {
+    let lines = match request_session(db).await? {
         Some(session) => db.cart(&session).await?,
         None => Vec::new(),
     };
@@ -506,7 +532,7 @@ pub struct SignInForm {
     pub name: String,
 }
 
-fn sign_in_page(status: StatusCode, error: Option<&str>, name: &str) -> HttpResponse {
+fn sign_in_page(status: StatusCode, error: Option<&str>, name: &str) -> Reply {
     page(
         status,
         PRIVATE,
@@ -524,7 +550,7 @@ fn sign_in_page(status: StatusCode, error: Option<&str>, name: &str) -> HttpResp
 }
 
 /// `GET /signin`: the form.
-pub(crate) async fn sign_in_form() -> HttpResponse {
+pub(crate) async fn sign_in_form() -> Reply {
     sign_in_page(StatusCode::OK, None, "")
 }
 
@@ -537,14 +563,14 @@ fn valid_name(name: &str) -> Option<&str> {
 
 /// `POST /signin`: a new session for the name, taking over the guest
 /// cart; then to the account page.
-pub(crate) async fn sign_in(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    form: web::Form<SignInForm>,
-) -> Result<HttpResponse, ShopError> {
-    if cross_site(&req) {
+pub(crate) async fn sign_in(db: &Db, body: &[u8]) -> Result<Reply, ShopError> {
+    if cross_site() {
         return Ok(forbidden());
     }
+    let form: SignInForm = match serde_urlencoded::from_bytes(body) {
+        Ok(form) => form,
+        Err(e) => return Ok(bad_form(e)),
+    };
     let Some(name) = valid_name(&form.name) else {
         return Ok(sign_in_page(
             StatusCode::BAD_REQUEST,
@@ -552,29 +578,20 @@ pub(crate) async fn sign_in(
             &form.name,
         ));
     };
-    let previous = request_session(&req, &db).await?;
+    let previous = request_session(db).await?;
     let token = db.sign_in(previous.as_ref(), name).await?;
-    let mut res = see_other("/account").finish();
-    res.add_cookie(&session::cookie(&req, &token))
-        .expect("a session cookie is a valid header");
-    Ok(res)
+    Ok(with_cookie(see_other("/account"), &session::cookie(&token)))
 }
 
 /// `POST /signout`: ends the session (and its cart), forgets the cookie.
-pub(crate) async fn sign_out(
-    req: HttpRequest,
-    db: web::Data<Db>,
-) -> Result<HttpResponse, ShopError> {
-    if cross_site(&req) {
+pub(crate) async fn sign_out(db: &Db) -> Result<Reply, ShopError> {
+    if cross_site() {
         return Ok(forbidden());
     }
-    if let Some(token) = session::token_of(&req) {
+    if let Some(token) = session::request_token() {
         db.end_session(&token).await?;
     }
-    let mut res = see_other("/").finish();
-    res.add_cookie(&session::removal_cookie())
-        .expect("a removal cookie is a valid header");
-    Ok(res)
+    Ok(with_cookie(see_other("/"), &session::removal_cookie()))
 }
 
 /// `GET /account`: the user's personal islands. The page itself reads no
@@ -583,7 +600,7 @@ pub(crate) async fn sign_out(
 /// with their fallbacks, and each island's HTML follows in the same
 /// response as soon as it is rendered (the perks last, after ~300 ms). No
 /// island request, no inline script.
-pub(crate) async fn account() -> HttpResponse {
+pub(crate) async fn account() -> Reply {
     streamed_page(
         "Your account · Mochi Shop",
         html! {

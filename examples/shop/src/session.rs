@@ -1,10 +1,9 @@
 //! Session cookies: an opaque random token in an `HttpOnly`, `SameSite=Lax`
 //! cookie; the database keeps only the token's SHA-256.
 
-use actix_web::cookie::{time, Cookie, SameSite};
-use actix_web::HttpRequest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use cookie::{time, Cookie, SameSite};
 use sha2::{Digest as _, Sha256};
 
 use crate::db::SESSION_TTL;
@@ -52,36 +51,35 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex
 }
 
-/// The session cookie for `token`. `Secure` when the request came over
-/// HTTPS (as seen through `Forwarded`/`X-Forwarded-Proto` behind a proxy).
-pub(crate) fn cookie(req: &HttpRequest, token: &Token) -> Cookie<'static> {
-    Cookie::build(COOKIE, token.as_str().to_owned())
+/// The session cookie for `token`. `Secure` when the page's origin is
+/// HTTPS (as mochi sees it: the connection, or `Forwarded` /
+/// `X-Forwarded-Proto` when the app trusts them).
+pub(crate) fn cookie(token: &Token) -> Cookie<'static> {
+    let page = mochi::request_context().and_then(|cx| cx.page_url());
+    let secure = page.is_some_and(|url| url.starts_with("https:"));
+    Cookie::build((COOKIE, token.as_str().to_owned()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(secure)
         .max_age(time::Duration::seconds(SESSION_TTL.as_secs() as i64))
-        .finish()
+        .build()
 }
 
 /// A cookie that makes the browser forget the session cookie.
 pub(crate) fn removal_cookie() -> Cookie<'static> {
-    let mut cookie = Cookie::build(COOKIE, "")
+    let mut cookie = Cookie::build((COOKIE, ""))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .finish();
+        .build();
     cookie.make_removal();
     cookie
 }
 
-/// The session token a page request carries, if any.
-pub(crate) fn token_of(req: &HttpRequest) -> Option<String> {
-    req.cookie(COOKIE).map(|c| c.value().to_owned())
-}
-
-/// The session token of the request an island renders for, if any.
-pub(crate) fn island_token() -> Option<String> {
+/// The session token of the request a page or an island renders for, if
+/// any.
+pub(crate) fn request_token() -> Option<String> {
     mochi::request_context().and_then(|cx| cx.cookie(COOKIE))
 }
 

@@ -226,6 +226,11 @@ impl SharedRequest {
         }
     }
 
+    /// Whether the request's method is `method` (uppercase).
+    pub(crate) fn is_method(&self, method: &str) -> bool {
+        self.head.is_method(method)
+    }
+
     fn reads_mut(&self) -> MutexGuard<'_, Reads> {
         self.reads.lock().unwrap_or_else(|p| p.into_inner())
     }
