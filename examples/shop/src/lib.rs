@@ -69,7 +69,7 @@ pub use islands::{
     recommendations, search_results, user_avatar, ShopError,
 };
 pub use on_actix::app;
-pub use on_axum::axum_app;
+pub use on_axum::{axum_app, axum_routes};
 pub use pages::{price, CartForm, Reply, SearchQuery, SignInForm, MAX_FORM, PRIVATE, PUBLIC};
 pub use session::{Token, COOKIE as SESSION_COOKIE};
 pub use settings::Settings;

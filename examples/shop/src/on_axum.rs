@@ -24,6 +24,12 @@ use crate::ShopError;
 /// # Ok(()) }
 /// ```
 pub fn axum_app(mochi: &mochi::Mochi, db: Db) -> Router {
+    axum_routes().layer(mochi.layer()).layer(Extension(db))
+}
+
+/// The shop's routes alone, for an app that adds routes of its own before
+/// the layers [`axum_app`] adds: `mochi.layer()`, then `Extension(db)`.
+pub fn axum_routes() -> Router {
     Router::new()
         .route("/", get(index))
         .route("/product/{id}", get(product))
@@ -33,8 +39,6 @@ pub fn axum_app(mochi: &mochi::Mochi, db: Db) -> Router {
         .route("/signout", post(sign_out))
         .route("/account", get(account))
         .layer(DefaultBodyLimit::max(pages::MAX_FORM))
-        .layer(mochi.layer())
-        .layer(Extension(db))
 }
 
 /// A page's answer as an axum response.
