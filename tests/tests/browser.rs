@@ -1,12 +1,20 @@
 //! Browser tests: the client runtime in headless Chromium against the
-//! example shop (plus a few test-only pages and islands), served in-process.
+//! example shop (plus a few test-only pages and islands), served in-process
+//! on actix-web and then on axum: every scenario runs against both, and
+//! each server's run must pass. The test pages are server-neutral (see
+//! browser/server.rs); each server has its own key and its own in-memory
+//! database, and scenarios take fresh keys (`?k=`) for any server-side
+//! state. The actix server compresses its answers (`Compress`); the axum
+//! one does not (the workspace has no compression layer for tower).
 //!
 //! One chromedriver and one browser session run every scenario in turn;
 //! each scenario starts on a blank page with no cookies. Needs `chromium`
 //! and `chromedriver` (Debian: `apt-get install chromium chromium-driver`);
 //! without them the test says loudly that it skipped, and fails instead when
-//! `MOCHI_REQUIRE_EXTERNAL=1`. `MOCHI_BROWSER_SCENARIOS=a,b` runs only the
-//! named scenarios.
+//! `MOCHI_REQUIRE_EXTERNAL=1`. Scenarios are reported as `actix/{name}` and
+//! `axum/{name}`; `MOCHI_BROWSER_SCENARIOS=a,b` runs only the named
+//! scenarios, on both servers by their bare name (`fallback_then_swap`), on
+//! one by the server's (`axum/fallback_then_swap`).
 
 #[path = "browser/fragments.rs"]
 mod fragments;
@@ -14,22 +22,25 @@ mod fragments;
 mod harness;
 #[path = "browser/live.rs"]
 mod live;
+#[path = "browser/server.rs"]
+mod server;
 #[path = "browser/streaming.rs"]
 mod streaming;
 
-use std::net::SocketAddr;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
-use actix_web::dev::Service as _;
-use actix_web::http::header;
-use actix_web::{web, App, HttpResponse, HttpServer};
 use fantoccini::Locator;
+use futures_util::FutureExt as _;
 use harness::{Browser, Ctx, Report, TestResult};
+use http::header::{HeaderValue, CONTENT_SECURITY_POLICY};
 // Live islands' scenarios (all named `live_*`).
 use fragments::{fragments_compose, preload_from_headers};
 use live::*;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::{json, Value as Json};
+use server::{answer, Answer, Req, Route};
 use streaming::{batch_one_request, stream_account, stream_parts};
 
 // ---------------------------------------------------------------------------
@@ -42,15 +53,21 @@ fn boom() -> Result<Markup, String> {
     Err("boom on purpose".into())
 }
 
-static FLAKY_CALLS: AtomicUsize = AtomicUsize::new(0);
+/// Requests `Flaky` has had, by key.
+static FLAKY_CALLS: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
 
-/// Unavailable (503) on its first two requests in this process, then
-/// succeeds.
+/// Unavailable (503) on its first two requests for `key`, then succeeds.
 #[mochi::island(defer)]
-fn flaky() -> Result<Markup, mochi::IslandError> {
-    match FLAKY_CALLS.fetch_add(1, Ordering::SeqCst) {
-        0 | 1 => Err(mochi::IslandError::unavailable("not yet")),
-        n => Ok(html! { span.flaky { "flaky answered on call " (n + 1) } }),
+fn flaky(key: String) -> Result<Markup, mochi::IslandError> {
+    let n = {
+        let mut calls = FLAKY_CALLS.lock().unwrap_or_else(|p| p.into_inner());
+        let n = calls.entry(key).or_default();
+        *n += 1;
+        *n
+    };
+    match n {
+        1 | 2 => Err(mochi::IslandError::unavailable("not yet")),
+        n => Ok(html! { span.flaky { "flaky answered on call " (n) } }),
     }
 }
 
@@ -125,7 +142,7 @@ fn thrower() -> Markup {
 const CSP: &str = "script-src 'self'";
 const XSS: &str = "</script><script>alert(1)</script>";
 
-fn page(title: &str, csp: bool, body: Markup) -> HttpResponse {
+fn page(title: &str, csp: bool, body: Markup) -> Answer {
     let doc = html! {
         (DOCTYPE)
         html lang="en" {
@@ -137,12 +154,12 @@ fn page(title: &str, csp: bool, body: Markup) -> HttpResponse {
             body { (body) }
         }
     };
-    let mut res = HttpResponse::Ok();
-    res.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"));
+    let mut res = answer("text/html; charset=utf-8", doc.into_string());
     if csp {
-        res.insert_header((header::CONTENT_SECURITY_POLICY, CSP));
+        let value = HeaderValue::from_static(CSP);
+        res.headers_mut().insert(CONTENT_SECURITY_POLICY, value);
     }
-    res.body(doc.into_string())
+    res
 }
 
 /// Flips one bit in the first byte of a token's tag.
@@ -153,11 +170,11 @@ fn tamper(token: &str) -> String {
     format!("{payload}.{}", String::from_utf8(tag).expect("ascii"))
 }
 
-async fn blank_page() -> HttpResponse {
+async fn blank_page(_: Req) -> Answer {
     page("blank", true, html! { p { "blank" } })
 }
 
-async fn errors_page() -> HttpResponse {
+async fn errors_page(_: Req) -> Answer {
     let avatar = example_shop::user_avatar();
     let cart = example_shop::cart_count();
     let good = avatar.signed_props().expect("signed").to_string();
@@ -184,15 +201,22 @@ async fn errors_page() -> HttpResponse {
     )
 }
 
-async fn retry_page() -> HttpResponse {
+/// A page's key (`?k=`): each scenario makes a fresh one (see [`fresh`]).
+#[derive(serde::Deserialize)]
+struct K {
+    k: String,
+}
+
+async fn retry_page(req: Req) -> Answer {
+    let K { k } = req.query();
     page(
         "retry",
         true,
-        html! { (flaky().fallback(html! { "Loading flaky…" })) },
+        html! { (flaky(k).fallback(html! { "Loading flaky…" })) },
     )
 }
 
-async fn scripts_page() -> HttpResponse {
+async fn scripts_page(_: Req) -> Answer {
     page(
         "scripts",
         true,
@@ -204,7 +228,7 @@ async fn scripts_page() -> HttpResponse {
 }
 
 /// A streamed island whose HTML holds scripts.
-async fn stream_scripts_page() -> HttpResponse {
+async fn stream_scripts_page(_: Req) -> Answer {
     page(
         "stream scripts",
         true,
@@ -214,7 +238,7 @@ async fn stream_scripts_page() -> HttpResponse {
 
 /// User content that names modules outside mochi's client path: same
 /// origin, another origin, and a path that climbs out of the prefix.
-async fn foreign_client_page() -> HttpResponse {
+async fn foreign_client_page(_: Req) -> Answer {
     let content = r#"
         <mochi-island component-name="Foreign" island-id="u0" client="/test-static/foreign.js" hydrate-on="load"></mochi-island>
         <mochi-island component-name="Foreign" island-id="u1" client="//evil.invalid/x.js" hydrate-on="load"></mochi-island>
@@ -230,7 +254,7 @@ async fn foreign_client_page() -> HttpResponse {
     )
 }
 
-async fn nested_page() -> HttpResponse {
+async fn nested_page(_: Req) -> Answer {
     page(
         "nested",
         true,
@@ -241,7 +265,7 @@ async fn nested_page() -> HttpResponse {
     )
 }
 
-async fn hydrate_page() -> HttpResponse {
+async fn hydrate_page(_: Req) -> Answer {
     page(
         "hydrate",
         true,
@@ -264,7 +288,7 @@ async fn hydrate_page() -> HttpResponse {
     )
 }
 
-async fn triggers_page() -> HttpResponse {
+async fn triggers_page(_: Req) -> Answer {
     page(
         "triggers",
         true,
@@ -277,7 +301,7 @@ async fn triggers_page() -> HttpResponse {
     )
 }
 
-async fn deferred_page() -> HttpResponse {
+async fn deferred_page(_: Req) -> Answer {
     page(
         "deferred",
         true,
@@ -287,7 +311,7 @@ async fn deferred_page() -> HttpResponse {
 
 /// The search page's islands again, without CSP: if escaping failed, the
 /// injected script would really run here.
-async fn xss_page() -> HttpResponse {
+async fn xss_page(_: Req) -> Answer {
     page(
         "xss",
         false,
@@ -300,7 +324,7 @@ async fn xss_page() -> HttpResponse {
 }
 
 /// Control: an inline script, which the CSP must block and the checks see.
-async fn inline_script_page() -> HttpResponse {
+async fn inline_script_page(_: Req) -> Answer {
     page(
         "inline",
         true,
@@ -308,84 +332,47 @@ async fn inline_script_page() -> HttpResponse {
     )
 }
 
-async fn test_static(file: web::Path<String>) -> HttpResponse {
-    let body = match file.as_str() {
+async fn test_static(req: Req) -> Answer {
+    let body = match req.param("file") {
         "side.js" => include_str!("../static/side.js"),
         "side-module.js" => include_str!("../static/side-module.js"),
         "foreign.js" => include_str!("../static/foreign.js"),
-        _ => return HttpResponse::NotFound().finish(),
+        _ => {
+            let mut res = Answer::default();
+            *res.status_mut() = http::StatusCode::NOT_FOUND;
+            return res;
+        }
     };
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
-        .body(body)
+    answer("text/javascript; charset=utf-8", body)
 }
 
-fn test_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/test/blank", web::get().to(blank_page))
-        .route("/test/errors", web::get().to(errors_page))
-        .route("/test/retry", web::get().to(retry_page))
-        .route("/test/scripts", web::get().to(scripts_page))
-        .route("/test/stream-scripts", web::get().to(stream_scripts_page))
-        .route("/test/foreign-client", web::get().to(foreign_client_page))
-        .route("/test/nested", web::get().to(nested_page))
-        .route("/test/hydrate", web::get().to(hydrate_page))
-        .route("/test/triggers", web::get().to(triggers_page))
-        .route("/test/deferred", web::get().to(deferred_page))
-        .route("/test/xss", web::get().to(xss_page))
-        .route("/test/inline-script", web::get().to(inline_script_page))
-        .route("/test-static/{file}", web::get().to(test_static));
-    live::routes(cfg);
-    fragments::routes(cfg);
-    fragments::preload_routes(cfg);
-    streaming::routes(cfg);
+/// This file's test pages.
+const ROUTES: &[Route] = &[
+    Route::get("/test/blank", |r| blank_page(r).boxed()),
+    Route::get("/test/errors", |r| errors_page(r).boxed()),
+    Route::get("/test/retry", |r| retry_page(r).boxed()),
+    Route::get("/test/scripts", |r| scripts_page(r).boxed()),
+    Route::get("/test/stream-scripts", |r| stream_scripts_page(r).boxed()),
+    Route::get("/test/foreign-client", |r| foreign_client_page(r).boxed()),
+    Route::get("/test/nested", |r| nested_page(r).boxed()),
+    Route::get("/test/hydrate", |r| hydrate_page(r).boxed()),
+    Route::get("/test/triggers", |r| triggers_page(r).boxed()),
+    Route::get("/test/deferred", |r| deferred_page(r).boxed()),
+    Route::get("/test/xss", |r| xss_page(r).boxed()),
+    Route::get("/test/inline-script", |r| inline_script_page(r).boxed()),
+    Route::get("/test-static/{file}", |r| test_static(r).boxed()),
+];
+
+/// Every test page: this file's and its modules'.
+fn test_routes() -> Vec<Route> {
+    [ROUTES, live::ROUTES, fragments::ROUTES, streaming::ROUTES].concat()
 }
 
-/// Serves the shop (on a fresh in-memory SQLite database) plus the test
-/// routes on 127.0.0.1:0 in a background thread (it lives as long as the
-/// test process).
-fn start_server() -> SocketAddr {
-    let mochi = mochi::Mochi::builder(mochi::Key::generate())
-        .build()
-        .expect("mochi starts");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let db = example_shop::Db::connect("sqlite::memory:")
-                .await
-                .expect("in-memory SQLite");
-            let server = HttpServer::new(move || {
-                App::new()
-                    .wrap(mochi.clone())
-                    // As the shop runs: streamed parts must still arrive
-                    // one by one (see browser/streaming.rs).
-                    .wrap(actix_web::middleware::Compress::default())
-                    // Outside mochi: relabels one island's answer as text/plain.
-                    .wrap_fn(|req, srv| {
-                        let plain = req.path().ends_with("/island/PlainText");
-                        let res = srv.call(req);
-                        async move {
-                            let mut res = res.await?;
-                            if plain {
-                                res.headers_mut().insert(
-                                    header::CONTENT_TYPE,
-                                    header::HeaderValue::from_static("text/plain; charset=utf-8"),
-                                );
-                            }
-                            Ok(res)
-                        }
-                    })
-                    .configure(example_shop::app(db.clone()))
-                    .configure(test_routes)
-            })
-            .workers(2)
-            .disable_signals()
-            .bind(("127.0.0.1", 0))
-            .expect("bind 127.0.0.1:0");
-            tx.send(server.addrs()[0]).expect("send address");
-            server.run().await
-        })
-    });
-    rx.recv().expect("server address")
+/// A key no earlier scenario used, on either server: server-side state
+/// kept by key starts afresh.
+fn fresh(name: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("{name}{}", N.fetch_add(1, Ordering::SeqCst))
 }
 
 // ---------------------------------------------------------------------------
@@ -726,7 +713,8 @@ async fn non_html_answer_keeps_fallback(cx: &Ctx) -> TestResult {
 /// 503 answers (like 502, 504 and network errors) are retried with backoff
 /// until one succeeds.
 async fn retry_then_success(cx: &Ctx) -> TestResult {
-    cx.goto("/test/retry").await?;
+    cx.goto(&format!("/test/retry?k={}", fresh("flaky")))
+        .await?;
     let sel = "mochi-server-island[component-name=Flaky]";
     cx.wait_state(sel, "loaded").await?;
     ensure_eq(
@@ -1329,60 +1317,68 @@ macro_rules! scenarios {
     };
 }
 
+/// Every scenario, against the server `cx` drives.
+async fn all_scenarios(report: &mut Report, cx: &Ctx) {
+    scenarios!(report, cx;
+        // Server islands.
+        fallback_then_swap,
+        user_cookie_reaches_island,
+        visible_island_waits_for_scroll,
+        island_500_keeps_fallback,
+        island_4xx_keeps_fallback,
+        non_html_answer_keeps_fallback,
+        retry_then_success,
+        response_scripts_run,
+        streamed_part_scripts_run,
+        foreign_client_not_imported,
+        strict_csp_shop,
+        csp_check_sees_inline_script,
+        nested_islands_in_response,
+        // Hydrated islands.
+        add_to_cart_click_adds,
+        visible_hydration_waits_for_scroll,
+        shared_props_block,
+        throwing_module_keeps_html,
+        deferred_hydrated_after_swap,
+        reconnect_does_not_rerun,
+        idle_media_visible_triggers,
+        search_xss_is_text,
+        props_fidelity,
+        // Live islands.
+        live_reload_method,
+        live_reload_rehydrates,
+        live_reload_event,
+        live_reload_coalesces,
+        live_reload_failure_keeps_content,
+        live_reload_on_event,
+        live_polling,
+        live_error_fallback,
+        live_removal_aborts,
+        live_hydration_triggers_cancelled,
+        live_post_transport,
+        fragments_compose,
+        preload_from_headers,
+        // Streamed and batched islands.
+        stream_account,
+        stream_parts,
+        batch_one_request,
+    );
+}
+
 #[test]
 fn browser() {
     let Some(browser) = Browser::start() else {
         return;
     };
-    let addr = start_server();
-    let cx = browser.ctx(&format!("http://{addr}"));
     let mut report = Report::new();
-    browser.block_on(async {
-        scenarios!(report, &cx;
-            // Server islands.
-            fallback_then_swap,
-            user_cookie_reaches_island,
-            visible_island_waits_for_scroll,
-            island_500_keeps_fallback,
-            island_4xx_keeps_fallback,
-            non_html_answer_keeps_fallback,
-            retry_then_success,
-            response_scripts_run,
-            streamed_part_scripts_run,
-            foreign_client_not_imported,
-            strict_csp_shop,
-            csp_check_sees_inline_script,
-            nested_islands_in_response,
-            // Hydrated islands.
-            add_to_cart_click_adds,
-            visible_hydration_waits_for_scroll,
-            shared_props_block,
-            throwing_module_keeps_html,
-            deferred_hydrated_after_swap,
-            reconnect_does_not_rerun,
-            idle_media_visible_triggers,
-            search_xss_is_text,
-            props_fidelity,
-            // Live islands.
-            live_reload_method,
-            live_reload_rehydrates,
-            live_reload_event,
-            live_reload_coalesces,
-            live_reload_failure_keeps_content,
-            live_reload_on_event,
-            live_polling,
-            live_error_fallback,
-            live_removal_aborts,
-            live_hydration_triggers_cancelled,
-            live_post_transport,
-            fragments_compose,
-            preload_from_headers,
-            // Streamed and batched islands.
-            stream_account,
-            stream_parts,
-            batch_one_request,
-        );
-    });
+    // The same scenarios against actix-web (which compresses its
+    // answers), then against axum (which does not).
+    let actix = server::start_actix(test_routes());
+    let cx = browser.ctx("actix", &format!("http://{actix}"), true);
+    browser.block_on(all_scenarios(&mut report, &cx));
+    let axum = server::start_axum(test_routes());
+    let cx = browser.ctx("axum", &format!("http://{axum}"), false);
+    browser.block_on(all_scenarios(&mut report, &cx));
     drop(browser);
     report.finish();
 }

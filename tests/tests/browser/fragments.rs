@@ -3,12 +3,13 @@
 //! own props and every server island loads. Preloaded islands: a page's
 //! eager islands load once, in the one batch its `Link` header preloaded.
 
-use actix_web::{web, HttpResponse};
+use futures_util::FutureExt as _;
 use maud::{html, Markup};
 use serde_json::{json, Value as Json};
 
 use super::harness::{Ctx, TestResult};
-use super::{ensure, ensure_eq, page, probe};
+use super::server::{Answer, Req, Route};
+use super::{ensure, ensure_eq, fresh, page, probe, K};
 
 /// A server island in the page and in each fragment.
 #[mochi::island(defer)]
@@ -20,7 +21,7 @@ fn product(label: &str, n: u32) -> Markup {
     html! { div.product { (probe(label.to_owned(), i64::from(n))) (frag_stock(n)) } }
 }
 
-async fn fragments_page() -> HttpResponse {
+async fn fragments_page(_: Req) -> Answer {
     page(
         "fragments",
         true,
@@ -34,20 +35,25 @@ async fn fragments_page() -> HttpResponse {
 
 /// An htmx-style fragment: no runtime, no explicit marking; the request's
 /// `HX-Request` header makes it a fragment.
-async fn htmx_fragment(n: web::Path<u32>) -> HttpResponse {
-    HttpResponse::Ok().body(product(&format!("htmx-{n}"), *n).into_string())
+async fn htmx_fragment(req: Req) -> Answer {
+    let n: u32 = req.param("n").parse().expect("a number");
+    Answer::new(product(&format!("htmx-{n}"), n).into_string().into())
 }
 
 /// A fragment marked with `mochi::fragment`.
-async fn marked_fragment(n: web::Path<u32>) -> HttpResponse {
-    HttpResponse::Ok().body(mochi::fragment(|| product(&format!("marked-{n}"), *n)).into_string())
+async fn marked_fragment(req: Req) -> Answer {
+    let n: u32 = req.param("n").parse().expect("a number");
+    let html = mochi::fragment(|| product(&format!("marked-{n}"), n));
+    Answer::new(html.into_string().into())
 }
 
-pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/test/fragments", web::get().to(fragments_page))
-        .route("/test/fragments/htmx/{n}", web::get().to(htmx_fragment))
-        .route("/test/fragments/marked/{n}", web::get().to(marked_fragment));
-}
+/// The fragment pages and the preload page.
+pub(crate) const ROUTES: &[Route] = &[
+    Route::get("/test/fragments", |r| fragments_page(r).boxed()),
+    Route::get("/test/fragments/htmx/{n}", |r| htmx_fragment(r).boxed()),
+    Route::get("/test/fragments/marked/{n}", |r| marked_fragment(r).boxed()),
+    Route::get("/test/preload", |r| preload_page(r).boxed()),
+];
 
 /// The page, then two fragments swapped in with `innerHTML`: no duplicate
 /// ids, each hydrated island hydrates with its own props, each server
@@ -138,13 +144,8 @@ fn preload_probe(label: String) -> Markup {
     html! { span.preloaded { "loaded " (label) } }
 }
 
-#[derive(serde::Deserialize)]
-struct Key {
-    k: String,
-}
-
-async fn preload_page(q: web::Query<Key>) -> HttpResponse {
-    let k = &q.k;
+async fn preload_page(req: Req) -> Answer {
+    let k = &req.query::<K>().k;
     page(
         "preload",
         true,
@@ -157,16 +158,12 @@ async fn preload_page(q: web::Query<Key>) -> HttpResponse {
     )
 }
 
-pub(crate) fn preload_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/test/preload", web::get().to(preload_page));
-}
-
 /// The page's eager islands are preloaded from its `Link` header, as the
 /// one batch the runtime asks for, and the runtime's fetch takes the
 /// preloaded answer: one request for both, each island rendered once. The
 /// below-the-fold island is not preloaded.
 pub(crate) async fn preload_from_headers(cx: &Ctx) -> TestResult {
-    let k = format!("p{}", std::process::id());
+    let k = fresh("p");
     cx.goto(&format!("/test/preload?k={k}")).await?;
     cx.wait_for(
         "both eager islands",

@@ -288,12 +288,15 @@ impl Browser {
         Some(browser)
     }
 
-    /// A context for scenarios against the server at `base`
-    /// (e.g. `http://127.0.0.1:1234`).
-    pub(crate) fn ctx(&self, base: &str) -> Ctx {
+    /// A context for scenarios against the server `server` (a name for
+    /// the report) at `base` (e.g. `http://127.0.0.1:1234`), which
+    /// `compresses` its answers or not.
+    pub(crate) fn ctx(&self, server: &str, base: &str, compresses: bool) -> Ctx {
         Ctx {
             client: self.client.clone().expect("session"),
+            server: server.to_string(),
             base: base.trim_end_matches('/').to_string(),
+            compresses,
             allow_csp: Default::default(),
         }
     }
@@ -322,8 +325,13 @@ impl Drop for Browser {
 pub(crate) struct Ctx {
     /// The WebDriver session.
     pub(crate) client: Client,
+    /// The server's name, which prefixes its scenarios' names in the
+    /// report.
+    pub(crate) server: String,
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub(crate) base: String,
+    /// Whether the server compresses its answers.
+    pub(crate) compresses: bool,
     allow_csp: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -604,7 +612,8 @@ impl Default for Report {
 }
 
 impl Report {
-    /// `MOCHI_BROWSER_SCENARIOS=a,b` runs only those scenarios.
+    /// `MOCHI_BROWSER_SCENARIOS=a,b` runs only those scenarios: on every
+    /// server by their bare name (`a`), on one by its (`axum/a`).
     pub(crate) fn new() -> Report {
         let filter = std::env::var("MOCHI_BROWSER_SCENARIOS")
             .map(|f| {
@@ -622,12 +631,15 @@ impl Report {
         }
     }
 
-    /// Runs one scenario on a fresh page with no cookies.
+    /// Runs one scenario on a fresh page with no cookies, reported as
+    /// `{server}/{name}`.
     pub(crate) async fn run<F>(&mut self, cx: &Ctx, name: &str, scenario: F)
     where
         F: Future<Output = TestResult>,
     {
-        if !self.filter.is_empty() && !self.filter.iter().any(|f| f == name) {
+        let bare = name;
+        let name = &format!("{}/{bare}", cx.server);
+        if !self.filter.is_empty() && !self.filter.iter().any(|f| f == bare || f == name) {
             self.skipped += 1;
             return;
         }

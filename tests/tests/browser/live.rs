@@ -7,18 +7,18 @@
 //! at zero whatever ran before.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use actix_web::http::{header, Method};
-use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::FutureExt as _;
+use http::header::{HeaderValue, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use http::Method;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use super::harness::{Ctx, TestResult};
-use super::{by_id, ensure, ensure_eq, page, shop_loaded, tamper, CSP};
+use super::server::{answer, Answer, Req, Route};
+use super::{by_id, ensure, ensure_eq, fresh, page, shop_loaded, tamper, CSP, K};
 
 // ---------------------------------------------------------------------------
 // Server-side state: request counts per key
@@ -37,7 +37,7 @@ fn hit(key: &str) -> u32 {
 }
 
 /// Marks a request for `key` in flight until dropped (also when the
-/// browser aborts and actix drops the render).
+/// browser aborts and the server drops the render).
 struct InFlight(String);
 
 impl InFlight {
@@ -62,12 +62,6 @@ impl Drop for InFlight {
             *now -= 1;
         }
     }
-}
-
-/// A key no earlier scenario used.
-fn fresh(name: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!("{name}{}", N.fetch_add(1, Ordering::SeqCst))
 }
 
 // ---------------------------------------------------------------------------
@@ -117,13 +111,8 @@ fn live_hydrated(label: String) -> Markup {
 // Pages
 // ---------------------------------------------------------------------------
 
-#[derive(Deserialize)]
-struct K {
-    k: String,
-}
-
-async fn reload_page(q: web::Query<K>) -> HttpResponse {
-    let k = &q.k;
+async fn reload_page(req: Req) -> Answer {
+    let k = &req.query::<K>().k;
     page(
         "live reload",
         true,
@@ -137,8 +126,8 @@ async fn reload_page(q: web::Query<K>) -> HttpResponse {
     )
 }
 
-async fn coalesce_page(q: web::Query<K>) -> HttpResponse {
-    let k = &q.k;
+async fn coalesce_page(req: Req) -> Answer {
+    let k = &req.query::<K>().k;
     page(
         "live coalesce",
         true,
@@ -149,8 +138,8 @@ async fn coalesce_page(q: web::Query<K>) -> HttpResponse {
     )
 }
 
-async fn reload_on_page(q: web::Query<K>) -> HttpResponse {
-    let k = &q.k;
+async fn reload_on_page(req: Req) -> Answer {
+    let k = &req.query::<K>().k;
     page(
         "live reload-on",
         true,
@@ -165,8 +154,8 @@ async fn reload_on_page(q: web::Query<K>) -> HttpResponse {
     )
 }
 
-async fn poll_page(q: web::Query<K>) -> HttpResponse {
-    let k = &q.k;
+async fn poll_page(req: Req) -> Answer {
+    let k = &req.query::<K>().k;
     let fast = live_count(format!("{k}-fast"), 0);
     let token = fast.signed_props().expect("signed").to_owned();
     page(
@@ -189,8 +178,8 @@ async fn poll_page(q: web::Query<K>) -> HttpResponse {
     )
 }
 
-async fn fallback_page(q: web::Query<K>) -> HttpResponse {
-    let k = &q.k;
+async fn fallback_page(req: Req) -> Answer {
+    let k = &req.query::<K>().k;
     let token = live_count(format!("{k}-b"), 0)
         .signed_props()
         .expect("signed")
@@ -228,8 +217,8 @@ async fn fallback_page(q: web::Query<K>) -> HttpResponse {
     )
 }
 
-async fn slow_page(q: web::Query<K>) -> HttpResponse {
-    let k = &q.k;
+async fn slow_page(req: Req) -> Answer {
+    let k = &req.query::<K>().k;
     page(
         "live slow",
         true,
@@ -242,7 +231,7 @@ async fn slow_page(q: web::Query<K>) -> HttpResponse {
     )
 }
 
-async fn triggers_page() -> HttpResponse {
+async fn triggers_page(_: Req) -> Answer {
     page(
         "live triggers",
         true,
@@ -261,8 +250,8 @@ fn big_props_echo(text: String) -> Markup {
 
 /// `transport="post"` against mochi's own endpoint: written by hand, and
 /// chosen by mochi for props too large for a URL.
-async fn post_real_page(q: web::Query<K>) -> HttpResponse {
-    let island = live_count(q.k.clone(), 0);
+async fn post_real_page(req: Req) -> Answer {
+    let island = live_count(req.query::<K>().k, 0);
     let token = island.signed_props().expect("signed");
     page(
         "live post (mochi prefix)",
@@ -278,8 +267,8 @@ async fn post_real_page(q: web::Query<K>) -> HttpResponse {
 
 /// The same runtime served from `/test-live/post/`: its island requests go
 /// to `/test-live/post/island/{Name}`, where [`echo`] answers.
-async fn post_echo_page(q: web::Query<K>) -> HttpResponse {
-    let token = live_count(q.k.clone(), 0)
+async fn post_echo_page(req: Req) -> Answer {
+    let token = live_count(req.query::<K>().k, 0)
         .signed_props()
         .expect("signed")
         .to_owned();
@@ -301,58 +290,54 @@ async fn post_echo_page(q: web::Query<K>) -> HttpResponse {
             }
         }
     };
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
-        .body(doc.into_string())
+    let mut res = answer("text/html; charset=utf-8", doc.into_string());
+    let value = HeaderValue::from_static(CSP);
+    res.headers_mut().insert(CONTENT_SECURITY_POLICY, value);
+    res
 }
 
-async fn post_runtime() -> HttpResponse {
+async fn post_runtime(_: Req) -> Answer {
     let source = concat!(
         include_str!("../../../mochi/src/runtime/devalue.js"),
         "\n",
         include_str!("../../../mochi/src/runtime/runtime.js")
     );
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
-        .body(source)
+    answer("text/javascript; charset=utf-8", source)
 }
 
 /// Answers any method with what it received: method, name, content type
 /// and the body (POST) or query (otherwise).
-async fn echo(req: HttpRequest, name: web::Path<String>, body: web::Bytes) -> HttpResponse {
+async fn echo(req: Req) -> Answer {
     let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
+        .headers
+        .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    let payload = if req.method() == Method::POST {
-        String::from_utf8_lossy(&body).into_owned()
+    let payload = if req.method == Method::POST {
+        String::from_utf8_lossy(&req.body).into_owned()
     } else {
-        req.query_string().to_owned()
+        req.query.clone()
     };
-    let answer = html! {
-        span.echo { (req.method().as_str()) " " (name) " " (content_type) " " (payload) }
+    let echoed = html! {
+        span.echo { (req.method.as_str()) " " (req.param("name")) " " (content_type) " " (payload) }
     };
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(answer.into_string())
+    answer("text/html; charset=utf-8", echoed.into_string())
 }
 
 /// The live pages and the echo endpoint.
-pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/test/live/reload", web::get().to(reload_page))
-        .route("/test/live/coalesce", web::get().to(coalesce_page))
-        .route("/test/live/reload-on", web::get().to(reload_on_page))
-        .route("/test/live/poll", web::get().to(poll_page))
-        .route("/test/live/fallback", web::get().to(fallback_page))
-        .route("/test/live/slow", web::get().to(slow_page))
-        .route("/test/live/triggers", web::get().to(triggers_page))
-        .route("/test/live/post-real", web::get().to(post_real_page))
-        .route("/test-live/post/page", web::get().to(post_echo_page))
-        .route("/test-live/post/runtime.js", web::get().to(post_runtime))
-        .route("/test-live/post/island/{name}", web::route().to(echo));
-}
+pub(crate) const ROUTES: &[Route] = &[
+    Route::get("/test/live/reload", |r| reload_page(r).boxed()),
+    Route::get("/test/live/coalesce", |r| coalesce_page(r).boxed()),
+    Route::get("/test/live/reload-on", |r| reload_on_page(r).boxed()),
+    Route::get("/test/live/poll", |r| poll_page(r).boxed()),
+    Route::get("/test/live/fallback", |r| fallback_page(r).boxed()),
+    Route::get("/test/live/slow", |r| slow_page(r).boxed()),
+    Route::get("/test/live/triggers", |r| triggers_page(r).boxed()),
+    Route::get("/test/live/post-real", |r| post_real_page(r).boxed()),
+    Route::get("/test-live/post/page", |r| post_echo_page(r).boxed()),
+    Route::get("/test-live/post/runtime.js", |r| post_runtime(r).boxed()),
+    Route::any("/test-live/post/island/{name}", |r| echo(r).boxed()),
+];
 
 // ---------------------------------------------------------------------------
 // Helpers
