@@ -20,7 +20,7 @@
 //! (so a page's preload `Link` names the very URL the runtime fetches):
 //! in order, an island joins the current batch unless that would pass
 //! [`MAX_BATCH`] islands or make the URL (path and query) longer than
-//! [`MAX_BATCH_URL`](crate::MAX_BATCH_URL); a batch of one is fetched as a
+//! [`MAX_BATCH_URL`](crate::config::MAX_BATCH_URL); a batch of one is fetched as a
 //! single island.
 
 use std::future::ready;

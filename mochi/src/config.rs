@@ -10,17 +10,17 @@ pub const DEFAULT_ASSET_PREFIX: &str = "/_mochi";
 pub const DEFAULT_MAX_URL: usize = 8 * 1024;
 /// Signed props longer than this draw a warning: such URLs risk being cut by
 /// proxies and CDNs.
-pub const SIGNED_PROPS_WARN_LEN: usize = 1800;
+pub(crate) const SIGNED_PROPS_WARN_LEN: usize = 1800;
 /// Island URLs longer than this are sent as `POST` instead of `GET`.
 pub const DEFAULT_POST_THRESHOLD: usize = 2048;
 /// `POST` island bodies longer than this are answered 413 unread.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 /// Islands one batch request may carry; the runtime splits larger sets.
-pub const MAX_BATCH: usize = 32;
+pub(crate) const MAX_BATCH: usize = 32;
 /// The longest batch URL (path and query) the runtime makes; it splits
 /// larger sets. A constant the runtime shares, so a page's preload `Link`
 /// names the very URL the runtime fetches.
-pub const MAX_BATCH_URL: usize = 2048;
+pub(crate) const MAX_BATCH_URL: usize = 2048;
 /// How long an island render may take before it is answered 504.
 pub const DEFAULT_ISLAND_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -1,4 +1,4 @@
-//! # mochi: islands for maud and actix-web
+//! # mochi: islands for maud, on actix-web or axum
 //!
 //! Components are functions returning [`maud::Markup`]. The [`island`]
 //! attribute turns one into an *island*:
@@ -56,6 +56,10 @@
 //!     .await
 //! # }
 //! ```
+//!
+//! On axum, `Mochi::layer` (the `axum` feature) is a tower layer:
+//! `Router::new().route(…).layer(mochi.layer())`; see `mochi::axum` (with that
+//! feature) and the README's "On axum".
 //!
 //! ## Fragments
 //!
@@ -121,8 +125,9 @@ pub mod __private;
 #[doc(inline)]
 pub use serde_devalue as devalue;
 
-/// The README's examples, run as doctests.
-#[cfg(doctest)]
+/// The README's examples, run as doctests (they use both servers, so with
+/// both features: `cargo test --workspace` enables them).
+#[cfg(all(doctest, feature = "actix", feature = "axum"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
@@ -130,7 +135,7 @@ pub struct ReadmeDoctests;
 pub use actix::{extract, MochiMiddleware};
 pub use config::{
     DEFAULT_ASSET_PREFIX, DEFAULT_ISLAND_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_URL,
-    DEFAULT_POST_THRESHOLD, MAX_BATCH, MAX_BATCH_URL, SIGNED_PROPS_WARN_LEN,
+    DEFAULT_POST_THRESHOLD,
 };
 pub use context::{fragment, island_id, request_context, RequestContext};
 pub use error::{ExtractError, IntoIslandResult, IslandError};

@@ -47,6 +47,8 @@ fn long_text(text: String) -> Markup {
 
 const ERR_SECRET: &str = "db password hunter2 leaked in an error";
 const PANIC_SECRET: &str = "panic secret: connection string postgres://admin";
+/// Islands one batch may carry (docs/protocol.md, "Batch requests").
+const MAX_BATCH: usize = 32;
 
 /// Always fails.
 #[mochi::island(defer)]
@@ -1425,7 +1427,7 @@ async fn malformed_batches_are_400() {
     let key = Key::generate();
     let mochi = mochi_with(&key);
     let t = token(&mochi, || greet("Ann".into()));
-    let too_many: Vec<(&str, String, &str)> = (0..=mochi::MAX_BATCH)
+    let too_many: Vec<(&str, String, &str)> = (0..=MAX_BATCH)
         .map(|n| ("Greet", format!("i{n}"), t.as_str()))
         .collect();
     let too_many: Vec<(&str, &str, &str)> = too_many
@@ -1445,7 +1447,7 @@ async fn malformed_batches_are_400() {
             .await
             .expect(400, &format!("batch {query:.60}"));
     }
-    let full = &too_many[..mochi::MAX_BATCH];
+    let full = &too_many[..MAX_BATCH];
     get(&mochi, &batch_url(full))
         .await
         .expect(200, "a full batch");
