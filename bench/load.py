@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Load benchmark: mochi's bench page and island endpoints against the plain
-actix-web + maud baseline, in one run, interleaved.
+actix-web + maud baseline (or, with `--server axum`, mochi on axum against
+plain axum + maud), in one run, interleaved.
 
     python3 bench/load.py            # load rounds, then the soak
     python3 bench/load.py load       # only the load rounds
     python3 bench/load.py soak       # only the soak (~1M island requests)
     python3 bench/load.py load --only page,cold   # some targets only
+    python3 bench/load.py load --server axum      # mochi on axum vs plain axum
     python3 bench/load.py --help     # rounds, durations, connections, cores
 
 What it does:
@@ -97,13 +99,14 @@ def build():
 class Server(Process):
     """One pinned server process serving one side."""
 
-    def __init__(self, binary, routes, core, key):
+    def __init__(self, binary, routes, core, key, server="actix"):
         self.routes = routes
         self.port = free_port()
         env = dict(os.environ)
         env.update(
             PORT=str(self.port),
             BENCH_ROUTES=routes,
+            BENCH_SERVER=server,
             WORKERS="1",
             MOCHI_KEY=key,
             RUST_LOG="warn",
@@ -277,12 +280,12 @@ def run_one(server, url, seconds, args, script=None):
 
 
 def load(args, binary, key):
-    mochi = Server(binary, "mochi", args.server_core, key)
-    plain = Server(binary, "plain", args.server_core, key)
+    mochi = Server(binary, "mochi", args.server_core, key, args.server)
+    plain = Server(binary, "plain", args.server_core, key, args.server)
     ts = []
     try:
         log(
-            f"servers: mochi pid {mochi.pid}, plain pid {plain.pid}, core "
+            f"servers ({args.server}): mochi pid {mochi.pid}, plain pid {plain.pid}, core "
             f"{args.server_core}; wrk on core {args.load_core}, "
             f"{args.connections} connections"
         )
@@ -406,8 +409,8 @@ end
 
 
 def soak(args, binary, key):
-    mochi = Server(binary, "mochi", args.server_core, key)
-    plain = Server(binary, "plain", args.server_core, key)
+    mochi = Server(binary, "mochi", args.server_core, key, args.server)
+    plain = Server(binary, "plain", args.server_core, key, args.server)
     samples = []
     stop = threading.Event()
     try:
@@ -468,6 +471,11 @@ def main():
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     ap.add_argument("--warmup", type=int, default=3, help="seconds per target and side")
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument(
+        "--server", choices=["actix", "axum"], default="actix",
+        help="the server both sides run on: mochi on actix against plain actix-web, or "
+        "mochi on axum against plain axum",
+    )
     ap.add_argument("--server-core", type=int, default=0)
     ap.add_argument("--load-core", type=int, default=1)
     ap.add_argument("--soak-requests", type=int, default=1_000_000)

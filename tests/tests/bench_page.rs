@@ -221,3 +221,57 @@ fn many_islands_pages_have_the_same_visible_html() {
     assert_eq!(page.matches("<mochi-island ").count(), 50);
     assert_eq!(visible_text(&page), visible_text(&plain));
 }
+
+/// `(status, headers, body)` of GET `uri` (with `cookie`, if any) through
+/// the bench page's axum app.
+async fn axum_get(
+    app: &axum::Router,
+    uri: &str,
+    cookie: Option<&str>,
+) -> (u16, Vec<(String, String)>, String) {
+    use tower::ServiceExt as _;
+    let mut req = http::Request::get(uri);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    let req = req.body(axum::body::Body::empty()).expect("a request");
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status().as_u16();
+    let headers = res
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_owned()))
+        .collect();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX).await;
+    let body = String::from_utf8(body.expect("a body").to_vec()).expect("UTF-8 body");
+    (status, headers, body)
+}
+
+/// On axum too (`bench/load.py --server axum`), the mochi side and the
+/// plain side answer the same page text and byte-identical fragments with
+/// the same headers.
+#[tokio::test]
+async fn on_axum_pages_and_fragments_match() {
+    let mochi = mochi();
+    let runtime_url = mochi.runtime_url().to_owned();
+    let app = example_bench_page::axum_app(&mochi, Routes::All);
+    let (status, _, page) = axum_get(&app, "/", Some("user=ada")).await;
+    assert_eq!(status, 200, "{page}");
+    let (_, _, plain) = axum_get(&app, "/plain/", Some("user=ada")).await;
+    assert_eq!(as_plain(&page, &runtime_url), plain);
+    for island in server_islands(&page) {
+        let query = format!("?p={}&i={}", island.token, island.id);
+        let mochi_uri = format!("/_mochi/island/{}{query}", island.name);
+        let plain_uri = format!("/plain/island/{}{query}", island.name);
+        let (status, mut headers, body) = axum_get(&app, &mochi_uri, Some("user=ada")).await;
+        let (_, mut plain_headers, plain) = axum_get(&app, &plain_uri, Some("user=ada")).await;
+        assert_eq!((status, &body), (200, &plain), "{}", island.name);
+        // axum's handlers set `Content-Length` in the response; hyper sets
+        // it from the body for mochi's: the same on the wire.
+        for headers in [&mut headers, &mut plain_headers] {
+            headers.retain(|(name, _)| name != "content-length");
+            headers.sort();
+        }
+        assert_eq!(headers, plain_headers, "headers of {}", island.name);
+    }
+}

@@ -6,7 +6,8 @@
 //! Run it with `cargo run --release -p example-bench-page` (`PORT` picks the
 //! port, default 8080; `MOCHI_KEY` the signing key; `BENCH_ROUTES` =
 //! `all` (default), `mochi` or `plain` serves one side only; `WORKERS` the
-//! number of actix workers). The load benchmark is `bench/load.py`, the
+//! number of actix workers; `BENCH_SERVER=axum` serves it all on axum
+//! instead, see [`axum_app`]). The load benchmark is `bench/load.py`, the
 //! in-process ones `cargo bench -p example-bench-page`; `BENCHMARKS.md`
 //! has the method and the results.
 //!
@@ -43,6 +44,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup, Render, DOCTYPE};
 use mochi::island;
+
+mod on_axum;
+
+pub use on_axum::axum_app;
 
 /// The `CartCount` props the page uses.
 pub const CART_COUNT: u32 = 3;
