@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Scale-out check: 3 release shop instances with one MOCHI_KEY on one
-# PostgreSQL database, behind nginx (deploy/nginx.conf). While a bounded
+# PostgreSQL database, behind nginx (deploy/nginx.conf); the last one runs
+# on axum (`shop-axum`), the others on actix-web, so pages one server
+# renders name islands the other verifies. While a bounded
 # load (deploy/load.py, python3 stdlib) and headless Chromium
 # (deploy/browser.py, through chromedriver) load pages and their islands
 # through nginx, the instances go through the README's three-step rolling
@@ -100,11 +102,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-say "building example-shop (release)"
+say "building example-shop and shop-axum (release)"
 T0=$SECONDS
-nice -n 10 cargo build --release -p example-shop ${CARGO_BUILD_JOBS:+-j "$CARGO_BUILD_JOBS"}
+nice -n 10 cargo build --release -p example-shop --bins ${CARGO_BUILD_JOBS:+-j "$CARGO_BUILD_JOBS"}
 BUILD_TIME=$((SECONDS - T0))
-SHOP="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/example-shop"
+RELEASE="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release"
+# Which instance runs on axum (the others run on actix-web).
+AXUM_INSTANCE=${AXUM_INSTANCE:-$((INSTANCES - 1))}
+shop_binary() { # index: the binary that instance runs
+  if [ "$1" = "$AXUM_INSTANCE" ]; then echo "$RELEASE/shop-axum"; else echo "$RELEASE/example-shop"; fi
+}
 
 say "PostgreSQL: a throwaway cluster"
 T0=$SECONDS
@@ -136,11 +143,11 @@ NEW_KEY=$(key)
 
 start_shop() { # index, port, key, fallback keys: starts (or restarts) one instance
   MOCHI_KEY="$3" MOCHI_KEY_FALLBACKS="$4" PORT="$2" RUST_LOG=warn \
-    "$SHOP" >>"$RUN/logs/shop-$1.log" 2>&1 &
+    "$(shop_binary "$1")" >>"$RUN/logs/shop-$1.log" 2>&1 &
   SHOP_PID[$1]=$!
 }
 
-say "$INSTANCES shop instances, started at once on one database"
+say "$INSTANCES shop instances (instance $AXUM_INSTANCE on axum), started at once on one database"
 SHOP_PORT=(); UPSTREAMS=""; BASES=""
 # nginx takes an instance out for fail_timeout after one refused
 # connection; SETTLE (below) waits that out before the next restart, so
@@ -203,8 +210,9 @@ AFTER=5   # s of load on the new key alone
 restart_shop() { # index, key, fallback keys
   kill -0 "$LOAD_PID" 2>/dev/null || die "load.py ended during the rotation"
   event "down $1"
-  # SIGTERM: actix stops accepting, answers the requests it has, closes
-  # its idle keep-alive connections, and exits. nginx passes what it
+  # SIGTERM: actix (and the axum shop, through axum's graceful shutdown)
+  # stops accepting, answers the requests it has, closes its idle
+  # keep-alive connections, and exits. nginx passes what it
   # cannot send there to another instance (proxy_next_upstream).
   kill -TERM "${SHOP_PID[$1]}"
   wait "${SHOP_PID[$1]}" || die "instance $1 exited with $? on SIGTERM (see $RUN/logs/shop-$1.log)"
