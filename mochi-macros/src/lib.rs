@@ -42,7 +42,7 @@ mod parse;
 /// #[island(defer, timeout = "2s")]
 /// async fn user_avatar(size: u32) -> Markup {
 ///     let user = mochi::request_context()
-///         .and_then(|cx| cx.cookie("user"))
+///         .cookie("user")
 ///         .unwrap_or_else(|| "guest".into());
 ///     html! { img src={"/avatars/" (user) ".png"} width=(size) alt=(user); }
 /// }
@@ -60,8 +60,9 @@ mod parse;
 ///   any `E: Display` (`Err` is answered `500`, and logged).
 /// - Calling it returns a `mochi::ServerIsland`; the body runs only in the
 ///   endpoint, with `mochi::request_context()` giving that request
-///   (cookies, headers, the `HttpRequest` and its app data).
-/// - A sync island's body runs on the actix worker thread, which serves
+///   (cookies, headers, method, URI, page URL) and the server's `extract`
+///   its app state.
+/// - A sync island's body runs on the server's worker thread, which serves
 ///   every other request of that worker too. One that blocks (a
 ///   synchronous database driver, file IO, heavy computation) takes
 ///   `blocking`: its body then runs on actix's blocking pool, and the

@@ -22,7 +22,7 @@
 //! #[island(defer)]
 //! fn user_avatar(size: u32) -> Markup {
 //!     let user = mochi::request_context()
-//!         .and_then(|cx| cx.cookie("user"))
+//!         .cookie("user")
 //!         .unwrap_or_else(|| "guest".into());
 //!     html! { img src={"/avatars/" (user) ".png"} width=(size) alt=(user); }
 //! }
@@ -150,7 +150,7 @@ pub use error::{ExtractError, IntoIslandResult, IslandError};
 /// #[island(defer, timeout = "2s")]
 /// async fn greeting(excited: bool) -> Markup {
 ///     let user = mochi::request_context()
-///         .and_then(|cx| cx.cookie("user"))
+///         .cookie("user")
 ///         .unwrap_or_else(|| "guest".into());
 ///     html! { "Hello, " (user) @if excited { "!" } }
 /// }
@@ -175,7 +175,7 @@ pub use error::{ExtractError, IntoIslandResult, IslandError};
 /// /// Asks a synchronous database driver; answered 504 past two seconds.
 /// #[mochi::island(defer, blocking, timeout = "2s")]
 /// fn stock_level(product_id: u32) -> Markup {
-///     let user = mochi::request_context().and_then(|cx| cx.cookie("user"));
+///     let user = mochi::request_context().cookie("user");
 ///     html! { (slow_stock_lookup(product_id)) " in stock" @if user.is_some() { " for you" } }
 /// }
 ///

@@ -104,17 +104,15 @@ async fn slowish(n: u32) -> Markup {
 #[mochi::island(defer, cache = "public, max-age=60")]
 fn localized(n: u32) -> Markup {
     let cx = mochi::request_context();
-    let lang = cx
-        .as_ref()
-        .and_then(|cx| cx.header("accept-language").map(str::to_owned));
-    let theme = cx.and_then(|cx| cx.cookie("theme"));
+    let lang = cx.header("accept-language").map(str::to_owned);
+    let theme = cx.cookie("theme");
     html! { span { (n) " " (lang.unwrap_or_default()) " " (theme.unwrap_or_default()) } }
 }
 
 /// Shared-cacheable, but reads the whole header map.
 #[mochi::island(defer, cache = "public, max-age=60")]
 fn nosy(n: u32) -> Markup {
-    let headers = mochi::request_context().map_or(0, |cx| cx.headers().len());
+    let headers = mochi::request_context().headers().len();
     html! { span { (n) " " (headers) } }
 }
 
@@ -133,7 +131,7 @@ struct Settings {
 async fn context_probe() -> Markup {
     // The context survives an await point.
     tokio::task::yield_now().await;
-    let cx = mochi::request_context().expect("request context inside an island");
+    let cx = mochi::request_context();
     let pool = mochi::extract::<web::Data<Pool>>()
         .await
         .map(|p| p.0)
@@ -197,9 +195,10 @@ async fn context_page() -> HttpResponse {
 }
 
 fn describe_page_context() -> String {
-    let Some(cx) = mochi::request_context() else {
+    let cx = mochi::request_context();
+    if !cx.has_request() {
         return "no context".into();
-    };
+    }
     format!(
         "user={} path={} query={} method={} island={} page={}",
         cx.cookie("user").unwrap_or_else(|| "none".into()),
@@ -969,12 +968,16 @@ async fn request_context_inside_a_page_handler() {
 }
 
 #[test]
-fn no_request_context_outside_a_request() {
-    assert!(mochi::request_context().is_none());
+fn an_empty_request_outside_a_request() {
+    let cx = mochi::request_context();
+    assert!(!cx.has_request());
+    assert_eq!((cx.method().as_str(), cx.path()), ("GET", "/"));
+    assert_eq!((cx.cookie("user"), cx.header("host")), (None, None));
+    assert_eq!(cx.page_url(), None);
     assert!(mochi::island_id().is_none());
     // Inside render_page there is a page scope but no request.
     let mochi = mochi_with(&Key::generate());
-    assert!(mochi.render_page(mochi::request_context).is_none());
+    assert!(!mochi.render_page(mochi::request_context).has_request());
 }
 
 // ---------------------------------------------------------------- assets

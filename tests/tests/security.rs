@@ -39,7 +39,7 @@ fn sec_inline(label: String) -> Markup {
 /// Shared-cacheable, and tells where it is shown.
 #[mochi::island(defer, cache = "public, max-age=60")]
 fn sec_where() -> Markup {
-    let url = mochi::request_context().and_then(|cx| cx.page_url());
+    let url = mochi::request_context().page_url();
     html! { p { "You are on " (url.unwrap_or_default()) } }
 }
 

@@ -33,7 +33,7 @@ async fn region() -> Result<&'static str, mochi::ExtractError> {
 #[mochi::island(defer)]
 async fn greeting(excited: bool) -> Result<Markup, IslandError> {
     tokio::task::yield_now().await;
-    let cx = mochi::request_context().expect("an island's request");
+    let cx = mochi::request_context();
     let user = cx.cookie("user").unwrap_or_else(|| "guest".into());
     let region = region().await?;
     Ok(html! { p.greeting { "Hello, " (user) " in " (region) @if excited { "!" } } })

@@ -102,7 +102,7 @@ pub fn greeting_fallback() -> Markup {
 /// The user from the `user` cookie (default `guest`), with a welcome.
 #[island(defer)]
 pub fn avatar() -> Markup {
-    let user = mochi::request_context().and_then(|cx| cx.cookie("user"));
+    let user = mochi::request_context().cookie("user");
     avatar_html(user.as_deref().unwrap_or(DEFAULT_USER))
 }
 

@@ -55,7 +55,7 @@ pub(crate) fn token_hash(token: &str) -> String {
 /// HTTPS (as mochi sees it: the connection, or `Forwarded` /
 /// `X-Forwarded-Proto` when the app trusts them).
 pub(crate) fn cookie(token: &Token) -> Cookie<'static> {
-    let page = mochi::request_context().and_then(|cx| cx.page_url());
+    let page = mochi::request_context().page_url();
     let secure = page.is_some_and(|url| url.starts_with("https:"));
     Cookie::build((COOKIE, token.as_str().to_owned()))
         .path("/")
@@ -80,7 +80,7 @@ pub(crate) fn removal_cookie() -> Cookie<'static> {
 /// The session token of the request a page or an island renders for, if
 /// any.
 pub(crate) fn request_token() -> Option<String> {
-    mochi::request_context().and_then(|cx| cx.cookie(COOKIE))
+    mochi::request_context().cookie(COOKIE)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! #[mochi::island(defer)]
 //! fn cart_badge() -> Markup {
 //!     let n = mochi::request_context()
-//!         .and_then(|cx| cx.cookie("cart"))
+//!         .cookie("cart")
 //!         .unwrap_or_else(|| "0".into());
 //!     html! { span.badge { (n) } }
 //! }

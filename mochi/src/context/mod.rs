@@ -328,22 +328,24 @@ pub fn island_id() -> Option<String> {
     current()?.current_island().map(|id| id.to_string())
 }
 
-/// The current request, inside island and page renders under mochi.
+/// The current request: the island's or the page's, inside island and
+/// page renders under a server integration; an empty one elsewhere.
 ///
 /// ```
 /// # use maud::{html, Markup};
 /// fn greeting() -> Markup {
 ///     let user = mochi::request_context()
-///         .and_then(|cx| cx.cookie("user"))
+///         .cookie("user")
 ///         .unwrap_or_else(|| "guest".into());
 ///     html! { "Hello, " (user) }
 /// }
-/// // Outside a request there is no context, and no panic either.
+/// // Outside a request the request is empty: no cookie, and no panic.
 /// assert_eq!(greeting().into_string(), "Hello, guest");
+/// assert!(!mochi::request_context().has_request());
 /// ```
-pub fn request_context() -> Option<RequestContext> {
-    let cx = current()?;
-    Some(RequestContext::new(cx.request()?.clone()))
+pub fn request_context() -> RequestContext {
+    let request = current().and_then(|cx| cx.request().cloned());
+    request.map_or_else(RequestContext::absent, RequestContext::new)
 }
 
 /// Renders `render` as a **fragment**: HTML meant to be spliced into a page
@@ -480,7 +482,9 @@ mod tests {
         let cx = Arc::new(cx.mounted("/shop"));
         let there = cx.clone();
         let (next, assets) = std::thread::spawn(move || {
-            let seen = run_sync(there.clone(), || (island_id(), request_context().is_some()));
+            let seen = run_sync(there.clone(), || {
+                (island_id(), request_context().has_request())
+            });
             assert_eq!(seen, (Some("i4".to_owned()), true));
             let next = there.next_island_id().to_string();
             (next, there.asset_prefix().into_owned())

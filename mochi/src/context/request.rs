@@ -184,6 +184,40 @@ pub(crate) enum RequestKind {
     Page,
     /// A server island's own request (the endpoint or a batch).
     Island,
+    /// No request: a render outside any server (a static render, a unit
+    /// test) sees an empty one.
+    Absent,
+}
+
+/// The head of the empty request a render outside any server sees:
+/// `GET /`, no headers.
+#[derive(Debug)]
+struct NoRequest;
+
+impl HeadSource for NoRequest {
+    fn method(&self) -> &str {
+        "GET"
+    }
+
+    fn target(&self) -> &str {
+        "/"
+    }
+
+    fn header(&self, _: &str) -> Option<&[u8]> {
+        None
+    }
+
+    fn pairs(&self) -> Box<dyn Iterator<Item = (&str, &[u8])> + '_> {
+        Box::new(std::iter::empty())
+    }
+
+    fn secure(&self) -> bool {
+        false
+    }
+
+    fn config_host(&self) -> &str {
+        "localhost"
+    }
 }
 
 /// The request a render belongs to, shared by the render and every render
@@ -381,9 +415,10 @@ pub(crate) fn is_valid_host(value: &str) -> bool {
 
 /// The request being served, as seen from component code.
 ///
-/// Available inside every island render and every page render under the
-/// mochi middleware; [`request_context`](crate::request_context) returns
-/// `None` elsewhere. What a render reads of the headers (a cookie, a
+/// Inside every island render and every page render under a server
+/// integration it is that request; elsewhere (a static render, a unit
+/// test) it is an empty one: `GET /`, no headers, no cookies, no page URL
+/// ([`has_request`](Self::has_request) says which). What a render reads of the headers (a cookie, a
 /// header by name) is recorded, so an island that opted into a shared cache
 /// answers with the matching `Vary`. It is the same on every server: the
 /// request's head on `http` types. Typed app state comes from
@@ -406,6 +441,27 @@ impl std::fmt::Debug for RequestContext {
 impl RequestContext {
     pub(crate) fn new(shared: Arc<SharedRequest>) -> RequestContext {
         RequestContext { shared }
+    }
+
+    /// The empty request of a render outside any server.
+    pub(crate) fn absent() -> RequestContext {
+        static ABSENT: OnceLock<Arc<SharedRequest>> = OnceLock::new();
+        let shared = ABSENT.get_or_init(|| {
+            let head = RequestHead::new(NoRequest);
+            Arc::new(SharedRequest::new(
+                head,
+                RequestKind::Absent,
+                Origin::Connection,
+            ))
+        });
+        RequestContext::new(shared.clone())
+    }
+
+    /// Whether a request is behind this context: `false` in a render
+    /// outside any server (a static render, a unit test), whose request is
+    /// empty.
+    pub fn has_request(&self) -> bool {
+        self.shared.kind != RequestKind::Absent
     }
 
     /// The value of cookie `name`.
@@ -475,6 +531,9 @@ impl RequestContext {
     /// [`MochiBuilder::public_origin`]: crate::MochiBuilder::public_origin
     /// [`MochiBuilder::trust_forwarded_headers`]: crate::MochiBuilder::trust_forwarded_headers
     pub fn page_url(&self) -> Option<String> {
+        if !self.has_request() {
+            return None;
+        }
         self.shared.note_origin_reads();
         let origin = self.shared.origin();
         if self.shared.is_island() {

@@ -74,7 +74,7 @@ impl Drop for InFlight {
 #[mochi::island(defer)]
 fn live_count(key: String, fail_first: u32) -> Result<Markup, mochi::IslandError> {
     let n = hit(&key);
-    let cookie = mochi::request_context().and_then(|cx| cx.cookie("live-fail"));
+    let cookie = mochi::request_context().cookie("live-fail");
     if n <= fail_first || cookie.is_some() {
         let why = format!("failing on purpose (request {n})");
         return Err(mochi::IslandError::unavailable(why));
@@ -245,7 +245,7 @@ async fn triggers_page(_: Req) -> Answer {
 /// Props too large for a URL: rendered with `transport="post"`.
 #[mochi::island(defer)]
 fn big_props_echo(text: String) -> Markup {
-    html! { span.big { (text.len()) " bytes by " (mochi::request_context().map(|cx| cx.method().to_string()).unwrap_or_default()) } }
+    html! { span.big { (text.len()) " bytes by " (mochi::request_context().method().to_string()) } }
 }
 
 /// `transport="post"` against mochi's own endpoint: written by hand, and
