@@ -51,6 +51,18 @@ fn missing(id: u32) -> Result<Markup, IslandError> {
     Err(IslandError::not_found(format!("no item {id}")))
 }
 
+/// An island that fails with a plain error (500).
+#[mochi::island(defer)]
+fn failing(id: u32) -> Result<Markup, String> {
+    Err(format!("item {id} failed"))
+}
+
+/// An island whose dependency is down for now (503).
+#[mochi::island(defer)]
+fn down(id: u32) -> Result<Markup, IslandError> {
+    Err(IslandError::unavailable(format!("stock service for {id}")))
+}
+
 /// An island that panics.
 #[mochi::island(defer)]
 fn exploding(id: u32) -> Markup {
@@ -97,7 +109,7 @@ fn render(page: &str) -> (&'static str, String) {
                     (greeting(false))
                     (price(1250))
                     (probe("one".into())) (probe("one".into())) (probe("two".into()))
-                    (missing(7)) (exploding(1)) (sleepy(500))
+                    (missing(7)) (exploding(1)) (sleepy(500)) (failing(2)) (down(3))
                     (long_text("x".repeat(6000)))
                 },
             ),
@@ -147,7 +159,11 @@ async fn not_found() -> axum::http::StatusCode {
 fn mochi() -> Mochi {
     let key =
         mochi::Key::from_base64url("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8").expect("key");
-    Mochi::builder(key).build().expect("mochi starts")
+    // A short island timeout: a stalled `POST` body is answered 408 soon.
+    Mochi::builder(key)
+        .island_timeout(Duration::from_secs(1))
+        .build()
+        .expect("mochi starts")
 }
 
 fn start_actix(mochi: Mochi) -> SocketAddr {
@@ -537,4 +553,116 @@ fn a_mounted_app_writes_and_answers_its_own_urls() {
         "{}",
         answer.body
     );
+}
+
+/// Every other row of the bad-input table in `docs/protocol.md`, on both
+/// servers.
+#[test]
+fn bad_input_answers_the_same() {
+    let page = send(servers().actix, "GET", "/p/home", &[], "").body;
+    let price = island_target(&page, "Price");
+    let status = |method: &str, target: &str, headers: &[(&str, &str)], body: &str| {
+        same(method, target, headers, body).status
+    };
+    // Methods, names and paths.
+    let other = same("DELETE", "/_mochi/runtime-0.js", &[], "");
+    assert_eq!(
+        (other.status, other.header("allow")),
+        (405, Some("GET, HEAD"))
+    );
+    assert_eq!(
+        status("GET", "/_mochi/island/1bad?p=a.b&i=i0", &[], ""),
+        404
+    );
+    let hydrated_only = price.replace("/Price?", "/Probe?");
+    assert_eq!(status("GET", &hydrated_only, &[], ""), 404);
+    assert_eq!(
+        status("GET", "/_mochi/runtime-0000000000000000.js", &[], ""),
+        404
+    );
+    // Cross-site, by `Origin`.
+    let foreign = [("origin", "https://evil.test")];
+    assert_eq!(status("GET", &price, &foreign, ""), 403);
+    let own = [("origin", "http://localhost")];
+    assert_eq!(status("GET", &price, &own, ""), 200);
+    // Bodies.
+    let text = [("content-type", "text/plain")];
+    assert_eq!(
+        status("POST", "/_mochi/island/LongText", &text, "p=a&i=i0"),
+        415
+    );
+    // Parameters and tokens.
+    let (path, query) = price.split_once('?').expect("a query");
+    let token = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("p="))
+        .expect("p");
+    assert_eq!(status("GET", &format!("{path}?i=i0"), &[], ""), 400);
+    assert_eq!(
+        status("GET", &format!("{path}?p={token}&p={token}&i=i0"), &[], ""),
+        400
+    );
+    assert_eq!(
+        status("GET", &format!("{path}?p={token}&i=bad*id"), &[], ""),
+        400
+    );
+    assert_eq!(
+        status("GET", &format!("{path}?p=no-dot&i=i0"), &[], ""),
+        400
+    );
+    assert_eq!(
+        status("GET", &format!("{path}?p={token}=&i=i0"), &[], ""),
+        400
+    );
+    // Batches.
+    assert_eq!(status("GET", "/_mochi/batch", &[], ""), 400);
+    assert_eq!(
+        status("GET", "/_mochi/batch?i=i0&n=Price&p=a.b", &[], ""),
+        400
+    );
+    let cacheable = format!("/_mochi/batch?n=Price&i=i0&p={token}&n=Price&i=i1&p={token}");
+    assert_eq!(status("GET", &cacheable, &[], ""), 400);
+    let many: String = (0..33)
+        .map(|n| format!("n=Greeting&i=i{n}&p=a.b&"))
+        .collect();
+    assert_eq!(
+        status("GET", &format!("/_mochi/batch?{many}"), &[], ""),
+        400
+    );
+    // What the island itself says.
+    assert_eq!(
+        same("GET", &island_target(&page, "Failing"), &[], "").status,
+        500
+    );
+    let down = same("GET", &island_target(&page, "Down"), &[], "");
+    assert_eq!(down.status, 503);
+    assert!(
+        down.body.starts_with("service unavailable"),
+        "{}",
+        down.body
+    );
+}
+
+/// A `POST` body that stalls is answered 408 at the island timeout, and
+/// the connection closed, on both servers.
+#[test]
+fn a_stalled_body_answers_the_same() {
+    let servers = servers();
+    let mut answers = Vec::new();
+    for addr in [servers.actix, servers.axum] {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let head = "POST /_mochi/island/LongText HTTP/1.1\r\nhost: localhost\r\n\
+                    content-type: application/x-www-form-urlencoded\r\n\
+                    content-length: 100\r\n\r\np=a";
+        stream.write_all(head.as_bytes()).expect("write");
+        let mut raw = Vec::new();
+        // The server closes the connection after its answer.
+        stream.read_to_end(&mut raw).expect("read to the close");
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        answers.push(raw.lines().next().unwrap_or_default().to_owned());
+    }
+    assert_eq!(answers, ["HTTP/1.1 408 Request Timeout"; 2]);
 }
