@@ -898,7 +898,9 @@ impl LiveShop {
     }
 
     fn start_axum(db: &Db) -> LiveShop {
-        let db = db.clone();
+        // A pool of its own (as each actix worker has): its connections
+        // belong to this server's runtime, which ends with it.
+        let db = db.for_worker();
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
