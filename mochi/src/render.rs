@@ -320,12 +320,49 @@ pub(crate) fn server_island<P: Serialize>(def: &'static IslandDef, props: &P) ->
     };
     // `{prefix}/island/{Name}?p={token}&i={id}`, as the runtime builds it.
     let url_len = cx.asset_prefix().len() + 8 + def.name.len() + 3 + token.len() + 3 + id.len();
+    let settings = &cx.config.settings;
+    let post = url_len > settings.post_threshold;
+    refuse_oversized(def, post, url_len, token.len() + id.len() + 5, settings);
     ServerIsland {
-        post: url_len > cx.config.settings.post_threshold,
+        post,
         own_get: def.cache_control.is_some() || !cx.config.settings.batch,
         token: Some(token),
         ..ServerIsland::unsigned(def, id)
     }
+}
+
+/// Logs, at render, an island whose request the endpoint is bound to
+/// refuse: its `POST` body (`p={token}&i={id}`, `body_len` bytes) over
+/// `max_body_len`, or its `GET` URL over `max_url_len`. Otherwise it would
+/// surface only as a 413 or 414 in the browser.
+fn refuse_oversized(
+    def: &IslandDef,
+    post: bool,
+    url_len: usize,
+    body_len: usize,
+    settings: &crate::config::Settings,
+) {
+    let (size, limit, what, setting, status) = match post {
+        true => (
+            body_len,
+            settings.max_body,
+            "POST body",
+            "max_body_len",
+            413,
+        ),
+        false => (url_len, settings.max_url, "URL", "max_url_len", 414),
+    };
+    if size <= limit {
+        return;
+    }
+    crate::warn_once::error_limited("oversized props", def.name, || {
+        format!(
+            "mochi: island `{}` cannot load: its signed props make a {size}-byte {what}, over \
+             the {limit}-byte limit (MochiBuilder::{setting}), so the endpoint answers every \
+             request for it {status}: pass less data, e.g. an id to look up",
+            def.name
+        )
+    });
 }
 
 impl ServerIsland {

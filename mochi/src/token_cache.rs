@@ -91,12 +91,16 @@ fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
 fn sign(keys: &Keys, def: &IslandDef, text: &str) -> String {
     let token = keys.sign_encoded(def.name, &URL_SAFE_NO_PAD.encode(text));
     if token.len() > SIGNED_PROPS_WARN_LEN {
-        crate::warn_once::warn_once("signed props", def.name, || {
+        // Once per island and power-of-two size class: a small instance's
+        // warning does not hide a larger one's.
+        let class = token.len().next_power_of_two();
+        let subject = format!("{}/{class}", def.name);
+        crate::warn_once::warn_once("signed props", &subject, || {
             format!(
                 "mochi: signed props of island `{}` are {} bytes (over ~{SIGNED_PROPS_WARN_LEN}); \
                  proxies and CDNs may cut URLs that long, and island URLs over the POST \
                  threshold are sent by POST, which no cache can share: pass less data, e.g. \
-                 an id to look up (said once per island)",
+                 an id to look up (said once per island and size up to {class} bytes)",
                 def.name,
                 token.len()
             )
