@@ -70,6 +70,11 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
         #[serde(crate = "::mochi::__private::serde")]
         struct __MochiProps { #(#field_attrs #fields: #types,)* }
     };
+    // A client module uses the props the Rust body may not: they are used.
+    let body = match island.client {
+        Some(_) => quote!({ #(let _ = &#fields;)* #body }),
+        None => quote!(#body),
+    };
     let render_fn = quote! {
         #[allow(clippy::too_many_arguments)]
         #asyncness fn __mochi_render(#inputs) #output #body

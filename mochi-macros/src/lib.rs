@@ -148,7 +148,10 @@ mod parse;
 /// Each parameter is a plain name with an owned type (`String`, not
 /// `&str`; `Vec<T>`, not `&[T]`; `Cow<'static, str>` is fine), `Serialize`
 /// for any island and also `Deserialize` for a server island. In the
-/// browser, the props are one object keyed by the parameter names.
+/// browser, the props are one object keyed by the parameter names. An
+/// island with a client module uses every prop (the module reads them), so
+/// a prop its Rust body ignores draws no `unused_variables` warning, and a
+/// `_name` prop is a compile error: it would reach the module as `_name`.
 ///
 /// Props are signed, not encrypted: anyone who sees the page can read
 /// them. Pass ids, not secrets.

@@ -195,6 +195,9 @@ impl Island {
             .iter()
             .map(param)
             .collect::<syn::Result<Vec<_>>>()?;
+        if o.client.is_some() {
+            check_client_prop_names(&params)?;
+        }
 
         let name = match &o.name {
             Some(given) => {
@@ -281,6 +284,27 @@ impl Island {
             blocking: o.blocking.is_some(),
         })
     }
+}
+
+/// A hydrated island's props reach its JavaScript module under their Rust
+/// names, and mochi marks them used (the module uses them), so `_name`,
+/// rustc's usual answer to an unused variable, would only rename the prop
+/// the module reads.
+fn check_client_prop_names(params: &[Param]) -> syn::Result<()> {
+    for param in params {
+        let name = param.name.to_string();
+        if let Some(js_name) = name.strip_prefix('_') {
+            return Err(syn::Error::new(
+                param.name.span(),
+                format!(
+                    "`{name}` reaches the client module as the prop `{name}`, not `{js_name}`: \
+                     a hydrated island's props are used by its JavaScript module, so mochi \
+                     marks them used in Rust and no `_` is needed; name it `{js_name}`"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `blocking` moves a sync server island's body to the blocking pool:

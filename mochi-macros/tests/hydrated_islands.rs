@@ -325,3 +325,31 @@ fn outside_a_page_it_still_renders_its_html() {
     );
     assert_eq!(attr(&html, "client"), None);
 }
+
+/// Props only a client module reads are used: `unused_variables` is denied
+/// here, and a hydrated island (or a server island with a client module)
+/// whose Rust body ignores a prop still compiles.
+#[deny(unused_variables)]
+mod props_the_module_reads {
+    use maud::{html, Markup};
+
+    /// `start` is the module's alone.
+    #[mochi::island(client = "tests/static/counter.js")]
+    pub(super) fn module_counter(start: i64, label: String) -> Markup {
+        html! { button { (label) } }
+    }
+
+    /// `theme` is the module's, after the swap.
+    #[mochi::island(defer, client = "tests/static/counter.js")]
+    pub(super) fn module_themed(theme: String) -> Markup {
+        html! { button { "0" } }
+    }
+}
+
+#[test]
+fn props_only_the_module_reads_still_reach_it() {
+    let html = render(&mochi(), || {
+        html! { (props_the_module_reads::module_counter(7, "go".into())) }
+    });
+    assert!(html.contains(r#"[{"start":1,"label":2},7,"go"]"#), "{html}");
+}

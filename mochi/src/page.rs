@@ -2,6 +2,8 @@
 //! on every server: which header values change and what is logged. The
 //! integration reads its own response types and applies the result.
 
+use std::borrow::Cow;
+
 /// Whether a response is a successful HTML page (the only kind mochi adds
 /// preload `Link`s to or streams into): `200`, and a `Content-Type` that
 /// is absent or `text/html`.
@@ -12,7 +14,14 @@ pub(crate) fn is_html(status: u16, content_type: Option<&[u8]>) -> bool {
 /// The one `Vary` line a response goes out with once `names` are added
 /// to the lines its handler set (`given`): `None` leaves them as they are
 /// (they say `*`, or name all of `names` already).
-pub(crate) fn vary<'a>(given: impl Iterator<Item = &'a [u8]>, names: &str) -> Option<String> {
+pub(crate) fn vary<'a>(
+    given: impl Iterator<Item = &'a [u8]>,
+    names: &'static str,
+) -> Option<Cow<'static, str>> {
+    let mut given = given.peekable();
+    if given.peek().is_none() {
+        return Some(Cow::Borrowed(names));
+    }
     let mut all: Vec<&str> = given
         .filter_map(|v| std::str::from_utf8(v).ok())
         .flat_map(|v| v.split(','))
@@ -28,7 +37,81 @@ pub(crate) fn vary<'a>(given: impl Iterator<Item = &'a [u8]>, names: &str) -> Op
             all.push(name);
         }
     }
-    (all.len() > before).then(|| all.join(", "))
+    (all.len() > before).then(|| Cow::Owned(all.join(", ")))
+}
+
+/// The server integration finishing a page: its warnings say how to fix
+/// the app in that server's terms.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(all(feature = "actix", feature = "axum")), allow(dead_code))]
+pub(crate) enum Server {
+    Actix,
+    Axum,
+}
+
+impl Server {
+    /// How to order compression around mochi on this server.
+    fn order(self) -> &'static str {
+        match self {
+            Server::Actix => {
+                "wrap mochi first, so it is the innermost, then Compress and Logger: \
+                 `App::new().wrap(mochi.clone()).wrap(Compress::default())`"
+            }
+            Server::Axum => {
+                "add compression after mochi's layer, so it is outside it: \
+                 `.layer(mochi.layer()).layer(CompressionLayer::new())`"
+            }
+        }
+    }
+}
+
+/// Warns, once per path, when a page whose render used islands reached
+/// mochi already encoded: compression runs inside mochi, so its streamed
+/// islands cannot be added to it (and, on actix, mochi's own answers miss
+/// the middleware wrapped inside it, `Logger` included).
+pub(crate) fn warn_if_encoded(server: Server, path: &str, encoding: Option<&[u8]>) {
+    let Some(encoding) = encoding else { return };
+    let encoding = String::from_utf8_lossy(encoding);
+    crate::warn_once::warn_once("encoded", path, || {
+        format!(
+            "mochi: page {path} reached mochi already encoded (Content-Encoding: {encoding}): \
+             compression runs inside mochi, so streamed islands cannot join the page; {}",
+            server.order()
+        )
+    });
+}
+
+/// Whether a page can carry its `islands` streamed islands, from its
+/// status, `Content-Type` and `Content-Encoding`; says once per path why
+/// not (its islands then load by requests of their own).
+pub(crate) fn can_stream(
+    server: Server,
+    path: &str,
+    islands: usize,
+    status: u16,
+    content_type: Option<&[u8]>,
+    encoding: Option<&[u8]>,
+) -> bool {
+    let why = if status != 200 {
+        format!("it answered {status}, and only a 200 page streams")
+    } else if !is_html(status, content_type) {
+        "it is not `text/html`".to_owned()
+    } else if let Some(encoding) = encoding {
+        let encoding = String::from_utf8_lossy(encoding);
+        format!(
+            "it reached mochi already encoded ({encoding}); {}",
+            server.order()
+        )
+    } else {
+        return true;
+    };
+    crate::warn_once::warn_once("stream refused", path, || {
+        format!(
+            "mochi: page {path} asked to stream {islands} island(s) but cannot: {why}; they \
+             load by requests of their own instead"
+        )
+    });
+    false
 }
 
 /// Warns, once per path, that page `path` renders `islands` islands but
@@ -72,8 +155,8 @@ pub(crate) const PANIC_BODY: &str = "internal server error";
 mod tests {
     use super::*;
 
-    fn vary_of(lines: &[&str], names: &str) -> Option<String> {
-        vary(lines.iter().map(|l| l.as_bytes()), names)
+    fn vary_of(lines: &[&str], names: &'static str) -> Option<String> {
+        vary(lines.iter().map(|l| l.as_bytes()), names).map(Cow::into_owned)
     }
 
     #[test]

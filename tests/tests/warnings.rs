@@ -113,3 +113,85 @@ async fn a_page_without_the_runtime_is_not_silent() {
         warnings[0]
     );
 }
+
+/// A page whose island is to stream.
+async fn streamed_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html! { (mochi::runtime_script()) (big_props("s".into()).stream()) }.into_string())
+}
+
+/// The same, answered 404.
+async fn streamed_not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .content_type("text/html; charset=utf-8")
+        .body(html! { (mochi::runtime_script()) (big_props("n".into()).stream()) }.into_string())
+}
+
+/// mochi wrapped after `Compress` (outside it): pages reach mochi already
+/// encoded, which it says once per page, with the order to use; a page
+/// that asked to stream and could not says why.
+#[actix_web::test]
+async fn compression_inside_mochi_and_pages_that_cannot_stream_are_not_silent() {
+    install();
+    let app = actix_test::init_service(
+        App::new()
+            .wrap(actix_web::middleware::Compress::default())
+            .wrap(mochi())
+            .route("/order/streamed", web::get().to(streamed_page))
+            .route("/order/missing", web::get().to(streamed_not_found)),
+    )
+    .await;
+    for path in ["/order/streamed", "/order/streamed", "/order/missing"] {
+        let req = actix_test::TestRequest::get()
+            .uri(path)
+            .insert_header(("accept-encoding", "gzip"))
+            .to_request();
+        actix_test::call_service(&app, req).await;
+    }
+    let encoded = records_with("/order/streamed reached mochi already encoded");
+    assert_eq!(encoded.len(), 1, "once per page: {encoded:?}");
+    assert!(
+        encoded[0].contains("Content-Encoding: gzip"),
+        "{}",
+        encoded[0]
+    );
+    assert!(encoded[0].contains("wrap mochi first"), "{}", encoded[0]);
+    let refused = records_with("/order/streamed asked to stream 1 island(s) but cannot");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let missing = records_with("/order/missing asked to stream 1 island(s) but cannot");
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(missing[0].contains("it answered 404"), "{}", missing[0]);
+}
+
+/// On axum: an encoding layer inside mochi's (added before it) is
+/// detected the same way.
+#[tokio::test]
+async fn on_axum_compression_inside_mochi_is_not_silent() {
+    use tower::ServiceExt as _;
+    install();
+    let mochi = mochi();
+    // Stands in for a compression layer: it labels every answer encoded.
+    let encode = axum::middleware::map_response(|mut res: axum::response::Response| async {
+        let br = http::HeaderValue::from_static("br");
+        res.headers_mut().insert(http::header::CONTENT_ENCODING, br);
+        res
+    });
+    let page = || async {
+        let body = html! { (mochi::runtime_script()) (big_props("a".into()).stream()) };
+        axum::response::Html(body.into_string())
+    };
+    let app = axum::Router::new()
+        .route("/axum-order", axum::routing::get(page))
+        .layer(encode)
+        .layer(mochi.layer());
+    let req = http::Request::get("/axum-order").body(axum::body::Body::empty());
+    let res = app
+        .oneshot(req.expect("a request"))
+        .await
+        .expect("infallible");
+    assert_eq!(res.headers().get("x-accel-buffering"), None, "not streamed");
+    let encoded = records_with("/axum-order reached mochi already encoded");
+    assert_eq!(encoded.len(), 1, "{encoded:?}");
+    assert!(encoded[0].contains(".layer(mochi.layer()).layer(CompressionLayer::new())"));
+}

@@ -2,6 +2,7 @@
 //! runs page handlers inside a render context whose page it then finishes
 //! (preload `Link`s, `Vary`, streamed islands).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::{ready, Ready};
@@ -19,6 +20,7 @@ use futures_util::FutureExt as _;
 use crate::config::Config;
 use crate::context::{self, Preload, RenderContext, RequestKind, SharedRequest};
 use crate::endpoint::AssetRequest;
+use crate::page::Server;
 use crate::Mochi;
 
 impl<S, B> Transform<S, ServiceRequest> for Mochi
@@ -103,9 +105,14 @@ where
                     ));
                 }
             };
+            let encoding = res.headers().get(header::CONTENT_ENCODING).cloned();
+            let encoding = encoding.as_ref().map(HeaderValue::as_bytes);
             if cx.ids.used() {
                 // Its ids are a page's or a fragment's by those headers.
                 add_vary(res.headers_mut(), crate::context::FRAGMENT_HEADERS);
+                if is_html_page(&res) {
+                    crate::page::warn_if_encoded(Server::Actix, uri.path(), encoding);
+                }
             }
             let preloads = cx.take_preloads();
             if !preloads.is_empty() && is_html_page(&res) {
@@ -118,7 +125,17 @@ where
                 crate::page::warn_without_runtime(res.request().path(), islands);
             }
             let streams = cx.take_streams();
-            if !streams.is_empty() && super::stream::can_stream(&res) {
+            let content_type = res.headers().get(header::CONTENT_TYPE);
+            let streamable = !streams.is_empty()
+                && crate::page::can_stream(
+                    Server::Actix,
+                    uri.path(),
+                    streams.len(),
+                    res.status().as_u16(),
+                    content_type.map(HeaderValue::as_bytes),
+                    encoding,
+                );
+            if streamable {
                 // Boxed: its state is large, and only streamed pages need it.
                 let res = Box::pin(super::stream::respond(res, &cx, &request, streams)).await;
                 return Ok(res.map_into_right_body());
@@ -166,10 +183,14 @@ fn preload_links(prefix: &str, islands: Vec<Preload>) -> Vec<HeaderValue> {
 fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &'static str) {
     use actix_web::http::header::VARY;
     let given = headers.get_all(VARY).map(HeaderValue::as_bytes);
-    if let Some(line) = crate::page::vary(given, names) {
-        if let Ok(value) = HeaderValue::try_from(line) {
-            headers.insert(VARY, value);
-        }
+    let line = crate::page::vary(given, names);
+    let value = match line {
+        Some(Cow::Borrowed(names)) => Ok(HeaderValue::from_static(names)),
+        Some(Cow::Owned(line)) => HeaderValue::try_from(line),
+        None => return,
+    };
+    if let Ok(value) = value {
+        headers.insert(VARY, value);
     }
 }
 

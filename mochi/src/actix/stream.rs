@@ -15,12 +15,6 @@ use futures_util::StreamExt as _;
 use crate::context::{RenderContext, SharedRequest, Streamed};
 use crate::stream::{body_end, START};
 
-/// Whether `res` can carry streamed islands: a successful HTML page that
-/// no inner middleware has encoded.
-pub(crate) fn can_stream<B>(res: &ServiceResponse<B>) -> bool {
-    super::middleware::is_html_page(res) && !res.headers().contains_key(header::CONTENT_ENCODING)
-}
-
 /// `res`, with `islands` streamed after its page, each rendered on the
 /// page's `request`.
 pub(crate) async fn respond<B>(

@@ -4,6 +4,7 @@
 //! does.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
@@ -24,6 +25,7 @@ use tower_service::Service;
 use crate::config::Config;
 use crate::context::{self, RenderContext, RequestKind, SharedRequest};
 use crate::endpoint::AssetRequest;
+use crate::page::Server;
 use crate::Mochi;
 
 type State = Option<Arc<dyn Any + Send + Sync>>;
@@ -176,9 +178,14 @@ where
                     return Ok((status, crate::page::PANIC_BODY).into_response());
                 }
             };
+            let encoding = res.headers().get(header::CONTENT_ENCODING).cloned();
+            let encoding = encoding.as_ref().map(HeaderValue::as_bytes);
             if cx.ids.used() {
                 // Its ids are a page's or a fragment's by those headers.
                 add_vary(res.headers_mut(), crate::context::FRAGMENT_HEADERS);
+                if is_html_page(&res) {
+                    crate::page::warn_if_encoded(Server::Axum, &path, encoding);
+                }
             }
             let preloads = cx.take_preloads();
             if !preloads.is_empty() && is_html_page(&res) {
@@ -193,7 +200,17 @@ where
                 crate::page::warn_without_runtime(&path, islands);
             }
             let streams = cx.take_streams();
-            if !streams.is_empty() && super::stream::can_stream(&res) {
+            let content_type = res.headers().get(header::CONTENT_TYPE);
+            let streamable = !streams.is_empty()
+                && crate::page::can_stream(
+                    Server::Axum,
+                    &path,
+                    streams.len(),
+                    res.status().as_u16(),
+                    content_type.map(HeaderValue::as_bytes),
+                    encoding,
+                );
+            if streamable {
                 let streamed = super::stream::respond(res, &cx, &request, streams, island_request);
                 return Ok(streamed.await);
             }
@@ -208,10 +225,14 @@ fn add_vary(headers: &mut HeaderMap, names: &'static str) {
         .get_all(header::VARY)
         .iter()
         .map(HeaderValue::as_bytes);
-    if let Some(line) = crate::page::vary(given, names) {
-        if let Ok(value) = HeaderValue::try_from(line) {
-            headers.insert(header::VARY, value);
-        }
+    let line = crate::page::vary(given, names);
+    let value = match line {
+        Some(Cow::Borrowed(names)) => Ok(HeaderValue::from_static(names)),
+        Some(Cow::Owned(line)) => HeaderValue::try_from(line),
+        None => return,
+    };
+    if let Ok(value) = value {
+        headers.insert(header::VARY, value);
     }
 }
 

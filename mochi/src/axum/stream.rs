@@ -14,12 +14,6 @@ use super::{IslandRequest, Scoped};
 use crate::context::{RenderContext, SharedRequest, Streamed};
 use crate::stream::{body_end, START};
 
-/// Whether `res` can carry streamed islands: a successful HTML page that
-/// no inner layer has encoded.
-pub(super) fn can_stream(res: &Response) -> bool {
-    super::layer::is_html_page(res) && !res.headers().contains_key(header::CONTENT_ENCODING)
-}
-
 /// `res`, with `islands` streamed after its page, each rendered on the
 /// page's `request` (and extracting from `island_request`).
 pub(super) async fn respond(
