@@ -126,17 +126,33 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
     };
 
     let (client_static, client) = match &island.client {
-        Some(path) => (
-            quote! {
-                static __MOCHI_CLIENT: #p::ClientModule = #p::ClientModule::new(
-                    ::core::include_str!(::core::concat!(
-                        ::core::env!("CARGO_MANIFEST_DIR"), "/", #path
-                    )),
-                    #path,
-                );
-            },
-            quote!(::core::option::Option::Some(&__MOCHI_CLIENT)),
-        ),
+        Some(module) => {
+            // Each file of the module's import graph, embedded (so a change
+            // to any of them rebuilds the crate), with where its imports are.
+            let files = module.files.iter().map(|file| {
+                let path = syn::LitStr::new(&file.path, module.path.span());
+                let imports = file.imports.iter().map(|import| {
+                    let (at, len, to) = (import.at, import.len, import.file);
+                    quote!(#p::ClientImport { at: #at, len: #len, file: #to })
+                });
+                quote! {
+                    #p::ClientFile {
+                        path: #path,
+                        source: ::core::include_str!(::core::concat!(
+                            ::core::env!("CARGO_MANIFEST_DIR"), "/", #path
+                        )),
+                        imports: &[#(#imports),*],
+                    }
+                }
+            });
+            (
+                quote! {
+                    static __MOCHI_CLIENT: #p::ClientModule =
+                        #p::ClientModule::new(&[#(#files),*]);
+                },
+                quote!(::core::option::Option::Some(&__MOCHI_CLIENT)),
+            )
+        }
         None => (quote!(), quote!(::core::option::Option::None)),
     };
 

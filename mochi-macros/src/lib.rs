@@ -9,6 +9,7 @@
 use proc_macro::TokenStream;
 
 mod generate;
+mod imports;
 mod model;
 mod parse;
 
@@ -117,8 +118,10 @@ mod parse;
 /// - The module is embedded at compile time (`include_str!`) and served at
 ///   a content-hashed URL. Its `default` export, or else its export named
 ///   `hydrate`, is called as `(element, props, islandId)`; `props` is an
-///   object keyed by the parameter names. It is served as one file, so
-///   relative `import`s inside it do not resolve: bundle it.
+///   object keyed by the parameter names. Its static relative imports (and
+///   theirs) are embedded with it and served content-hashed; one that does
+///   not resolve to a `.js`/`.mjs` file in the crate, or a cycle, is a
+///   compile error.
 ///
 /// # Both: `#[island(defer, client = "…")]`
 ///

@@ -7,6 +7,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Type};
 
+use crate::imports::{module_graph, ModuleFile};
 use crate::parse::{attribute_span, RawOption};
 
 const OPTIONS: &str = "defer, blocking, client, hydrate, root_margin, media, name, cache, timeout";
@@ -19,14 +20,21 @@ pub(crate) struct Island {
     pub(crate) params: Vec<Param>,
     /// Server island: rendered by the endpoint.
     pub(crate) defer: bool,
-    /// Hydrated: the module path, relative to the crate root.
-    pub(crate) client: Option<LitStr>,
+    /// Hydrated: the module, and the files it imports.
+    pub(crate) client: Option<ClientModel>,
     pub(crate) hydrate: HydrateModel,
     pub(crate) cache: Option<LitStr>,
     /// The island's own render deadline, in milliseconds.
     pub(crate) timeout_ms: Option<u64>,
     /// A sync server island whose body runs on actix's blocking pool.
     pub(crate) blocking: bool,
+}
+
+/// A client module: the path given (relative to the crate root) and its
+/// import graph, the module itself first.
+pub(crate) struct ClientModel {
+    pub(crate) path: LitStr,
+    pub(crate) files: Vec<ModuleFile>,
 }
 
 pub(crate) struct Param {
@@ -267,7 +275,13 @@ impl Island {
         let client = match o.client {
             Some(given) => {
                 check_client_path(&given.value)?;
-                Some(given.value)
+                let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+                let files = module_graph(Path::new(&root), &given.value.value())
+                    .map_err(|e| syn::Error::new(given.value.span(), e))?;
+                Some(ClientModel {
+                    path: given.value,
+                    files,
+                })
             }
             None => None,
         };

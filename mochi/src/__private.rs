@@ -9,7 +9,8 @@ pub use serde;
 
 pub use crate::error::IntoIslandResult;
 pub use crate::registry::{
-    ClientModule, EndpointFn, Hydrate, IslandDef, IslandFuture, Registration,
+    ClientFile, ClientImport, ClientModule, EndpointFn, Hydrate, IslandDef, IslandFuture,
+    Registration,
 };
 
 use crate::render::{HydratedIsland, ServerIsland};

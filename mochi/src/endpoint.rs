@@ -69,12 +69,18 @@ where
     error(StatusCode::NOT_FOUND, "not found")
 }
 
-/// `{Name}-{hash}.js` → the module's source, if the hash is current.
+/// `{Name}-{hash}.js` → the module's source, if the hash is current; else
+/// `{stem}-{hash}.js` → the source of a file a module imports.
 fn client_module(file: &str) -> Option<&'static str> {
     let (name, hash) = file.strip_suffix(".js")?.rsplit_once('-')?;
-    let def = Registry::global().ok()?.get(name)?;
-    let module = def.client?;
-    (module.hash() == hash).then(|| module.source())
+    let registry = Registry::global().ok()?;
+    if let Some(module) = registry.get(name).and_then(|def| def.client) {
+        if module.hash() == hash {
+            return Some(module.source());
+        }
+    }
+    let mut modules = registry.islands().into_iter().filter_map(|def| def.client);
+    modules.find_map(|module| module.dependency(file))
 }
 
 fn javascript(source: &'static str) -> Answer {

@@ -73,44 +73,140 @@ impl Hydrate {
     }
 }
 
-/// A client module embedded at compile time.
+/// A client module embedded at compile time, with every file it imports
+/// (statically, by a relative path), each served content-hashed under
+/// `{prefix}/client/` with its imports rewritten to their served names.
 pub struct ClientModule {
-    source: &'static str,
-    path: &'static str,
-    hash: OnceLock<String>,
+    /// The module's import graph, the module itself first.
+    files: &'static [ClientFile],
+    /// Each file's served name and text, made once.
+    served: OnceLock<Vec<Served>>,
+}
+
+/// One file of a client module's import graph.
+#[derive(Debug)]
+pub struct ClientFile {
+    /// Where it was embedded from, relative to its crate.
+    pub path: &'static str,
+    /// Its JavaScript source.
+    pub source: &'static str,
+    /// Its relative imports.
+    pub imports: &'static [ClientImport],
+}
+
+/// A relative import of a [`ClientFile`]: the specifier literal (quotes
+/// included) at `at..at + len` of its source names file `file` of the
+/// graph.
+#[derive(Debug)]
+pub struct ClientImport {
+    /// Where the specifier literal starts.
+    pub at: usize,
+    /// Its length, quotes included.
+    pub len: usize,
+    /// The file it names, an index into the graph.
+    pub file: usize,
+}
+
+/// A file as served: its hash and its text with imports rewritten.
+#[derive(Debug)]
+struct Served {
+    /// The file's name without extension, for its URL.
+    stem: String,
+    hash: String,
+    text: String,
+}
+
+impl Served {
+    /// The name it is served at under `{prefix}/client/`.
+    fn file_name(&self) -> String {
+        format!("{}-{}.js", self.stem, self.hash)
+    }
 }
 
 impl ClientModule {
-    /// Wraps the module's source text; `path` is where it was read from.
-    pub const fn new(source: &'static str, path: &'static str) -> ClientModule {
+    /// The module whose import graph is `files`, the module first.
+    pub const fn new(files: &'static [ClientFile]) -> ClientModule {
         ClientModule {
-            source,
-            path,
-            hash: OnceLock::new(),
+            files,
+            served: OnceLock::new(),
         }
     }
 
-    /// The module's JavaScript source.
-    pub fn source(&self) -> &'static str {
-        self.source
+    /// Every file as served. A file's hash covers its rewritten text, which
+    /// names the hashes of what it imports: a change anywhere below a
+    /// module changes the module's URL too.
+    fn served(&self) -> &[Served] {
+        self.served.get_or_init(|| {
+            let mut served: Vec<Option<Served>> = self.files.iter().map(|_| None).collect();
+            for at in (0..self.files.len()).rev() {
+                self.serve(at, &mut served);
+            }
+            served.into_iter().flatten().collect()
+        })
+    }
+
+    /// Serves file `at` after what it imports (the graph has no cycle: the
+    /// macro refuses one).
+    fn serve(&self, at: usize, served: &mut Vec<Option<Served>>) {
+        if served[at].is_some() {
+            return;
+        }
+        let file = &self.files[at];
+        let mut text = String::with_capacity(file.source.len());
+        let mut from = 0;
+        for import in file.imports {
+            self.serve(import.file, served);
+            let name = served[import.file].as_ref().map(Served::file_name);
+            let (Some(name), Some(before)) = (name, file.source.get(from..import.at)) else {
+                continue;
+            };
+            text.push_str(before);
+            text.push_str(&format!("'./{name}'"));
+            from = import.at + import.len;
+        }
+        text.push_str(file.source.get(from..).unwrap_or(""));
+        let stem = std::path::Path::new(file.path)
+            .file_stem()
+            .map(|s| {
+                s.to_string_lossy()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            })
+            .unwrap_or_default();
+        let hash = crate::assets::content_hash(&text);
+        served[at] = Some(Served { stem, hash, text });
+    }
+
+    /// The module's JavaScript source as served (imports rewritten).
+    pub fn source(&self) -> &str {
+        self.served().first().map_or("", |s| s.text.as_str())
     }
 
     /// The path it was embedded from, relative to its crate.
     pub fn path(&self) -> &'static str {
-        self.path
+        self.files.first().map_or("", |f| f.path)
     }
 
-    /// A short hash of the source, so the URL changes whenever the module does.
+    /// A short hash of the module as served, so the URL changes whenever
+    /// it or anything it imports does.
     pub fn hash(&self) -> &str {
-        self.hash
-            .get_or_init(|| crate::assets::content_hash(self.source))
+        self.served().first().map_or("", |s| s.hash.as_str())
+    }
+
+    /// The text of the imported file served as `file_name`
+    /// (`{stem}-{hash}.js`), if this module imports it.
+    pub(crate) fn dependency(&self, file_name: &str) -> Option<&str> {
+        let deps = self.served().iter().skip(1);
+        deps.into_iter()
+            .find(|s| s.file_name() == file_name)
+            .map(|s| s.text.as_str())
     }
 }
 
 impl fmt::Debug for ClientModule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientModule")
-            .field("path", &self.path)
+            .field("path", &self.path())
+            .field("files", &self.files.len())
             .finish()
     }
 }
@@ -303,6 +399,59 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::{ClientFile, ClientImport, ClientModule};
+
+    /// `entry.js` imports `./a.js` twice over (`a` also through `b`).
+    static GRAPH: ClientModule = ClientModule::new(&[
+        ClientFile {
+            path: "static/entry.js",
+            source: "import { a } from './a.js'; import './b.js';",
+            imports: &[
+                ClientImport {
+                    at: 18,
+                    len: 8,
+                    file: 1,
+                },
+                ClientImport {
+                    at: 35,
+                    len: 8,
+                    file: 2,
+                },
+            ],
+        },
+        ClientFile {
+            path: "static/a.js",
+            source: "export const a = 1;",
+            imports: &[],
+        },
+        ClientFile {
+            path: "static/b.js",
+            source: "import { a } from \"./a.js\"; console.log(a);",
+            imports: &[ClientImport {
+                at: 18,
+                len: 8,
+                file: 1,
+            }],
+        },
+    ]);
+
+    #[test]
+    fn a_module_is_served_with_its_imports_rewritten_to_their_hashed_names() {
+        let a_hash = crate::assets::content_hash("export const a = 1;");
+        let a = format!("a-{a_hash}.js");
+        let b_text = format!("import {{ a }} from './{a}'; console.log(a);");
+        let b = format!("b-{}.js", crate::assets::content_hash(&b_text));
+        assert_eq!(
+            GRAPH.source(),
+            format!("import {{ a }} from './{a}'; import './{b}';")
+        );
+        assert_eq!(GRAPH.hash(), crate::assets::content_hash(GRAPH.source()));
+        assert_eq!(GRAPH.dependency(&a), Some("export const a = 1;"));
+        assert_eq!(GRAPH.dependency(&b), Some(b_text.as_str()));
+        assert_eq!(GRAPH.dependency("a-0000000000000000.js"), None);
+        assert_eq!(GRAPH.path(), "static/entry.js");
+    }
+
     use super::*;
 
     fn def(name: &'static str, module_path: &'static str) -> &'static IslandDef {

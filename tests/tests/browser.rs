@@ -106,6 +106,12 @@ fn probe(label: String, n: i64) -> Markup {
     html! { span.label data-label=(label) { (label) } " " button type="button" { (n) } }
 }
 
+/// Hydrated by a module that imports others (statically, relatively).
+#[mochi::island(client = "static/imports/greeter.js")]
+fn greeter(name: String) -> Markup {
+    html! { span.greeting { "…" } }
+}
+
 /// A hydrated island without props.
 #[mochi::island(client = "static/probe.js")]
 fn bare_probe() -> Markup {
@@ -254,6 +260,14 @@ async fn foreign_client_page(_: Req) -> Answer {
     )
 }
 
+async fn imports_page(_: Req) -> Answer {
+    page(
+        "imports",
+        true,
+        html! { (greeter("Ada".into())) (greeter("Bo".into())) },
+    )
+}
+
 async fn nested_page(_: Req) -> Answer {
     page(
         "nested",
@@ -355,6 +369,7 @@ const ROUTES: &[Route] = &[
     Route::get("/test/stream-scripts", |r| stream_scripts_page(r).boxed()),
     Route::get("/test/foreign-client", |r| foreign_client_page(r).boxed()),
     Route::get("/test/nested", |r| nested_page(r).boxed()),
+    Route::get("/test/imports", |r| imports_page(r).boxed()),
     Route::get("/test/hydrate", |r| hydrate_page(r).boxed()),
     Route::get("/test/triggers", |r| triggers_page(r).boxed()),
     Route::get("/test/deferred", |r| deferred_page(r).boxed()),
@@ -784,6 +799,43 @@ async fn foreign_client_not_imported(cx: &Ctx) -> TestResult {
     )?;
     ensure_eq(cx.fetches("foreign.js").await?, 0, "foreign module fetches")?;
     ensure_eq(cx.fetches("evil.invalid").await?, 0, "other-origin fetches")
+}
+
+/// A client module's imports load from mochi, content-hashed, and run once
+/// however many islands share them; the module's code that uses them
+/// hydrates both islands.
+async fn client_module_imports_load(cx: &Ctx) -> TestResult {
+    cx.goto("/test/imports").await?;
+    cx.wait_for(
+        "both greeters hydrated",
+        "document.querySelectorAll('mochi-island[component-name=Greeter][mochi-state=hydrated]').length === 2",
+    )
+    .await?;
+    let texts: Json = cx
+        .eval("[...document.querySelectorAll('.greeting')].map(e => e.textContent)")
+        .await?;
+    ensure_eq(texts, json!(["Hello, Ada!", "Hello, Bo!"]), "greetings")?;
+    ensure_eq(
+        cx.eval("window.__markRan").await?,
+        json!(1),
+        "side-effect import runs",
+    )?;
+    let urls: Json = cx
+        .eval(
+            "performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)\
+             .filter(p => p.startsWith('/_mochi/client/')).sort()",
+        )
+        .await?;
+    let urls: Vec<String> = serde_json::from_value(urls)?;
+    ensure_eq(urls.len(), 4, "the module and its three imports")?;
+    for stem in ["Greeter-", "greet-", "punctuation-", "mark-"] {
+        ensure(
+            urls.iter()
+                .any(|u| u.starts_with(&format!("/_mochi/client/{stem}"))),
+            || format!("{stem}… among {urls:?}"),
+        )?;
+    }
+    Ok(())
 }
 
 /// The shop sends `script-src 'self'` and everything works under it; the
@@ -1331,6 +1383,7 @@ async fn all_scenarios(report: &mut Report, cx: &Ctx) {
         response_scripts_run,
         streamed_part_scripts_run,
         foreign_client_not_imported,
+        client_module_imports_load,
         strict_csp_shop,
         csp_check_sees_inline_script,
         nested_islands_in_response,

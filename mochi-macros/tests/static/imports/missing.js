@@ -1,0 +1,2 @@
+import { gone } from './nowhere.js';
+export default function () { gone(); }
