@@ -96,6 +96,7 @@ impl Answer {
 pub(crate) enum Header {
     Allow,
     CacheControl,
+    ContentEncoding,
     ContentSecurityPolicy,
     ContentType,
     Vary,
@@ -112,6 +113,7 @@ impl Header {
         match self {
             Header::Allow => "allow",
             Header::CacheControl => "cache-control",
+            Header::ContentEncoding => "content-encoding",
             Header::ContentSecurityPolicy => "content-security-policy",
             Header::ContentType => "content-type",
             Header::Vary => "vary",

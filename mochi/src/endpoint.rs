@@ -12,6 +12,7 @@ use crate::answer::{
     self, answer, cache_headers, error, island_context, island_request, read_form, server_island,
     verified_text, Answer, AnswerBody, Header, Refusal,
 };
+use crate::compress::Encoding;
 use crate::config::Config;
 use crate::context::RequestHead;
 use crate::protocol::parse_query;
@@ -59,11 +60,11 @@ where
         return crate::batch::handle(config, req).await;
     }
     if rest == format!("/runtime-{}.js", crate::assets::runtime_hash()) {
-        return javascript(crate::assets::runtime_source());
+        return javascript(&req.head, crate::assets::runtime_source());
     }
     if let Some(file) = rest.strip_prefix("/client/") {
         if let Some(source) = client_module(file) {
-            return javascript(source);
+            return javascript(&req.head, source);
         }
     }
     error(StatusCode::NOT_FOUND, "not found")
@@ -83,14 +84,24 @@ fn client_module(file: &str) -> Option<&'static str> {
     modules.find_map(|module| module.dependency(file))
 }
 
-fn javascript(source: &'static str) -> Answer {
-    Answer::new(
-        StatusCode::OK,
-        AnswerBody::Full(Bytes::from_static(source.as_bytes())),
-    )
-    .header(Header::ContentType, "text/javascript; charset=utf-8")
-    .header(Header::CacheControl, IMMUTABLE)
-    .header(Header::XContentTypeOptions, "nosniff")
+/// A JavaScript asset, in the encoding the request prefers (see
+/// [`crate::compress`]).
+fn javascript(head: &RequestHead, source: &'static str) -> Answer {
+    let accept = head.header(&http::header::ACCEPT_ENCODING);
+    let (body, encoding) = match crate::compress::choose(accept) {
+        Encoding::Br => (crate::compress::encoded(source).br.clone(), Some("br")),
+        Encoding::Gzip => (crate::compress::encoded(source).gzip.clone(), Some("gzip")),
+        Encoding::Identity => (Bytes::from_static(source.as_bytes()), None),
+    };
+    let answer = Answer::new(StatusCode::OK, AnswerBody::Full(body))
+        .header(Header::ContentType, "text/javascript; charset=utf-8")
+        .header(Header::CacheControl, IMMUTABLE)
+        .header(Header::XContentTypeOptions, "nosniff")
+        .header(Header::Vary, "Accept-Encoding");
+    match encoding {
+        Some(encoding) => answer.header(Header::ContentEncoding, encoding),
+        None => answer,
+    }
 }
 
 /// Answers `{prefix}/island/{name}`.

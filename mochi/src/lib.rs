@@ -96,6 +96,7 @@ mod assets;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod batch;
+mod compress;
 mod config;
 mod context;
 mod endpoint;

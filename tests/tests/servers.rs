@@ -228,6 +228,8 @@ struct Raw {
     /// Lowercase names, sorted, without the ones framing sets.
     headers: Vec<(String, String)>,
     body: String,
+    /// The body's bytes (an encoded one is not text).
+    bytes: Vec<u8>,
 }
 
 impl Raw {
@@ -282,6 +284,7 @@ fn send(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)], 
         status,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
     }
 }
 
@@ -329,8 +332,12 @@ fn same(method: &str, target: &str, headers: &[(&str, &str)], body: &str) -> Raw
     let mut axum = send(servers.axum, method, target, headers, body);
     // A fragment's ids are random by design (no other response may use
     // them): compare where they are, not what they say.
-    actix.body = mask_fragment_ids(&actix.body);
-    axum.body = mask_fragment_ids(&axum.body);
+    for raw in [&mut actix, &mut axum] {
+        raw.body = mask_fragment_ids(&raw.body);
+        if std::str::from_utf8(&raw.bytes).is_ok() {
+            raw.bytes = raw.body.clone().into_bytes();
+        }
+    }
     assert_eq!(
         actix, axum,
         "{method} {target} answers differently on actix (left) and axum (right)"
@@ -517,6 +524,31 @@ fn assets_answer_the_same() {
         .is_some_and(|t| t.contains("javascript")));
     let module = attr(&page, "component-name=\"Probe\"", "client").to_owned();
     assert_eq!(same("GET", &module, &[], "").status, 200);
+    // Precompressed, as the request prefers; each decodes to the text.
+    for asset in [&runtime, &module] {
+        let plain = same("GET", asset, &[], "");
+        assert_eq!(plain.header("content-encoding"), None);
+        assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
+        let br = same(
+            "GET",
+            asset,
+            &[("accept-encoding", "gzip, deflate, br")],
+            "",
+        );
+        assert_eq!(br.header("content-encoding"), Some("br"));
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompress(&mut &br.bytes[..], &mut decoded).expect("brotli");
+        assert_eq!(decoded, plain.bytes, "{asset} by brotli");
+        assert!(br.bytes.len() * 2 < plain.bytes.len(), "{asset} smaller");
+        let gzip = same("GET", asset, &[("accept-encoding", "gzip")], "");
+        assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+        let mut decoded = Vec::new();
+        let mut decoder = flate2::read::GzDecoder::new(&gzip.bytes[..]);
+        std::io::Read::read_to_end(&mut decoder, &mut decoded).expect("gzip");
+        assert_eq!(decoded, plain.bytes, "{asset} by gzip");
+        let refused = [("accept-encoding", "br;q=0, gzip;q=0")];
+        assert_eq!(same("GET", asset, &refused, "").bytes, plain.bytes);
+    }
 }
 
 #[test]

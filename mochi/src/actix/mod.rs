@@ -127,6 +127,7 @@ pub(crate) fn actix_name(name: Header) -> HeaderName {
     match name {
         Header::Allow => header::ALLOW,
         Header::CacheControl => header::CACHE_CONTROL,
+        Header::ContentEncoding => header::CONTENT_ENCODING,
         Header::ContentSecurityPolicy => header::CONTENT_SECURITY_POLICY,
         Header::ContentType => header::CONTENT_TYPE,
         Header::Vary => header::VARY,
