@@ -172,6 +172,9 @@ fn start_actix(mochi: Mochi) -> SocketAddr {
         actix_web::rt::System::new().block_on(async move {
             let server = HttpServer::new(move || {
                 App::new()
+                    // As the shop runs: outside mochi, which answers its
+                    // assets precompressed; `Compress` must leave them alone.
+                    .wrap(actix_web::middleware::Compress::default())
                     .app_data(web::Data::new(Region("eu-west")))
                     .service(
                         web::scope("/shop")
