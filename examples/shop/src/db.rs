@@ -484,12 +484,36 @@ impl Db {
     /// Tables and catalog, idempotently: safe when several instances start
     /// at once on one database.
     async fn set_up(&self, in_memory: bool) -> Result<(), sqlx::Error> {
+        /// SQLite's "database is locked" (`SQLITE_BUSY`, and its extended
+        /// codes such as 517).
+        fn is_busy(e: &sqlx::Error) -> bool {
+            let code = match e {
+                sqlx::Error::Database(e) => e.code(),
+                _ => None,
+            };
+            code.and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| c & 0xff == 5)
+        }
         if self.backend == Backend::Sqlite && !in_memory {
             // Readers (island requests) do not wait for a writer (an add
             // to cart). Persistent: set once per file.
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .fetch_optional(&self.pool)
-                .await?;
+            // Switching the journal mode takes the file for itself: when
+            // another instance holds it (setting up the same new file), the
+            // switch fails at once with SQLITE_BUSY rather than waiting, so
+            // it is tried again a while.
+            let mut tries = 0;
+            loop {
+                let switched = sqlx::query("PRAGMA journal_mode = WAL")
+                    .fetch_optional(&self.pool)
+                    .await;
+                match switched {
+                    Err(e) if is_busy(&e) && tries < 100 => {
+                        tries += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                    other => break other.map(drop)?,
+                }
+            }
         }
         // Another instance may be setting up the same file at once.
         let mut tx = self.begin_write().await?;
