@@ -133,7 +133,36 @@ enum Token<'a> {
     Word(&'a str),
     /// A string literal at `at`, `len` bytes with its quotes, and its text.
     Str(usize, usize, &'a str),
+    /// A template or regular expression literal, skipped whole.
+    Literal,
     Punct(u8),
+}
+
+/// Whether a `/` after `prev` starts a regular expression literal (where
+/// an expression may begin) rather than a division.
+fn regex_may_follow(prev: Option<&Token<'_>>) -> bool {
+    const BEFORE_EXPRESSION: &[&str] = &[
+        "return",
+        "typeof",
+        "instanceof",
+        "in",
+        "of",
+        "new",
+        "delete",
+        "void",
+        "throw",
+        "case",
+        "do",
+        "else",
+        "yield",
+        "await",
+    ];
+    match prev {
+        None => true,
+        Some(Token::Punct(c)) => !matches!(c, b')' | b']'),
+        Some(Token::Word(w)) => BEFORE_EXPRESSION.contains(w),
+        Some(Token::Str(..) | Token::Literal) => false,
+    }
 }
 
 /// The string literals of `source` that name a module statically: after
@@ -182,15 +211,19 @@ fn tokens(source: &str) -> Vec<Token<'_>> {
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 i = find(bytes, i + 2, b"*/").map_or(bytes.len(), |end| end + 2);
             }
-            b'\'' | b'"' | b'`' => {
+            b'\'' | b'"' => {
                 let end = string_end(bytes, i);
-                if b != b'`' {
-                    let text = source.get(i + 1..end.saturating_sub(1)).unwrap_or("");
-                    out.push(Token::Str(i, end - i, text));
-                } else {
-                    out.push(Token::Punct(b'`'));
-                }
+                let text = source.get(i + 1..end.saturating_sub(1)).unwrap_or("");
+                out.push(Token::Str(i, end - i, text));
                 i = end;
+            }
+            b'`' => {
+                i = template_end(bytes, i);
+                out.push(Token::Literal);
+            }
+            b'/' if regex_may_follow(out.last()) => {
+                i = regex_end(bytes, i);
+                out.push(Token::Literal);
             }
             _ if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' => {
                 let start = i;
@@ -218,6 +251,77 @@ fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .windows(needle.len())
         .position(|w| w == needle)
         .map(|at| from + at)
+}
+
+/// Just past the template literal opening at `start`, its `${…}`
+/// expressions (strings, templates and braces in them) included.
+fn template_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'`' => return i + 1,
+            b'$' if bytes.get(i + 1) == Some(&b'{') => i = expression_end(bytes, i + 2),
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Just past the `}` closing a template's `${` expression that starts at
+/// `start`.
+fn expression_end(bytes: &[u8], start: usize) -> usize {
+    let mut depth = 1;
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' => i = string_end(bytes, i),
+            b'`' => i = template_end(bytes, i),
+            b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Just past the regular expression literal opening at `start` (and its
+/// flags): a `/` inside a `[…]` class or after `\` does not close it.
+fn regex_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    let mut in_class = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'[' => {
+                in_class = true;
+                i += 1;
+            }
+            b']' => {
+                in_class = false;
+                i += 1;
+            }
+            b'/' if !in_class => {
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+                return i;
+            }
+            b'\n' => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// Just past the string literal opening at `start` (its closing quote, or
@@ -281,6 +385,32 @@ mod tests {
             export default function (el) { el.textContent = 'from "./nope.js"'; }
         "#;
         assert_eq!(specs(source), Vec::<String>::new());
+    }
+
+    #[test]
+    fn regexes_templates_and_division_do_not_derail_the_scan() {
+        let source = r#"
+            export const esc = s => s.replace(/'/g, "&#39;");
+            export { fmt } from './fmt.js';
+            const slashes = /^\/*$/;
+            import './after-regex.js';
+            const t = `a ${ `nested ${'`'}` } b ${ {x: 1}.x } c`;
+            import './after-template.js';
+            const ratio = (a) / 2 / (b);
+            import './after-division.js';
+            const r = x => { return /"/.test(x); };
+            import './after-return.js';
+        "#;
+        assert_eq!(
+            specs(source),
+            [
+                "./fmt.js",
+                "./after-regex.js",
+                "./after-template.js",
+                "./after-division.js",
+                "./after-return.js"
+            ]
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! deadline and panic boundary, the cross-site check, reading a form body,
 //! and the cache policy of an island's answer.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -231,10 +232,44 @@ pub(crate) fn island_request(config: &Config, head: RequestHead) -> Arc<SharedRe
     Arc::new(SharedRequest::new(head, RequestKind::Island, origin))
 }
 
-/// Renders `def` with its verified props `text` inside `cx`, within the
-/// island's deadline: its HTML, or the refusal a request for it gets
-/// (logged here, once, whoever answers).
-pub(crate) async fn answer(
+/// Renders `def` (element `id`) with its verified props `text` inside
+/// `cx`, within the island's deadline: its HTML, or the refusal a request
+/// for it gets (logged here, once, whoever answers). Every island answer
+/// (its own request, a batch part, a streamed part) is one `mochi.island`
+/// span with the island's name, id, status and duration.
+pub(crate) fn answer<'a>(
+    config: &'a Config,
+    cx: Arc<RenderContext>,
+    def: &'static IslandDef,
+    id: Option<&str>,
+    text: Arc<str>,
+) -> impl Future<Output = Result<Markup, Refusal>> + Send + 'a {
+    use tracing::field::Empty;
+    use tracing::Instrument as _;
+    // Made now, so the answer does not hold on to `id`.
+    let span = tracing::debug_span!(
+        "mochi.island",
+        island = def.name,
+        id = id.unwrap_or(""),
+        status = Empty,
+        duration_ms = Empty,
+    );
+    async move {
+        let started = std::time::Instant::now();
+        let answered = answer_within_deadline(config, cx, def, text)
+            .instrument(span.clone())
+            .await;
+        let status = match &answered {
+            Ok(_) => 200,
+            Err(Refusal(status, ..)) => status.as_u16(),
+        };
+        span.record("status", status);
+        span.record("duration_ms", started.elapsed().as_secs_f64() * 1e3);
+        answered
+    }
+}
+
+async fn answer_within_deadline(
     config: &Config,
     cx: Arc<RenderContext>,
     def: &'static IslandDef,

@@ -33,6 +33,7 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt as _, Stream, StreamExt as _};
 use http::StatusCode;
 use maud::Markup;
+use tracing::Instrument as _;
 
 use crate::answer::{self as endpoint, Answer, AnswerBody, Header, Refusal};
 use crate::config::Config;
@@ -69,6 +70,8 @@ where
                 .answer(&config)
         }
     };
+    // Every part's island spans are children of the batch's.
+    let span = tracing::debug_span!("mochi.batch", islands = entries.len());
     // An island that opted into a shared cache is fetched on its own, where
     // a cache can answer for it; the runtime never batches one.
     let cacheable = entries.iter().find(|entry| {
@@ -107,7 +110,7 @@ where
             async move {
                 let render = |id: &str| {
                     let cx = endpoint::island_context(&config, &request, def, Some(id), &mount);
-                    let answer = endpoint::answer(&config, cx.clone(), def, text.clone());
+                    let answer = endpoint::answer(&config, cx.clone(), def, Some(id), text.clone());
                     answer.map(move |answer| (answer, cx.ids.used()))
                 };
                 let (answer, ids_used) = render(&ids[0].1).await;
@@ -124,6 +127,7 @@ where
                 }
                 parts_of(answers.into_iter(), &config)
             }
+            .instrument(span.clone())
             .boxed(),
         );
     }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 
@@ -53,20 +53,23 @@ pub(crate) fn choose(accept: Option<&str>) -> Encoding {
 /// `text` encoded, made on its first request. Each asset's text lives as
 /// long as the process (`'static`), so its address names it.
 pub(crate) fn encoded(text: &'static str) -> Arc<Encoded> {
-    type Cache = HashMap<(usize, usize), Arc<Encoded>>;
+    type Cache = HashMap<(usize, usize), Arc<OnceLock<Arc<Encoded>>>>;
     static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
     let key = (text.as_ptr() as usize, text.len());
-    if let Some(hit) = lock(&CACHE).as_ref().and_then(|c| c.get(&key)) {
-        return hit.clone();
-    }
-    // Encoded outside the lock: another request may encode it too, once.
-    let made = Arc::new(Encoded {
-        br: brotli(text.as_bytes()),
-        gzip: gzip(text.as_bytes()),
+    let cell = {
+        let mut cache = lock(&CACHE);
+        let cache = cache.get_or_insert_with(HashMap::new);
+        cache.entry(key).or_default().clone()
+    };
+    // Outside the table's lock; requests for the same asset meanwhile wait
+    // for this one encoding instead of making their own.
+    let encoded = cell.get_or_init(|| {
+        Arc::new(Encoded {
+            br: brotli(text.as_bytes()),
+            gzip: gzip(text.as_bytes()),
+        })
     });
-    let mut cache = lock(&CACHE);
-    let cache = cache.get_or_insert_with(HashMap::new);
-    cache.entry(key).or_insert(made).clone()
+    encoded.clone()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

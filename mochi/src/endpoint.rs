@@ -143,7 +143,7 @@ where
     let island_id = query.island_id.map(str::to_owned);
     let request = island_request(&config, req.head);
     let cx = island_context(&config, &request, def, island_id.as_deref(), &req.mount);
-    let html = match answer(&config, cx, def, text).await {
+    let html = match answer(&config, cx, def, island_id.as_deref(), text).await {
         Ok(markup) => markup,
         Err(refusal) => return refusal.answer(&config),
     };

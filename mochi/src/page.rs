@@ -143,6 +143,18 @@ pub(crate) fn streamed_cache_control(path: &str, given: &[String]) -> Option<&'s
     Some(value)
 }
 
+/// The `mochi.page` span a page render runs in, on either server: its
+/// path, and the status it answered (recorded with [`record_status`]); the
+/// spans of its streamed islands are its children.
+pub(crate) fn span(path: &str) -> tracing::Span {
+    tracing::debug_span!("mochi.page", path, status = tracing::field::Empty)
+}
+
+/// Records the status a page answered on its span (the current one).
+pub(crate) fn record_status(status: u16) {
+    tracing::Span::current().record("status", status);
+}
+
 /// Logs a page that panicked while mochi ran its render.
 pub(crate) fn log_panic(path: &str) {
     log::error!("mochi: page {path} panicked while rendering; answered 500");

@@ -27,6 +27,7 @@ use bytes::Bytes;
 use futures_util::stream::{BoxStream, FuturesUnordered};
 use futures_util::{FutureExt as _, StreamExt as _};
 use maud::Markup;
+use tracing::Instrument as _;
 
 use crate::answer::{self as endpoint, Refusal};
 use crate::context::{RenderContext, SharedRequest, Streamed};
@@ -49,15 +50,19 @@ pub(crate) fn parts(
         // is rendered for one.
         return parts.boxed();
     }
+    // Each part's island span is a child of the page's (current here).
+    let page = tracing::Span::current();
     for island in islands {
         let config = cx.config.clone();
         let isle =
             endpoint::island_context(&config, request, island.def, Some(&island.id), cx.mount());
         parts.push(
             async move {
-                let answer = endpoint::answer(&config, isle, island.def, island.text).await;
+                let (def, id) = (island.def, Some(island.id.as_str()));
+                let answer = endpoint::answer(&config, isle, def, id, island.text).await;
                 part(&island.id, answer)
             }
+            .instrument(page.clone())
             .boxed(),
         );
     }

@@ -121,6 +121,13 @@ fn render(page: &str) -> (&'static str, String) {
                 html! { (greeting(true).stream()) (price(99).stream()) (missing(3).stream()) },
             ),
         ),
+        "where" => (
+            "no-cache",
+            document(
+                "where",
+                html! { p.where { (mochi::request_context().path()) } (greeting(true)) },
+            ),
+        ),
         _ => (
             "no-cache",
             mochi::fragment(|| html! { (greeting(false)) (probe("frag".into())) }).into_string(),
@@ -152,6 +159,15 @@ async fn axum_page(
         .into_response()
 }
 
+/// A mount's index page: the home page.
+async fn actix_index() -> HttpResponse {
+    actix_page(web::Path::from("home".to_owned())).await
+}
+
+async fn axum_index() -> axum::response::Response {
+    axum_page(axum::extract::Path("home".to_owned())).await
+}
+
 async fn not_found() -> axum::http::StatusCode {
     axum::http::StatusCode::NOT_FOUND
 }
@@ -179,6 +195,7 @@ fn start_actix(mochi: Mochi) -> SocketAddr {
                     .service(
                         web::scope("/shop")
                             .wrap(mochi.clone())
+                            .route("", web::get().to(actix_index))
                             .route("/p/{page}", web::get().to(actix_page)),
                     )
                     .service(
@@ -207,10 +224,11 @@ fn start_axum(mochi: Mochi) -> SocketAddr {
             .expect("runtime");
         rt.block_on(async move {
             let pages = || axum::Router::new().route("/p/{page}", axum::routing::get(axum_page));
+            let shop = pages().route("/", axum::routing::get(axum_index));
             let app = pages()
                 // A nested router's layer sees only what the router answers:
                 // its own fallback keeps `/shop/_mochi/…` inside it.
-                .nest("/shop", pages().fallback(not_found).layer(mochi.layer()))
+                .nest("/shop", shop.fallback(not_found).layer(mochi.layer()))
                 .layer(mochi.layer())
                 .layer(Extension(Region("eu-west")));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -588,6 +606,17 @@ fn a_mounted_app_writes_and_answers_its_own_urls() {
         "{}",
         answer.body
     );
+    // The path a page sees is the one the browser asked for.
+    let page = same("GET", "/shop/p/where", &[], "");
+    assert!(
+        page.body.contains(r#"<p class="where">/shop/p/where</p>"#),
+        "{}",
+        page.body
+    );
+    // The mount's own index page points at the mount's URLs too.
+    let index = same("GET", "/shop", &[], "");
+    let runtime = attr(&index.body, "<script", "src");
+    assert!(runtime.starts_with("/shop/_mochi/runtime-"), "{runtime}");
 }
 
 /// Every other row of the bad-input table in `docs/protocol.md`, on both

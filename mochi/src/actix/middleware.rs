@@ -16,6 +16,7 @@ use actix_web::http::header::{self, HeaderValue};
 use compact_str::CompactString;
 use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt as _;
+use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::context::{self, Preload, RenderContext, RequestKind, SharedRequest};
@@ -89,8 +90,9 @@ where
         let service = self.service.clone();
         // A shared handle on the target, for the log should the page panic.
         let uri = req.uri().clone();
-        let fut = context::run_sync(cx.clone(), || service.call(req));
-        Box::pin(async move {
+        let span = crate::page::span(uri.path());
+        let fut = span.in_scope(|| context::run_sync(cx.clone(), || service.call(req)));
+        let page = async move {
             // A page that panics while mochi runs its render is answered 500
             // with a body, not a dropped connection.
             let rendered = AssertUnwindSafe(context::run(cx.clone(), fut))
@@ -99,12 +101,14 @@ where
             let mut res = match rendered {
                 Ok(res) => res?,
                 Err(_) => {
+                    crate::page::record_status(500);
                     crate::page::log_panic(uri.path());
                     return Err(actix_web::error::ErrorInternalServerError(
                         crate::page::PANIC_BODY,
                     ));
                 }
             };
+            crate::page::record_status(res.status().as_u16());
             let encoding = res.headers().get(header::CONTENT_ENCODING).cloned();
             let encoding = encoding.as_ref().map(HeaderValue::as_bytes);
             if cx.ids.used() {
@@ -141,7 +145,8 @@ where
                 return Ok(res.map_into_right_body());
             }
             Ok(res.map_into_left_body())
-        })
+        };
+        Box::pin(page.instrument(span))
     }
 }
 

@@ -77,8 +77,12 @@ impl HeadSource for ActixHead {
 
     fn header(&self, name: &str) -> Option<&[u8]> {
         let mut pairs = self.headers.iter();
-        let (_, value) = pairs.find(|(n, _)| n.as_str() == name)?;
-        Some(value.as_bytes())
+        if let Some((_, value)) = pairs.find(|(n, _)| n.as_str() == name) {
+            return Some(value.as_bytes());
+        }
+        // HTTP/2 carries the host in the URI's authority, not a header.
+        let authority = (name == "host").then(|| self.uri.authority()).flatten();
+        authority.map(|a| a.as_str().as_bytes())
     }
 
     fn pairs(&self) -> Box<dyn Iterator<Item = (&str, &[u8])> + '_> {

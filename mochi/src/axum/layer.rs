@@ -21,6 +21,7 @@ use http::header::{self, HeaderValue};
 use http::HeaderMap;
 use tower_layer::Layer;
 use tower_service::Service;
+use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::context::{self, RenderContext, RequestKind, SharedRequest};
@@ -162,8 +163,9 @@ where
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let path = parts.uri.path().to_owned();
         let req = Request::from_parts(parts, body);
-        let fut = context::run_sync(cx.clone(), || inner.call(req));
-        Box::pin(async move {
+        let span = crate::page::span(&path);
+        let fut = span.in_scope(|| context::run_sync(cx.clone(), || inner.call(req)));
+        let page = async move {
             // A page that panics while mochi runs its render is answered 500
             // with a body, not a dropped connection.
             let rendered = AssertUnwindSafe(context::run(cx.clone(), fut))
@@ -173,11 +175,13 @@ where
                 Ok(Ok(res)) => res,
                 Ok(Err(never)) => match never {},
                 Err(_) => {
+                    crate::page::record_status(500);
                     crate::page::log_panic(&path);
                     let status = http::StatusCode::INTERNAL_SERVER_ERROR;
                     return Ok((status, crate::page::PANIC_BODY).into_response());
                 }
             };
+            crate::page::record_status(res.status().as_u16());
             let encoding = res.headers().get(header::CONTENT_ENCODING).cloned();
             let encoding = encoding.as_ref().map(HeaderValue::as_bytes);
             if cx.ids.used() {
@@ -215,7 +219,8 @@ where
                 return Ok(streamed.await);
             }
             Ok(res)
-        })
+        };
+        Box::pin(page.instrument(span))
     }
 }
 
@@ -256,7 +261,12 @@ fn mount_and_rest(req: &Request<Body>, prefix: &str) -> (CompactString, Option<S
     let path = req.uri().path();
     let original = req.extensions().get::<OriginalUri>();
     let mount = original
-        .and_then(|original| original.0.path().strip_suffix(path))
+        .and_then(|original| {
+            let full = original.0.path();
+            // A nested router's index (`/shop`) reaches it as `/`.
+            let index = || (path == "/").then(|| full.trim_end_matches('/'));
+            full.strip_suffix(path).or_else(index)
+        })
         .filter(|mount| crate::protocol::is_plain_mount(mount))
         .unwrap_or("");
     let rest = path

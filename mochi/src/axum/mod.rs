@@ -53,11 +53,18 @@ impl HeadSource for PartsHead {
     }
 
     fn target(&self) -> &str {
-        self.0.uri.path_and_query().map_or("/", |p| p.as_str())
+        // In a nested router, the path as the client sent it, not the one
+        // axum stripped the prefix from: what the page is to the browser.
+        let original = self.0.extensions.get::<axum::extract::OriginalUri>();
+        let uri = original.map_or(&self.0.uri, |original| &original.0);
+        uri.path_and_query().map_or("/", |p| p.as_str())
     }
 
     fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.headers.get(name).map(HeaderValue::as_bytes)
+        let value = self.0.headers.get(name).map(HeaderValue::as_bytes);
+        // HTTP/2 carries the host in the URI's authority, not a header.
+        let authority = || (name == "host").then(|| self.0.uri.authority()).flatten();
+        value.or_else(|| authority().map(|a| a.as_str().as_bytes()))
     }
 
     fn pairs(&self) -> Box<dyn Iterator<Item = (&str, &[u8])> + '_> {
@@ -267,6 +274,17 @@ impl fmt::Debug for IslandRequest {
 
 #[cfg(test)]
 mod tests {
+    /// An HTTP/2 request has no `Host` header: its URI's authority is the
+    /// host mochi's origin (and the cross-site check) reads.
+    #[test]
+    fn the_host_of_a_request_without_a_host_header_is_its_authority() {
+        let req = http::Request::get("https://shop.example:8443/cart").body(());
+        let (parts, ()) = req.expect("a request").into_parts();
+        let (head, _) = super::head_of(parts, &None);
+        let host = head.header(&http::header::HOST);
+        assert_eq!(host, Some("shop.example:8443"));
+    }
+
     /// An island's extraction is a `Send` future.
     #[test]
     fn extracting_is_a_send_future() {
