@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 
+use crate::context::lock;
+
 /// An asset's text, encoded.
 #[derive(Debug)]
 pub(crate) struct Encoded {
@@ -70,10 +72,6 @@ pub(crate) fn encoded(text: &'static str) -> Arc<Encoded> {
         })
     });
     encoded.clone()
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn brotli(bytes: &[u8]) -> Bytes {

@@ -65,11 +65,72 @@ impl Server {
     }
 }
 
+/// What an integration reads of the response a page's handler answered.
+pub(crate) struct Answered<'a> {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<&'a [u8]>,
+    pub(crate) encoding: Option<&'a [u8]>,
+}
+
+/// What finishing a page adds to its response, decided the same way on
+/// every server; the integration applies it to its own response type.
+pub(crate) struct Finish {
+    /// Whether its ids make it vary on [`crate::context::FRAGMENT_HEADERS`].
+    pub(crate) vary: bool,
+    /// The eager islands to preload with `Link` headers (none unless the
+    /// response is an HTML page).
+    pub(crate) preloads: Vec<crate::context::Preload>,
+    /// The islands to stream after it (none if it cannot carry them).
+    pub(crate) streams: Vec<crate::context::Streamed>,
+}
+
+/// Decides how to finish the page `path` whose render was `cx`, given what
+/// its handler `answered`; records its status on its span and says, once,
+/// what is wrong with it (see the functions below).
+pub(crate) fn finish(
+    server: Server,
+    path: &str,
+    cx: &crate::context::RenderContext,
+    answered: Answered<'_>,
+) -> Finish {
+    record_status(answered.status);
+    let html = is_html(answered.status, answered.content_type);
+    let vary = cx.ids.used();
+    if vary && html {
+        warn_if_encoded(server, path, answered.encoding);
+    }
+    let mut preloads = cx.take_preloads();
+    if !html {
+        preloads.clear();
+    }
+    if let Some(islands) = cx.islands_without_runtime() {
+        warn_without_runtime(path, islands);
+    }
+    let mut streams = cx.take_streams();
+    let streamable = streams.is_empty()
+        || can_stream(
+            server,
+            path,
+            streams.len(),
+            answered.status,
+            answered.content_type,
+            answered.encoding,
+        );
+    if !streamable {
+        streams.clear();
+    }
+    Finish {
+        vary,
+        preloads,
+        streams,
+    }
+}
+
 /// Warns, once per path, when a page whose render used islands reached
 /// mochi already encoded: compression runs inside mochi, so its streamed
 /// islands cannot be added to it (and, on actix, mochi's own answers miss
 /// the middleware wrapped inside it, `Logger` included).
-pub(crate) fn warn_if_encoded(server: Server, path: &str, encoding: Option<&[u8]>) {
+fn warn_if_encoded(server: Server, path: &str, encoding: Option<&[u8]>) {
     let Some(encoding) = encoding else { return };
     let encoding = String::from_utf8_lossy(encoding);
     crate::warn_once::warn_once("encoded", path, || {
@@ -84,7 +145,7 @@ pub(crate) fn warn_if_encoded(server: Server, path: &str, encoding: Option<&[u8]
 /// Whether a page can carry its `islands` streamed islands, from its
 /// status, `Content-Type` and `Content-Encoding`; says once per path why
 /// not (its islands then load by requests of their own).
-pub(crate) fn can_stream(
+fn can_stream(
     server: Server,
     path: &str,
     islands: usize,
@@ -116,7 +177,7 @@ pub(crate) fn can_stream(
 
 /// Warns, once per path, that page `path` renders `islands` islands but
 /// not the runtime that loads them.
-pub(crate) fn warn_without_runtime(path: &str, islands: u32) {
+fn warn_without_runtime(path: &str, islands: u32) {
     crate::warn_once::warn_once("runtime", path, || {
         format!(
             "mochi: page {path} renders {islands} island(s) but not the client runtime, so they \

@@ -76,6 +76,13 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 }
 
 impl Capture {
+    /// A capture, the subscriber of this thread until the guard drops.
+    fn installed() -> (Capture, tracing::subscriber::DefaultGuard) {
+        let capture = Capture::default();
+        let subscriber = tracing_subscriber::registry().with(capture.clone());
+        (capture, tracing::subscriber::set_default(subscriber))
+    }
+
     fn named(&self, name: &str) -> Vec<Closed> {
         let all = self.0.lock().unwrap_or_else(|p| p.into_inner());
         all.iter().filter(|c| c.name == name).cloned().collect()
@@ -118,9 +125,7 @@ async fn streamed_page() -> HttpResponse {
 
 #[actix_web::test]
 async fn pages_batches_and_islands_are_spans_on_actix() {
-    let capture = Capture::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    let (capture, _guard) = Capture::installed();
     let mochi = mochi::Mochi::builder(mochi::Key::generate())
         .build()
         .expect("mochi");
@@ -202,9 +207,7 @@ async fn pages_batches_and_islands_are_spans_on_actix() {
 #[tokio::test]
 async fn pages_and_islands_are_spans_on_axum() {
     use tower::ServiceExt as _;
-    let capture = Capture::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    let (capture, _guard) = Capture::installed();
     let mochi = mochi::Mochi::builder(mochi::Key::generate())
         .build()
         .expect("mochi");

@@ -108,40 +108,28 @@ where
                     ));
                 }
             };
-            crate::page::record_status(res.status().as_u16());
-            let encoding = res.headers().get(header::CONTENT_ENCODING).cloned();
-            let encoding = encoding.as_ref().map(HeaderValue::as_bytes);
-            if cx.ids.used() {
+            let headers = res.headers();
+            let value = |name| headers.get(name).map(HeaderValue::as_bytes);
+            let answered = crate::page::Answered {
+                status: res.status().as_u16(),
+                content_type: value(header::CONTENT_TYPE),
+                encoding: value(header::CONTENT_ENCODING),
+            };
+            let finish = crate::page::finish(Server::Actix, uri.path(), &cx, answered);
+            let headers = res.headers_mut();
+            if finish.vary {
                 // Its ids are a page's or a fragment's by those headers.
-                add_vary(res.headers_mut(), crate::context::FRAGMENT_HEADERS);
-                if is_html_page(&res) {
-                    crate::page::warn_if_encoded(Server::Actix, uri.path(), encoding);
-                }
+                add_vary(headers, crate::context::FRAGMENT_HEADERS);
             }
-            let preloads = cx.take_preloads();
-            if !preloads.is_empty() && is_html_page(&res) {
-                let headers = res.headers_mut();
-                for link in preload_links(&cx.asset_prefix(), preloads) {
+            if !finish.preloads.is_empty() {
+                for link in preload_links(&cx.asset_prefix(), finish.preloads) {
                     headers.append(header::LINK, link);
                 }
             }
-            if let Some(islands) = cx.islands_without_runtime() {
-                crate::page::warn_without_runtime(res.request().path(), islands);
-            }
-            let streams = cx.take_streams();
-            let content_type = res.headers().get(header::CONTENT_TYPE);
-            let streamable = !streams.is_empty()
-                && crate::page::can_stream(
-                    Server::Actix,
-                    uri.path(),
-                    streams.len(),
-                    res.status().as_u16(),
-                    content_type.map(HeaderValue::as_bytes),
-                    encoding,
-                );
-            if streamable {
+            if !finish.streams.is_empty() {
                 // Boxed: its state is large, and only streamed pages need it.
-                let res = Box::pin(super::stream::respond(res, &cx, &request, streams)).await;
+                let streamed = super::stream::respond(res, &cx, &request, finish.streams);
+                let res = Box::pin(streamed).await;
                 return Ok(res.map_into_right_body());
             }
             Ok(res.map_into_left_body())
@@ -221,13 +209,4 @@ fn mount_and_rest(req: &ServiceRequest, prefix: &str) -> (CompactString, Option<
         .strip_prefix(prefix)
         .filter(|rest| rest.starts_with('/'));
     (mount.into(), rest.map(str::to_owned))
-}
-
-/// Whether `res` is a successful HTML page (see [`crate::page::is_html`]).
-pub(crate) fn is_html_page<B>(res: &ServiceResponse<B>) -> bool {
-    let content_type = res.headers().get(header::CONTENT_TYPE);
-    crate::page::is_html(
-        res.status().as_u16(),
-        content_type.map(HeaderValue::as_bytes),
-    )
 }

@@ -161,9 +161,8 @@ where
         // its place for the next request.
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
-        let path = parts.uri.path().to_owned();
         let req = Request::from_parts(parts, body);
-        let span = crate::page::span(&path);
+        let span = crate::page::span(island_request.path());
         let fut = span.in_scope(|| context::run_sync(cx.clone(), || inner.call(req)));
         let page = async move {
             // A page that panics while mochi runs its render is answered 500
@@ -176,46 +175,34 @@ where
                 Ok(Err(never)) => match never {},
                 Err(_) => {
                     crate::page::record_status(500);
-                    crate::page::log_panic(&path);
+                    crate::page::log_panic(island_request.path());
                     let status = http::StatusCode::INTERNAL_SERVER_ERROR;
                     return Ok((status, crate::page::PANIC_BODY).into_response());
                 }
             };
-            crate::page::record_status(res.status().as_u16());
-            let encoding = res.headers().get(header::CONTENT_ENCODING).cloned();
-            let encoding = encoding.as_ref().map(HeaderValue::as_bytes);
-            if cx.ids.used() {
+            let headers = res.headers();
+            let value = |name| headers.get(name).map(HeaderValue::as_bytes);
+            let answered = crate::page::Answered {
+                status: res.status().as_u16(),
+                content_type: value(header::CONTENT_TYPE),
+                encoding: value(header::CONTENT_ENCODING),
+            };
+            let finish = crate::page::finish(Server::Axum, island_request.path(), &cx, answered);
+            let headers = res.headers_mut();
+            if finish.vary {
                 // Its ids are a page's or a fragment's by those headers.
-                add_vary(res.headers_mut(), crate::context::FRAGMENT_HEADERS);
-                if is_html_page(&res) {
-                    crate::page::warn_if_encoded(Server::Axum, &path, encoding);
-                }
+                add_vary(headers, crate::context::FRAGMENT_HEADERS);
             }
-            let preloads = cx.take_preloads();
-            if !preloads.is_empty() && is_html_page(&res) {
-                let headers = res.headers_mut();
-                for link in crate::preload::links(&cx.asset_prefix(), &preloads) {
+            if !finish.preloads.is_empty() {
+                for link in crate::preload::links(&cx.asset_prefix(), &finish.preloads) {
                     if let Ok(link) = HeaderValue::try_from(link) {
                         headers.append(header::LINK, link);
                     }
                 }
             }
-            if let Some(islands) = cx.islands_without_runtime() {
-                crate::page::warn_without_runtime(&path, islands);
-            }
-            let streams = cx.take_streams();
-            let content_type = res.headers().get(header::CONTENT_TYPE);
-            let streamable = !streams.is_empty()
-                && crate::page::can_stream(
-                    Server::Axum,
-                    &path,
-                    streams.len(),
-                    res.status().as_u16(),
-                    content_type.map(HeaderValue::as_bytes),
-                    encoding,
-                );
-            if streamable {
-                let streamed = super::stream::respond(res, &cx, &request, streams, island_request);
+            if !finish.streams.is_empty() {
+                let streamed =
+                    super::stream::respond(res, &cx, &request, finish.streams, island_request);
                 return Ok(streamed.await);
             }
             Ok(res)
@@ -239,15 +226,6 @@ fn add_vary(headers: &mut HeaderMap, names: &'static str) {
     if let Ok(value) = value {
         headers.insert(header::VARY, value);
     }
-}
-
-/// Whether `res` is a successful HTML page (see [`crate::page::is_html`]).
-pub(super) fn is_html_page(res: &Response) -> bool {
-    let content_type = res.headers().get(header::CONTENT_TYPE);
-    crate::page::is_html(
-        res.status().as_u16(),
-        content_type.map(HeaderValue::as_bytes),
-    )
 }
 
 /// The path of the router mochi's layer is nested in and, for a request

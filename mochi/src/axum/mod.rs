@@ -53,10 +53,7 @@ impl HeadSource for PartsHead {
     }
 
     fn target(&self) -> &str {
-        // In a nested router, the path as the client sent it, not the one
-        // axum stripped the prefix from: what the page is to the browser.
-        let original = self.0.extensions.get::<axum::extract::OriginalUri>();
-        let uri = original.map_or(&self.0.uri, |original| &original.0);
+        let uri = browser_uri(&self.0);
         uri.path_and_query().map_or("/", |p| p.as_str())
     }
 
@@ -260,6 +257,20 @@ async fn rejection_text(res: Response) -> String {
     match body {
         Ok(text) if !text.is_empty() => format!("{status}: {text}"),
         _ => status.to_string(),
+    }
+}
+
+/// The URI as the browser sent it: in a nested router, with the prefix
+/// axum stripped from `parts.uri`; what the page is to the browser.
+fn browser_uri(parts: &Parts) -> &http::Uri {
+    let original = parts.extensions.get::<axum::extract::OriginalUri>();
+    original.map_or(&parts.uri, |original| &original.0)
+}
+
+impl IslandRequest {
+    /// The path the browser asked for.
+    fn path(&self) -> &str {
+        browser_uri(&self.parts).path()
     }
 }
 

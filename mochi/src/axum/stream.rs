@@ -23,7 +23,7 @@ pub(super) async fn respond(
     islands: Vec<Streamed>,
     island_request: IslandRequest,
 ) -> Response {
-    let path = island_request.parts.uri.path().to_owned();
+    let path = island_request.path().to_owned();
     let (mut head, page) = res.into_parts();
     let page = match axum::body::to_bytes(page, usize::MAX).await {
         Ok(page) => page,

@@ -116,7 +116,7 @@ pub(crate) struct RenderContext {
 
 /// `mutex`'s value; a render that panicked while holding one left nothing
 /// half-written (every change is one push, pop or take).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
