@@ -421,7 +421,7 @@ pub(crate) fn verified_text(
         return Ok(text);
     }
     let bad = |why: String| Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why));
-    match config.keys.verify(def.name, token) {
+    match config.keys.open(def.name, token) {
         Ok(payload) => match String::from_utf8(payload) {
             Ok(text) => {
                 let text: Arc<str> = text.into();

@@ -76,11 +76,14 @@
 //!
 //! ## Keys
 //!
-//! Props are signed with HMAC-SHA256 under `MOCHI_KEY` (base64url of 32
-//! random bytes; `head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d
-//! '=\n'` prints one). Signing is not encryption: **props are readable by
-//! anyone who sees the page**. Never put secrets in props; read them from
-//! the request context inside the island.
+//! Server-island props are sealed with AES-256-GCM-SIV under a key
+//! derived from `MOCHI_KEY` (base64url of 32 random bytes; `head -c 32
+//! /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'` prints one): the page
+//! cannot read them, and the same props give the same token, so pages stay
+//! cacheable. [`MochiBuilder::seal_props`]`(false)` signs them instead
+//! (readable by anyone who sees the page). Either way a token can be
+//! replayed by whoever has the page: read what is private from the request
+//! context inside the island.
 //!
 //! The wire contract (elements, attributes, URLs, statuses, events) is in
 //! `docs/protocol.md` in the repository.
@@ -108,6 +111,7 @@ mod preload;
 mod protocol;
 mod registry;
 mod render;
+mod sealing;
 mod setup;
 mod signing;
 mod stream;

@@ -192,7 +192,7 @@ impl<F: Render> Render for ServerIsland<F> {
         );
         let cx = context::current();
         if let Some(token) = &self.token {
-            // base64url and `.`: nothing to escape.
+            // base64url, and `.` in a signed token: nothing to escape.
             debug_assert!(token
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
@@ -202,9 +202,14 @@ impl<F: Render> Render for ServerIsland<F> {
         }
         let streamed = match (&cx, &self.token, self.stream) {
             (Some(cx), Some(token), true) => {
-                let text = crate::signing::signed_payload(token).map(String::from_utf8);
+                // The props the page just sealed, read back for the part.
+                let text = cx
+                    .config
+                    .keys
+                    .open(self.def.name, token)
+                    .map(String::from_utf8);
                 match text {
-                    Some(Ok(text)) => cx.note_stream(|| Streamed {
+                    Ok(Ok(text)) => cx.note_stream(|| Streamed {
                         def: self.def,
                         id: self.id.clone(),
                         text: text.into(),

@@ -170,10 +170,26 @@ impl MochiBuilder {
         })
     }
 
-    /// Verify-only keys, for rotating the signing key.
+    /// Open-only keys, for rotating the key.
     pub fn fallback_keys(mut self, fallbacks: Vec<Key>) -> MochiBuilder {
         let primary = self.keys.clone();
         self.keys = primary.with_fallbacks(fallbacks);
+        self
+    }
+
+    /// Whether server islands' props are sealed (the default) or only
+    /// signed.
+    ///
+    /// Sealed props (AES-256-GCM-SIV) cannot be read from the page or the
+    /// island URL; the same props still give the same token, so pages and
+    /// island answers stay cacheable, and equal tokens reveal equal props.
+    /// Signed props (HMAC-SHA256) are the devalue text in base64url beside
+    /// a tag: anyone who sees the page can read them, which can help when
+    /// debugging, and they are about 15 characters shorter. Either way
+    /// nobody without the key can change them, and tokens of both kinds
+    /// open, so switching loses no cached page.
+    pub fn seal_props(mut self, seal: bool) -> MochiBuilder {
+        self.keys = self.keys.with_sealing(seal);
         self
     }
 

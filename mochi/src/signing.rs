@@ -1,9 +1,14 @@
-//! Signed props tokens: `base64url(payload) "." base64url(tag)`.
+//! Keys, and the props tokens they make: sealed (the default, see
+//! [`crate::sealing`]) or signed.
 //!
-//! The tag is HMAC-SHA256 over a versioned domain string, the island's name
-//! and the payload *as transmitted* (its base64url text), so a token can be
-//! verified without decoding a single byte of attacker-controlled input, and a
-//! token minted for one island is worthless for another.
+//! A signed token is `base64url(payload) "." base64url(tag)`. The tag is
+//! HMAC-SHA256 over a versioned domain string, the island's name and the
+//! payload *as transmitted* (its base64url text), so a token can be verified
+//! without decoding a single byte of attacker-controlled input, and a token
+//! minted for one island is worthless for another.
+//!
+//! Each purpose has its own key, derived from the `MOCHI_KEY` bytes with
+//! HKDF-SHA256: the same bytes never key two algorithms.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,8 +16,11 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use hkdf::Hkdf;
+use hmac::{Hmac, KeyInit as _, Mac};
 use sha2::Sha256;
+
+use crate::sealing::{self, SealKey};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -41,7 +49,15 @@ pub(crate) const GENERATE_KEY: &str =
 /// What a key is, for the messages about bad ones.
 const KEY_FORMAT: &str = "a key is the base64url encoding (no padding) of exactly 32 random bytes";
 
-/// A 32-byte HMAC key. Its `Debug` output never shows the key.
+/// HKDF `info` of the signing key.
+const SIGN_INFO: &[u8] = b"mochi/key/sign/v1";
+/// HKDF `info` of the AES-256-GCM-SIV key.
+const SEAL_INFO: &[u8] = b"mochi/key/seal/v1";
+/// HKDF `info` of the key that makes sealed tokens' nonces.
+const NONCE_INFO: &[u8] = b"mochi/key/seal-nonce/v1";
+
+/// A 32-byte secret, from which mochi derives one key per purpose. Its
+/// `Debug` output never shows the key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Key([u8; KEY_LEN]);
 
@@ -91,8 +107,8 @@ impl Key {
 struct Keyed(HmacSha256);
 
 impl Keyed {
-    fn new(key: &Key) -> Keyed {
-        let mut mac = HmacSha256::new_from_slice(&key.0).expect("HMAC takes keys of any length");
+    fn new(sign_key: &[u8; KEY_LEN]) -> Keyed {
+        let mut mac = HmacSha256::new_from_slice(sign_key).expect("HMAC takes keys of any length");
         mac.update(DOMAIN);
         mac.update(&[0]);
         Keyed(mac)
@@ -106,6 +122,32 @@ impl Keyed {
         mac.update(payload);
         mac
     }
+}
+
+/// What one [`Key`] gives: a key per purpose.
+#[derive(Clone)]
+struct Derived {
+    sign: Keyed,
+    seal: SealKey,
+}
+
+impl Derived {
+    fn new(key: &Key) -> Derived {
+        Derived {
+            sign: Keyed::new(&derive(key, SIGN_INFO)),
+            seal: SealKey::new(&derive(key, SEAL_INFO), &derive(key, NONCE_INFO)),
+        }
+    }
+}
+
+/// The 32-byte key for purpose `info` (HKDF-SHA256, no salt: the input is
+/// already uniformly random).
+fn derive(key: &Key, info: &[u8]) -> [u8; KEY_LEN] {
+    let mut out = [0; KEY_LEN];
+    Hkdf::<Sha256>::new(None, &key.0)
+        .expand(info, &mut out)
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    out
 }
 
 impl fmt::Debug for Key {
@@ -209,7 +251,8 @@ impl std::error::Error for KeyConfigError {}
 pub enum TokenError {
     /// Not shaped like a token at all (answered with 400).
     Malformed(&'static str),
-    /// Well formed, but no key in use made this tag (answered with 403).
+    /// Well formed, but no key in use made it: tampered, made under
+    /// another key, or for another island (answered with 403).
     BadSignature,
 }
 
@@ -217,20 +260,25 @@ impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TokenError::Malformed(why) => write!(f, "malformed props token: {why}"),
-            TokenError::BadSignature => f.write_str("props token signature does not verify"),
+            TokenError::BadSignature => {
+                f.write_str("props token was not made by any key in use for this island")
+            }
         }
     }
 }
 
 impl std::error::Error for TokenError {}
 
-/// The signing key plus verify-only fallback keys.
+/// The key tokens are made with, plus open-only fallback keys for
+/// rotation.
 #[derive(Clone)]
 pub struct Keys {
     primary: Key,
     fallbacks: Vec<Key>,
-    /// `primary` then `fallbacks`, keyed once.
-    keyed: Vec<Keyed>,
+    /// `primary` then `fallbacks`, derived once.
+    derived: Vec<Derived>,
+    /// Whether new tokens are sealed (or only signed).
+    seal: bool,
     /// Identifies this set of keys within the process (for caches of
     /// tokens it signed).
     id: u64,
@@ -241,6 +289,7 @@ impl fmt::Debug for Keys {
         f.debug_struct("Keys")
             .field("primary", &self.primary)
             .field("fallbacks", &self.fallbacks)
+            .field("seal", &self.seal)
             .finish_non_exhaustive()
     }
 }
@@ -255,28 +304,41 @@ pub enum KeySource {
 }
 
 impl Keys {
-    /// Signs with `primary`; verifies with `primary` or any of `fallbacks`.
+    /// Makes tokens with `primary`; opens them with `primary` or any of
+    /// `fallbacks`. New tokens are sealed.
     pub fn new(primary: Key, fallbacks: Vec<Key>) -> Keys {
+        Keys::build(primary, fallbacks, true)
+    }
+
+    fn build(primary: Key, fallbacks: Vec<Key>, seal: bool) -> Keys {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-        let keyed = std::iter::once(&primary)
+        let derived = std::iter::once(&primary)
             .chain(&fallbacks)
-            .map(Keyed::new)
+            .map(Derived::new)
             .collect();
         Keys {
             primary,
             fallbacks,
-            keyed,
+            derived,
+            seal,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
-    /// The same signing key with `fallbacks` as the verify-only keys.
+    /// The same primary key with `fallbacks` as the open-only keys.
     pub fn with_fallbacks(self, fallbacks: Vec<Key>) -> Keys {
-        Keys::new(self.primary, fallbacks)
+        Keys::build(self.primary, fallbacks, self.seal)
+    }
+
+    /// The same keys, making sealed tokens (`true`, the default) or signed
+    /// ones whose props anyone can read (`false`). Tokens of both kinds
+    /// open either way.
+    pub(crate) fn with_sealing(self, seal: bool) -> Keys {
+        Keys::build(self.primary, self.fallbacks, seal)
     }
 
     /// Different for every `Keys` made in this process (clones share it):
-    /// tokens cached under one id were signed by these keys.
+    /// tokens cached under one id were made by these keys, in this mode.
     pub(crate) fn id(&self) -> u64 {
         self.id
     }
@@ -321,9 +383,43 @@ impl Keys {
         Ok((Keys::new(primary, keys), source))
     }
 
-    /// The token for `payload` (already base64url text) under island `island`.
+    /// The token for props `payload` of island `island`: sealed, or
+    /// signed if sealing is off.
+    pub(crate) fn mint(&self, island: &str, payload: &[u8]) -> String {
+        if self.seal {
+            self.derived[0].seal.seal(island, payload)
+        } else {
+            self.sign(island, payload)
+        }
+    }
+
+    /// The props of `token` for island `island`, if a key in use made it
+    /// for that island, sealed or signed.
+    pub(crate) fn open(&self, island: &str, token: &str) -> Result<Vec<u8>, TokenError> {
+        if token.contains('.') {
+            self.verify(island, token)
+        } else {
+            self.unseal(island, token)
+        }
+    }
+
+    /// Opens a sealed token.
+    fn unseal(&self, island: &str, token: &str) -> Result<Vec<u8>, TokenError> {
+        let bytes = decode_payload(token).ok_or(TokenError::Malformed("not base64url"))?;
+        if bytes.len() < sealing::NONCE_LEN + sealing::TAG_LEN {
+            return Err(TokenError::Malformed("too short to be a sealed token"));
+        }
+        self.derived
+            .iter()
+            .find_map(|key| key.seal.open(island, &bytes))
+            .ok_or(TokenError::BadSignature)
+    }
+
+    /// The signed token for `payload` (already base64url text) under
+    /// island `island`.
     pub(crate) fn sign_encoded(&self, island: &str, payload_b64: &str) -> String {
-        let tag = self.keyed[0]
+        let tag = self.derived[0]
+            .sign
             .mac(island, payload_b64.as_bytes())
             .finalize()
             .into_bytes();
@@ -334,12 +430,13 @@ impl Keys {
         token
     }
 
-    /// The token for raw `payload` bytes under island `island`.
+    /// The signed token for raw `payload` bytes under island `island`.
     pub(crate) fn sign(&self, island: &str, payload: &[u8]) -> String {
         self.sign_encoded(island, &URL_SAFE_NO_PAD.encode(payload))
     }
 
-    /// Checks `token` for island `island` and returns the payload bytes.
+    /// Checks signed `token` for island `island` and returns the payload
+    /// bytes.
     ///
     /// The tag is compared in constant time against every key before the
     /// payload is decoded.
@@ -362,8 +459,9 @@ impl Keys {
             Ok(TAG_LEN) => {}
             _ => return Err(TokenError::Malformed("tag is not base64url")),
         }
-        let verified = self.keyed.iter().any(|key| {
-            key.mac(island, payload.as_bytes())
+        let verified = self.derived.iter().any(|key| {
+            key.sign
+                .mac(island, payload.as_bytes())
                 .verify_truncated_left(&tag)
                 .is_ok()
         });
@@ -372,12 +470,6 @@ impl Keys {
         }
         decode_payload(payload).ok_or(TokenError::Malformed("payload is not base64url"))
     }
-}
-
-/// The payload bytes of a token this process signed, unverified (a
-/// streamed island reads back the props its page just signed).
-pub(crate) fn signed_payload(token: &str) -> Option<Vec<u8>> {
-    decode_payload(token.split_once('.')?.0)
 }
 
 /// Canonical unpadded base64url only (no `=`, no nonzero unused bits),
@@ -402,12 +494,15 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Whatever a request carries, verify answers without panicking, and
-        /// only a token this key made verifies.
+        /// Whatever a request carries, opening it answers without
+        /// panicking, and only a token this key made opens.
         #[test]
         fn verify_never_panics(token in ".{0,200}", tail in "[A-Za-z0-9_-]{0,40}") {
             let k = keys();
             proptest::prop_assert!(k.verify("X", &token).is_err());
+            proptest::prop_assert!(k.open("X", &token).is_err());
+            let prefixed = format!("{tail}{token}");
+            proptest::prop_assert!(k.open("X", &prefixed).is_err());
             let forged = format!("{tail}.{}", &token.chars().take(22).collect::<String>());
             proptest::prop_assert!(k.verify("X", &forged).is_err());
         }
@@ -423,15 +518,155 @@ mod tests {
         );
     }
 
-    /// Pins the token layout (a change must bump `DOMAIN`), and the key and
-    /// token that `fuzz/seeds/token_verify` were made with.
+    /// The frozen vectors of `docs/protocol.md`, made independently by
+    /// `docs/token-vectors.py` (Python's `cryptography`): the key
+    /// derivation and both token layouts, byte for byte. They are also the
+    /// key and tokens `fuzz/seeds/token_verify` were made with.
     #[test]
-    fn known_answer() {
+    fn known_answers() {
         let key = Key::from_base64url("bW9jaGktZnV6ei1rZXktMDAwMDAwMDAwMDAwMDAwMDA").unwrap();
-        let k = Keys::new(key, Vec::new());
-        let token = "W3sic2l6ZSI6MX0sNjRd.2HkNXRwGA5HmyoTDSvsSew";
-        assert_eq!(k.sign("Fuzz", b"[{\"size\":1},64]"), token);
-        assert_eq!(k.verify("Fuzz", token).unwrap(), b"[{\"size\":1},64]");
+        let hex = |b: [u8; 32]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(
+            hex(derive(&key, SIGN_INFO)),
+            "ac6231a79b0115cac5782629ba73337cb06d018a3c647fee1aac258969f250e2"
+        );
+        assert_eq!(
+            hex(derive(&key, SEAL_INFO)),
+            "dd0cd6e2df4aaf6aeb9e60f6de1d2c3dc7f06400af88ca9cf95db3e3c460e961"
+        );
+        assert_eq!(
+            hex(derive(&key, NONCE_INFO)),
+            "be8da5d0e834dff07d4bb3c1b3713d23c7224a09cee98169e08648b67b9e0172"
+        );
+        let props = b"[{\"size\":1},64]";
+        let sealed = Keys::new(key.clone(), Vec::new());
+        let token = "9vuOKoiVl3mQooDO2M9ZMM81yd7cFMw0ptHMHstbrJnrJXGf_8_mZOmTkA";
+        assert_eq!(sealed.mint("Fuzz", props), token);
+        assert_eq!(sealed.open("Fuzz", token).unwrap(), props);
+        let signed = Keys::new(key, Vec::new()).with_sealing(false);
+        let token = "W3sic2l6ZSI6MX0sNjRd.m9I6tgeNfQcJoEiJFFZH0A";
+        assert_eq!(signed.mint("Fuzz", props), token);
+        assert_eq!(signed.open("Fuzz", token).unwrap(), props);
+    }
+
+    fn sealed_keys() -> Keys {
+        Keys::new(Key([7; 32]), Vec::new())
+    }
+
+    #[test]
+    fn sealed_tokens_round_trip_and_hide_the_props() {
+        let k = sealed_keys();
+        let props = b"[{\"email\":1},\"ann@example.com\"]";
+        let token = k.mint("Account", props);
+        assert!(!token.contains('.'), "{token}");
+        assert_eq!(k.open("Account", &token).unwrap(), props);
+        // Nothing of the props shows, in any base64 alignment.
+        for shift in 0..3 {
+            let shown = URL_SAFE_NO_PAD.encode(&props[shift..]);
+            assert!(!token.contains(&shown[4..16]), "{token} shows {shown}");
+        }
+        // The same props give the same token; others another.
+        assert_eq!(k.mint("Account", props), token);
+        assert_ne!(k.mint("Account", b"[1]"), token);
+        assert_ne!(k.mint("Other", props), token);
+    }
+
+    #[test]
+    fn a_sealed_token_is_at_most_32_bytes_longer_than_a_signed_one() {
+        let k = sealed_keys();
+        for len in [0, 1, 2, 3, 10, 100, 1000] {
+            let props = "x".repeat(len);
+            let sealed = k.mint("A", props.as_bytes()).len();
+            let signed = k.sign("A", props.as_bytes()).len();
+            assert!(sealed <= signed + 32, "{len}: {sealed} vs {signed}");
+        }
+    }
+
+    #[test]
+    fn every_sealed_bit_flip_truncation_and_extension_is_rejected() {
+        let k = sealed_keys();
+        let token = k.mint("Cart", b"[{\"n\":1},3]");
+        let bytes = token.as_bytes();
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut flipped = bytes.to_vec();
+                flipped[i] ^= 1 << bit;
+                let Ok(text) = String::from_utf8(flipped) else {
+                    continue;
+                };
+                assert!(k.open("Cart", &text).is_err(), "flip {i}:{bit}: {text}");
+            }
+        }
+        for end in 0..token.len() {
+            assert!(k.open("Cart", &token[..end]).is_err(), "prefix {end}");
+        }
+        for extra in ["A", "=", "AA", "AAAA", " "] {
+            assert!(k.open("Cart", &format!("{token}{extra}")).is_err());
+            assert!(k.open("Cart", &format!("{extra}{token}")).is_err());
+        }
+    }
+
+    #[test]
+    fn bad_sealed_tokens_say_which_kind_of_bad() {
+        let k = sealed_keys();
+        let token = k.mint("Cart", b"[1]");
+        let malformed = |t: &str| matches!(k.open("Cart", t), Err(TokenError::Malformed(_)));
+        assert!(malformed("a*b"), "not base64url");
+        assert!(malformed(""), "empty");
+        assert!(malformed(&token[..36]), "shorter than nonce and tag");
+        assert!(malformed(&format!("{token}=")), "padding");
+        let forbidden = |t: &str, island: &str| k.open(island, t) == Err(TokenError::BadSignature);
+        assert!(forbidden(&token, "CartCount"), "another island");
+        // 40 characters are 30 whole bytes: a nonce and tag, but cut.
+        assert!(forbidden(&token[..40], "Cart"), "truncated");
+        let other = Keys::new(Key([8; 32]), Vec::new()).mint("Cart", b"[1]");
+        assert!(forbidden(&other, "Cart"), "another key");
+    }
+
+    #[test]
+    fn sealed_tokens_rotate_like_signed_ones() {
+        let (old, new) = (Key([1; 32]), Key([2; 32]));
+        let old_token = Keys::new(old.clone(), vec![]).mint("X", b"[1]");
+        let rotating = Keys::new(new.clone(), vec![old]);
+        assert_eq!(rotating.open("X", &old_token).unwrap(), b"[1]");
+        assert_eq!(
+            rotating.mint("X", b"[1]"),
+            Keys::new(new.clone(), vec![]).mint("X", b"[1]"),
+            "new tokens are made with the primary key"
+        );
+        assert_eq!(
+            Keys::new(new, vec![]).open("X", &old_token),
+            Err(TokenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn either_mode_opens_both_kinds_and_keeps_its_fallbacks() {
+        let sealing = Keys::new(Key([3; 32]), vec![Key([4; 32])]);
+        let signing = sealing.clone().with_sealing(false);
+        assert_ne!(sealing.id(), signing.id(), "caches keep the modes apart");
+        let sealed = sealing.mint("X", b"[1]");
+        let signed = signing.mint("X", b"[1]");
+        assert!(signed.contains('.') && !sealed.contains('.'));
+        for keys in [&sealing, &signing] {
+            assert_eq!(keys.open("X", &sealed).unwrap(), b"[1]");
+            assert_eq!(keys.open("X", &signed).unwrap(), b"[1]");
+        }
+        let kept = signing.with_fallbacks(vec![Key([5; 32])]);
+        assert!(kept.mint("X", b"[1]").contains('.'), "still signing");
+    }
+
+    /// The purposes' keys differ from each other and from the key itself.
+    #[test]
+    fn each_purpose_has_its_own_key() {
+        let key = Key([9; 32]);
+        let derived = [SIGN_INFO, SEAL_INFO, NONCE_INFO].map(|info| derive(&key, info));
+        for (i, a) in derived.iter().enumerate() {
+            assert_ne!(a, &key.0);
+            for b in &derived[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Signed tokens by what they sign, cached per thread.
+//! Props tokens by the props they hold, cached per thread.
 //!
 //! A page that renders the same server island with the same props on every
 //! request (the common case: personal data comes from the island's own
@@ -13,8 +13,6 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde::Serialize;
 
 use crate::config::SIGNED_PROPS_WARN_LEN;
@@ -77,7 +75,7 @@ fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
     if let Some(token) = hit {
         return token;
     }
-    let token: Arc<str> = sign(keys, def, text).into();
+    let token: Arc<str> = mint(keys, def, text).into();
     if token.len() <= MAX_TOKEN {
         TOKENS.with(|cache| {
             cache
@@ -88,16 +86,16 @@ fn token_for(keys: &Keys, def: &'static IslandDef, text: &str) -> Arc<str> {
     token
 }
 
-fn sign(keys: &Keys, def: &IslandDef, text: &str) -> String {
-    let token = keys.sign_encoded(def.name, &URL_SAFE_NO_PAD.encode(text));
+fn mint(keys: &Keys, def: &IslandDef, text: &str) -> String {
+    let token = keys.mint(def.name, text.as_bytes());
     if token.len() > SIGNED_PROPS_WARN_LEN {
         // Once per island and power-of-two size class: a small instance's
         // warning does not hide a larger one's.
         let class = token.len().next_power_of_two();
         let subject = format!("{}/{class}", def.name);
-        crate::warn_once::warn_once("signed props", &subject, || {
+        crate::warn_once::warn_once("props token", &subject, || {
             format!(
-                "mochi: signed props of island `{}` are {} bytes (over ~{SIGNED_PROPS_WARN_LEN}); \
+                "mochi: the props token of island `{}` is {} bytes (over ~{SIGNED_PROPS_WARN_LEN}); \
                  proxies and CDNs may cut URLs that long, and island URLs over the POST \
                  threshold are sent by POST, which no cache can share: pass less data, e.g. \
                  an id to look up (said once per island and size up to {class} bytes)",
@@ -147,15 +145,9 @@ mod tests {
     /// before (hits, misses, other islands, other keys, overflow).
     #[test]
     fn cached_tokens_are_what_signing_gives() {
-        use base64::Engine as _;
         let (a, b) = (def("A"), def("B"));
         let keys = Keys::new(Key::generate(), Vec::new());
-        let fresh = |d: &IslandDef, k: &Keys, text: &str| {
-            k.sign_encoded(
-                d.name,
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text),
-            )
-        };
+        let fresh = |d: &IslandDef, k: &Keys, text: &str| k.mint(d.name, text.as_bytes());
         for round in 0..3 {
             for text in ["[1]", "[2]", "[\"a\"]"] {
                 for d in [a, b] {

@@ -10,6 +10,8 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use actix_web::{web, App, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use maud::{html, Markup};
 use mochi::{Key, Keys, Mochi, ServerIsland};
 
@@ -273,6 +275,14 @@ fn mochi_with(key: &Key) -> Mochi {
     Mochi::builder(key.clone()).build().expect("mochi starts")
 }
 
+/// Under `key`, making signed (readable) tokens instead of sealed ones.
+fn mochi_signing(key: &Key) -> Mochi {
+    Mochi::builder(key.clone())
+        .seal_props(false)
+        .build()
+        .expect("mochi starts")
+}
+
 /// The signed props of the island `make` builds, rendered as a page under
 /// `mochi`.
 fn token(mochi: &Mochi, make: impl FnOnce() -> ServerIsland) -> String {
@@ -443,10 +453,11 @@ async fn unknown_or_invalid_names_are_404() {
 
 // ---------------------------------------------------------------- 400
 
+/// Signed tokens (`seal_props(false)`), cut and spliced at their `.`.
 #[actix_web::test]
 async fn malformed_p_is_400() {
     let key = Key::generate();
-    let mochi = mochi_with(&key);
+    let mochi = mochi_signing(&key);
     let t = token(&mochi, || greet("Ann".into()));
     let (payload, tag) = t.split_once('.').unwrap();
     let cases = [
@@ -476,7 +487,6 @@ async fn malformed_p_is_400() {
             "not base64url tag",
             format!("/_mochi/island/Greet?p={payload}.{}!", &tag[1..]),
         ),
-        ("no dot", format!("/_mochi/island/Greet?p={payload}{tag}")),
         ("no dot, short", "/_mochi/island/Greet?p=abc".into()),
         ("only a dot", "/_mochi/island/Greet?p=.".into()),
         ("empty payload", format!("/_mochi/island/Greet?p=.{tag}")),
@@ -549,15 +559,16 @@ async fn props_that_do_not_decode_are_400_and_never_reach_the_island() {
     assert_eq!(ok.body, r#"<span class="counted">5</span>"#);
     assert_eq!(COUNTED_CALLS.load(Ordering::SeqCst), 1);
     // And it is exactly what mochi signs for `counted(5)`.
-    assert_eq!(t, token(&mochi, || counted(5)));
+    assert_eq!(t, token(&mochi_signing(&key), || counted(5)));
 }
 
 // ---------------------------------------------------------------- 403
 
+/// Signed tokens (`seal_props(false)`) with their payload or tag changed.
 #[actix_web::test]
 async fn tokens_that_do_not_verify_are_403() {
     let key = Key::generate();
-    let mochi = mochi_with(&key);
+    let mochi = mochi_signing(&key);
     let t = token(&mochi, || greet("Ann".into()));
     let (payload, tag) = t.split_once('.').unwrap();
 
@@ -630,6 +641,95 @@ async fn tokens_that_do_not_verify_are_403() {
     let answer = get(&mochi, &island_url("Other", &o)).await;
     answer.expect(200, "Other's own token");
     assert!(answer.body.contains("Other Ann"));
+}
+
+#[actix_web::test]
+async fn sealed_tokens_are_400_when_malformed_and_403_when_not_ours() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let t = token(&mochi, || greet("Ann".into()));
+    assert!(!t.contains('.'), "sealed by default: {t}");
+    // Change one character (to another that keeps the text base64url and
+    // canonical: positions before the last).
+    let flip = |i: usize| {
+        let mut b = t.as_bytes().to_vec();
+        b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(b).unwrap()
+    };
+    let whole = t.len() / 4 * 4;
+    let malformed = [
+        ("not base64url", format!("{t}*")),
+        ("padding", format!("{t}%3D")),
+        ("shorter than nonce and tag", t[..36].to_owned()),
+        ("a dot added", format!("{t}.")),
+        ("empty island id", format!("{t}&i=")),
+    ];
+    for (what, token) in malformed {
+        let url = island_url("Greet", &token);
+        get(&mochi, &url).await.expect(400, what);
+    }
+    let other_key = Key::generate();
+    let ours = Keys::new(key.clone(), Vec::new());
+    let forged = [
+        ("nonce changed", flip(0)),
+        ("ciphertext changed", flip(14)),
+        ("tag changed", flip(t.len() - 2)),
+        ("cut to whole bytes", t[..whole - 4].to_owned()),
+        (
+            "another key",
+            Mochi::builder(other_key)
+                .build()
+                .unwrap()
+                .render_page(|| greet("Ann".into()).signed_props().unwrap().to_owned()),
+        ),
+        (
+            "sealed for another island",
+            token(&mochi, || other("Ann".into())),
+        ),
+        (
+            "sealed by hand for the lowercase name",
+            mochi::__private::seal_raw(&ours, "greet", br#"[{"name":1},"Ann"]"#),
+        ),
+    ];
+    for (what, token) in forged {
+        let url = island_url("Greet", &token);
+        get(&mochi, &url).await.expect(403, what);
+    }
+    let answer = get(&mochi, &island_url("Greet", &t)).await;
+    answer.expect(200, "the real token");
+    assert!(answer.body.contains("Hello, Ann"));
+}
+
+/// Nothing of sealed props can be read from the page or the island URL;
+/// the same props give the same token, so the page stays cacheable.
+#[actix_web::test]
+async fn sealed_props_are_unreadable_and_deterministic() {
+    let key = Key::generate();
+    let mochi = mochi_with(&key);
+    let secret = "ann.private@example.com";
+    let page = mochi.render_page(|| html! { (greet(secret.into())) }.into_string());
+    let again = mochi.render_page(|| html! { (greet(secret.into())) }.into_string());
+    assert_eq!(page, again, "same props, same page");
+    let t = attr(&page, "signed-props").expect("a token");
+    let text = format!(r#"[{{"name":1}},"{secret}"]"#);
+    assert!(!page.contains("ann.private"), "{page}");
+    for shift in 0..3 {
+        let shown = URL_SAFE_NO_PAD.encode(&text.as_bytes()[shift..]);
+        assert!(!page.contains(&shown[4..20]), "{page} shows {shown}");
+    }
+    let answer = get(&mochi, &island_url("Greet", t)).await;
+    answer.expect(200, "sealed props open at the endpoint");
+    assert!(answer.body.contains(secret));
+    // Signed tokens, readable, still open under sealing (and the reverse),
+    // so switching modes loses no cached page.
+    let signed = token(&mochi_signing(&key), || greet(secret.into()));
+    assert!(signed.starts_with(&URL_SAFE_NO_PAD.encode(&text)));
+    get(&mochi, &island_url("Greet", &signed))
+        .await
+        .expect(200, "a signed token under sealing");
+    get(&mochi_signing(&key), &island_url("Greet", t))
+        .await
+        .expect(200, "a sealed token under signing");
 }
 
 #[actix_web::test]

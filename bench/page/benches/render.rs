@@ -21,15 +21,16 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use criterion::Criterion;
 use example_bench_page::{many_islands_page, many_islands_plain, mochi_page, plain_page};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit as _, Mac};
 use mochi::{Key, Keys, Mochi};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
 const KEY: [u8; 32] = [0x5a; 32];
-/// mochi's domain separator (see `mochi/src/signing.rs`): the bare HMAC of
-/// "the same bytes" MACs exactly what a token's tag covers.
+/// mochi's domain separator of signed tokens (see `mochi/src/signing.rs`):
+/// the bare HMAC of "the same bytes" MACs exactly what a signed token's tag
+/// covers.
 const DOMAIN: &[u8] = b"mochi/island-props/v1";
 /// `CartCount(3, "items")` as devalue text, as the bench page signs it.
 const PROPS: &str = r#"[{"count":1,"label":2},3,"items"]"#;
@@ -72,7 +73,36 @@ fn pairs() -> Vec<Pair> {
     let (p1, p2, p3) = (payload.clone(), payload.clone(), payload.clone());
     let (keys2, keys3) = (keys.clone(), keys.clone());
     let (token2, p4) = (token.clone(), payload.clone());
+    // The default token: sealed, as a page makes it.
+    let (keys4, keys5, p5, p6) = (keys.clone(), keys.clone(), payload.clone(), payload.clone());
+    let sealed = mochi::__private::mint(&keys, ISLAND, PROPS.as_bytes());
     vec![
+        Pair {
+            name: "token/seal vs hmac(payload)",
+            goal: None,
+            mochi: Box::new(move || {
+                black_box(mochi::__private::mint(
+                    &keys4,
+                    ISLAND,
+                    black_box(PROPS.as_bytes()),
+                ));
+            }),
+            plain: Box::new(move || {
+                black_box(bare_hmac(&[black_box(p5.as_bytes())]));
+            }),
+        },
+        Pair {
+            name: "token/open sealed vs hmac(payload)",
+            goal: None,
+            mochi: Box::new(move || {
+                black_box(
+                    mochi::__private::verify(&keys5, ISLAND, black_box(&sealed)).expect("opens"),
+                );
+            }),
+            plain: Box::new(move || {
+                black_box(bare_hmac(&[black_box(p6.as_bytes())]));
+            }),
+        },
         Pair {
             name: "token/verify vs hmac(payload)",
             goal: Some(1.5),
@@ -164,6 +194,13 @@ fn criterion_benches(c: &mut Criterion) {
     });
     g.bench_function("verify", |b| {
         b.iter(|| mochi::__private::verify(&keys, ISLAND, black_box(&token)).expect("verifies"))
+    });
+    let sealed = mochi::__private::mint(&keys, ISLAND, PROPS.as_bytes());
+    g.bench_function("seal", |b| {
+        b.iter(|| mochi::__private::mint(&keys, ISLAND, black_box(PROPS.as_bytes())))
+    });
+    g.bench_function("open sealed", |b| {
+        b.iter(|| mochi::__private::verify(&keys, ISLAND, black_box(&sealed)).expect("opens"))
     });
     g.finish();
 
