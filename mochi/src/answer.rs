@@ -15,7 +15,8 @@ use futures_util::stream::BoxStream;
 use futures_util::{FutureExt as _, Stream, StreamExt as _};
 use http::header::{self, HeaderName};
 use http::StatusCode;
-use maud::Markup;
+use maud::{Markup, PreEscaped};
+use tokio::time::Instant;
 
 use crate::config::{Config, Origin};
 use crate::context::{
@@ -223,7 +224,10 @@ pub(crate) fn island_context(
     mount: &str,
 ) -> Arc<RenderContext> {
     let cx = RenderContext::for_island(config.clone(), request.clone(), id, def.client.is_some());
-    Arc::new(cx.mounted(mount))
+    Arc::new(
+        cx.mounted(mount)
+            .nested_in(context::Nesting::new(def.cache_control)),
+    )
 }
 
 /// The core's view of an island's own request (the endpoint or a batch).
@@ -235,14 +239,28 @@ pub(crate) fn island_request(config: &Config, head: RequestHead) -> Arc<SharedRe
 /// Renders `def` (element `id`) with its verified props `text` inside
 /// `cx`, within the island's deadline: its HTML, or the refusal a request
 /// for it gets (logged here, once, whoever answers). Every island answer
-/// (its own request, a batch part, a streamed part) is one `mochi.island`
-/// span with the island's name, id, status and duration.
+/// (its own request, a batch part, a streamed part, an island rendered
+/// inline in another's answer) is one `mochi.island` span with the
+/// island's name, id, status and duration.
 pub(crate) fn answer<'a>(
     config: &'a Config,
     cx: Arc<RenderContext>,
     def: &'static IslandDef,
     id: Option<&str>,
     text: Arc<str>,
+) -> impl Future<Output = Result<Markup, Refusal>> + Send + 'a {
+    answer_by(config, cx, def, id, text, None)
+}
+
+/// [`answer`], done by `bound` at the latest (the deadline of the answer
+/// it is rendered inline in).
+fn answer_by<'a>(
+    config: &'a Config,
+    cx: Arc<RenderContext>,
+    def: &'static IslandDef,
+    id: Option<&str>,
+    text: Arc<str>,
+    bound: Option<Instant>,
 ) -> impl Future<Output = Result<Markup, Refusal>> + Send + 'a {
     use tracing::field::Empty;
     use tracing::Instrument as _;
@@ -257,7 +275,7 @@ pub(crate) fn answer<'a>(
     async move {
         // No clock read for a span no subscriber wants.
         let started = (!span.is_disabled()).then(std::time::Instant::now);
-        let answered = answer_within_deadline(config, cx, def, text)
+        let answered = answer_within_deadline(config, cx, def, text, bound)
             .instrument(span.clone())
             .await;
         if let Some(started) = started {
@@ -277,11 +295,14 @@ async fn answer_within_deadline(
     cx: Arc<RenderContext>,
     def: &'static IslandDef,
     text: Arc<str>,
+    bound: Option<Instant>,
 ) -> Result<Markup, Refusal> {
     let deadline = def.timeout.unwrap_or(config.settings.island_timeout);
+    let own = Instant::now() + deadline;
+    let until = bound.map_or(own, |bound| bound.min(own));
     let internal = StatusCode::INTERNAL_SERVER_ERROR;
-    match tokio::time::timeout(deadline, render(cx, def, text)).await {
-        Ok(Rendered::Html(markup)) => Ok(markup),
+    match tokio::time::timeout_at(until, render(cx.clone(), def, text)).await {
+        Ok(Rendered::Html(markup)) => Ok(render_inline(config, &cx, markup, until).await),
         Ok(Rendered::BadProps(e)) => {
             let why = format!("props do not fit island `{}`: {e}", def.name);
             Err(Refusal(StatusCode::BAD_REQUEST, "bad request", Some(why)))
@@ -327,6 +348,43 @@ async fn answer_within_deadline(
             ))
         }
     }
+}
+
+/// Renders the server islands nested in `cx`'s answer that it noted for
+/// inline rendering (`context::Inline`), all at once, each in a context of
+/// its own and within `until`, and puts each element where its
+/// placeholder is in `markup`: holding the island's HTML, or marked failed
+/// (the browser shows its error fallback), or, not done in time, deferred
+/// (the browser fetches it). An island rendered inline renders its own
+/// nested islands the same way before it is done.
+async fn render_inline(
+    config: &Config,
+    cx: &RenderContext,
+    markup: Markup,
+    until: Instant,
+) -> Markup {
+    let nested = cx.take_inline();
+    if nested.is_empty() {
+        return markup;
+    }
+    let answers = nested.iter().map(|inline| {
+        let child = Arc::new(cx.inline_child(inline.def, &inline.id));
+        let (def, id, text) = (inline.def, Some(inline.id.as_str()), inline.text.clone());
+        // Boxed: an answer holds the answers inline in it.
+        let answer = answer_by(config, child, def, id, text, Some(until)).boxed();
+        tokio::time::timeout_at(until, answer)
+    });
+    let answers = futures_util::future::join_all(answers).await;
+    let mut html = markup.0;
+    for (inline, answer) in nested.iter().zip(answers) {
+        let element = match answer {
+            Ok(Ok(markup)) => inline.loaded(&markup.0),
+            Ok(Err(Refusal(StatusCode::GATEWAY_TIMEOUT, ..))) | Err(_) => inline.deferred(),
+            Ok(Err(_)) => inline.failed(),
+        };
+        html = html.replace(&inline.placeholder, &element);
+    }
+    PreEscaped(html)
 }
 
 /// What an island's render ended with.
@@ -547,15 +605,18 @@ where
 
 /// `Cache-Control` and `Vary` of a successful answer.
 ///
-/// Answers are private unless the island opted into a cache. A POST answer
-/// never is: its token is in the body, where no cache keys. An opted-in
+/// Answers are private unless the island opted into a cache, and so is
+/// one the caller says must be (`private`): a POST answer, whose token is
+/// in the body, where no cache keys; one holding islands rendered inline
+/// whose policies differ from its own. An opted-in
 /// answer varies on every header its render read (cookies: `Cookie`); one
 /// that read the whole header map cannot say what it varies on, so it is
 /// made private, with a warning.
-pub(crate) fn cache_headers(answer: &mut Answer, def: &IslandDef, post: bool, reads: &Reads) {
+pub(crate) fn cache_headers(answer: &mut Answer, def: &IslandDef, private: bool, reads: &Reads) {
+    let never = private;
     let private = Cow::Borrowed(PRIVATE);
     let cache = match def.cache_control {
-        Some(cache) if !post => cache,
+        Some(cache) if !never => cache,
         _ => {
             answer.set(Header::CacheControl, private);
             return;

@@ -143,12 +143,15 @@ where
     let island_id = query.island_id.map(str::to_owned);
     let request = island_request(&config, req.head);
     let cx = island_context(&config, &request, def, island_id.as_deref(), &req.mount);
-    let html = match answer(&config, cx, def, island_id.as_deref(), text).await {
+    let html = match answer(&config, cx.clone(), def, island_id.as_deref(), text).await {
         Ok(markup) => markup,
         Err(refusal) => return refusal.answer(&config),
     };
     let body = AnswerBody::Full(Bytes::from(html.0));
     let mut answer = Answer::island_html(body, "text/html; charset=utf-8");
-    cache_headers(&mut answer, def, post, &request.reads());
+    // An island rendered inline with another cache policy than this one's:
+    // the strictest of theirs, no sharing.
+    let private = post || cx.inline_policy_mixed();
+    cache_headers(&mut answer, def, private, &request.reads());
     answer
 }

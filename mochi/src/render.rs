@@ -10,7 +10,7 @@ use compact_str::CompactString;
 use maud::{Markup, PreEscaped, Render};
 use serde::Serialize;
 
-use crate::context::{self, Preload, RenderContext, Streamed};
+use crate::context::{self, Inline, Preload, RenderContext, Streamed};
 use crate::registry::{Hydrate, IslandDef};
 use crate::token_cache;
 
@@ -38,6 +38,8 @@ pub struct ServerIsland<F = NoFallback> {
     /// cache policy, or the app turned batching off.
     own_get: bool,
     stream: bool,
+    /// Rendered inline when nested in an island's answer.
+    inline: bool,
     live: Live,
 }
 
@@ -63,6 +65,7 @@ impl<F> ServerIsland<F> {
             post,
             own_get,
             stream,
+            inline,
             live,
         } = self;
         ServerIsland {
@@ -76,6 +79,7 @@ impl<F> ServerIsland<F> {
             post,
             own_get,
             stream,
+            inline,
             live,
         }
     }
@@ -99,6 +103,25 @@ impl<F> ServerIsland<F> {
     /// a streamed island is an ordinary deferred one.
     pub fn stream(mut self) -> Self {
         self.stream = true;
+        self
+    }
+
+    /// Whether the island, nested in another server island's answer, is
+    /// rendered inline in that answer (the default) or deferred, fetched
+    /// by a request of its own once the answer is in the page.
+    ///
+    /// Inline, it costs no round trip; it is rendered on the answer's
+    /// request, within the answer's deadline, and what it reads of the
+    /// request joins the answer's `Vary`. Up to 32 islands are rendered
+    /// inline per answer (all levels together); past that, and for islands
+    /// that load when visible ([`ServerIsland::defer_on_visible`]), nested
+    /// islands are deferred. An island that fails inline shows its error
+    /// fallback (or keeps its fallback); one not done by its deadline, or
+    /// by the answer's, is deferred. An answer holding an inline island
+    /// whose `cache` policy differs from its own goes out `private,
+    /// no-store`. In a page, islands are deferred (or streamed) as before.
+    pub fn inline(mut self, inline: bool) -> Self {
+        self.inline = inline;
         self
     }
 
@@ -184,6 +207,7 @@ impl<F> ServerIsland<F> {
 
 impl<F: Render> Render for ServerIsland<F> {
     fn render_to(&self, out: &mut String) {
+        let start = out.len();
         open_tag(
             out,
             "<mochi-server-island component-name=\"",
@@ -239,6 +263,12 @@ impl<F: Render> Render for ServerIsland<F> {
             out.push_str(" transport=\"get\"");
         }
         self.live.write_attributes(out);
+        if let Some(inline) = self.inline_in(cx.as_deref(), &out[start..]) {
+            out.truncate(start);
+            out.push_str(&inline.placeholder);
+            cx.expect("inline only in a render").note_inline(inline);
+            return;
+        }
         out.push('>');
         if let (Some(cx), Some(token), false, false, false) =
             (&cx, &self.token, self.visible, self.post, streamed)
@@ -255,6 +285,35 @@ impl<F: Render> Render for ServerIsland<F> {
         self.fallback.render_to(out);
         self.live.write_error_fallback(out);
         out.push_str("</mochi-server-island>");
+    }
+}
+
+impl<F: Render> ServerIsland<F> {
+    /// What rendering the island inline needs, if it is nested in an
+    /// island's answer that has room for it; `open` is its element's open
+    /// tag, without the `>`.
+    fn inline_in(&self, cx: Option<&RenderContext>, open: &str) -> Option<Inline> {
+        if !self.inline || self.visible {
+            return None;
+        }
+        let (cx, token) = (cx?, self.token.as_ref()?);
+        if !cx.renders_inline() {
+            return None;
+        }
+        // The props the answer just sealed, read back.
+        let text = String::from_utf8(cx.config.keys.open(self.def.name, token).ok()?).ok()?;
+        let placeholder = cx.inline_placeholder(self.def)?;
+        let mut content = String::new();
+        self.fallback.render_to(&mut content);
+        self.live.write_error_fallback(&mut content);
+        Some(Inline {
+            def: self.def,
+            id: self.id.clone(),
+            text: text.into(),
+            placeholder,
+            open: open.to_owned(),
+            content,
+        })
     }
 }
 
@@ -383,6 +442,7 @@ impl ServerIsland {
             post: false,
             own_get: false,
             stream: false,
+            inline: true,
             live: Live::default(),
         }
     }

@@ -22,6 +22,8 @@ mod fragments;
 mod harness;
 #[path = "browser/live.rs"]
 mod live;
+#[path = "browser/nesting.rs"]
+mod nesting;
 #[path = "browser/server.rs"]
 mod server;
 #[path = "browser/streaming.rs"]
@@ -39,6 +41,7 @@ use http::header::{HeaderValue, CONTENT_SECURITY_POLICY};
 use fragments::{fragments_compose, preload_from_headers};
 use live::*;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
+use nesting::nested_inline_one_request;
 use serde_json::{json, Value as Json};
 use server::{answer, Answer, Req, Route};
 use streaming::{batch_one_request, stream_account, stream_parts};
@@ -379,7 +382,14 @@ const ROUTES: &[Route] = &[
 
 /// Every test page: this file's and its modules'.
 fn test_routes() -> Vec<Route> {
-    [ROUTES, live::ROUTES, fragments::ROUTES, streaming::ROUTES].concat()
+    [
+        ROUTES,
+        live::ROUTES,
+        fragments::ROUTES,
+        streaming::ROUTES,
+        nesting::ROUTES,
+    ]
+    .concat()
 }
 
 /// A key no earlier scenario used, on either server: server-side state
@@ -1386,6 +1396,7 @@ async fn all_scenarios(report: &mut Report, cx: &Ctx) {
         strict_csp_shop,
         csp_check_sees_inline_script,
         nested_islands_in_response,
+        nested_inline_one_request,
         // Hydrated islands.
         add_to_cart_click_adds,
         visible_hydration_waits_for_scroll,

@@ -93,14 +93,22 @@ pub async fn cart_count() -> Result<Markup, ShopError> {
     Ok(html! { a.cart href="/cart" { (n) (unit) } })
 }
 
-/// Who is signed in, with a sign-out button; or how to sign in.
+/// Who is signed in, with a sign-out button, or how to sign in; and the
+/// cart's count, a server island of its own rendered inline in this
+/// island's answer (no request of its own).
 #[island(defer)]
 pub async fn account_summary() -> Result<Markup, ShopError> {
     let (_, session) = current_session().await?;
+    let cart = html! {
+        p.account-cart {
+            "Your cart: " (cart_count().fallback(html! { span.skeleton { "… items" } }))
+        }
+    };
     Ok(match session.and_then(|s| s.user_name) {
         Some(name) => html! {
             div.account-summary {
                 p { "Signed in as " strong.user-name { (name) } "." }
+                (cart)
                 form method="post" action="/signout" {
                     button type="submit" { "Sign out" }
                 }
@@ -109,6 +117,7 @@ pub async fn account_summary() -> Result<Markup, ShopError> {
         None => html! {
             div.account-summary {
                 p { "You are not signed in. " a href="/signin" { "Sign in" } " to keep your cart." }
+                (cart)
             }
         },
     })

@@ -605,8 +605,6 @@ pub(crate) async fn account() -> Reply {
         html! {
             h1 { "Your account" }
             (account_summary().stream().fallback(html! { p.skeleton { "Loading your account…" } }))
-            h2 { "Your cart" }
-            p { (cart_count().stream().fallback(html! { span.skeleton { "… items" } })) " · " a href="/cart" { "View cart" } }
             h2 { "Your perks" }
             (member_perks().stream().fallback(html! { p.skeleton { "Loading your perks…" } }))
             h2 { "Recently viewed" }

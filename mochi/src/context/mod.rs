@@ -7,6 +7,7 @@
 //! else.
 
 mod ids;
+mod inline;
 mod props_table;
 mod request;
 
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use compact_str::CompactString;
 
 pub(crate) use ids::IdSpace;
+pub(crate) use inline::{Inline, Nesting};
 #[cfg(test)]
 pub(crate) use props_table::Placement;
 pub(crate) use props_table::PropsTable;
@@ -112,6 +114,10 @@ pub(crate) struct RenderContext {
     /// the middleware), and the islands it streams.
     streaming: bool,
     streams: Mutex<Vec<Streamed>>,
+    /// For an island's answer: the answer its nested server islands are
+    /// rendered inline in, and those this render noted.
+    nesting: Option<Arc<Nesting>>,
+    inline: Mutex<Vec<Inline>>,
 }
 
 /// `mutex`'s value; a render that panicked while holding one left nothing
@@ -141,6 +147,8 @@ impl RenderContext {
             preloads: Mutex::new(Vec::new()),
             streaming: false,
             streams: Mutex::new(Vec::new()),
+            nesting: None,
+            inline: Mutex::new(Vec::new()),
         }
     }
 
@@ -186,6 +194,59 @@ impl RenderContext {
             own_island,
             ..RenderContext::new(config, Some(request), RenderKind::Island, ids)
         }
+    }
+
+    /// The same render, rendering nested server islands inline in the
+    /// answer `nesting` stands for.
+    pub(crate) fn nested_in(self, nesting: Arc<Nesting>) -> RenderContext {
+        RenderContext {
+            nesting: Some(nesting),
+            ..self
+        }
+    }
+
+    /// The answer of island `def` (element `id`) rendered inline in this
+    /// one: same request and mount, ids inside `id`, the same nesting.
+    pub(crate) fn inline_child(&self, def: &IslandDef, id: &str) -> RenderContext {
+        let request = self
+            .request
+            .clone()
+            .expect("an island's answer has a request");
+        let cx =
+            RenderContext::for_island(self.config.clone(), request, Some(id), def.client.is_some())
+                .mounted(&self.mount);
+        match &self.nesting {
+            Some(nesting) => cx.nested_in(nesting.clone()),
+            None => cx,
+        }
+    }
+
+    /// Whether nested server islands are rendered inline here (an
+    /// island's answer).
+    pub(crate) fn renders_inline(&self) -> bool {
+        self.nesting.is_some()
+    }
+
+    /// A placeholder for island `def`, if this render renders nested
+    /// islands inline and its answer has room for one more.
+    pub(crate) fn inline_placeholder(&self, def: &IslandDef) -> Option<String> {
+        self.nesting.as_ref()?.placeholder(def)
+    }
+
+    /// Notes an island to render inline where its placeholder is.
+    pub(crate) fn note_inline(&self, inline: Inline) {
+        lock(&self.inline).push(inline);
+    }
+
+    /// The islands to render inline, taken.
+    pub(crate) fn take_inline(&self) -> Vec<Inline> {
+        std::mem::take(&mut lock(&self.inline))
+    }
+
+    /// Whether an island rendered inline in this answer has a cache
+    /// policy other than the answer's own.
+    pub(crate) fn inline_policy_mixed(&self) -> bool {
+        self.nesting.as_ref().is_some_and(|n| n.mixed_policy())
     }
 
     /// The same render, mounted in the actix scope at `mount`.

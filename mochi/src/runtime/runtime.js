@@ -26,6 +26,9 @@
 //                        <template mochi-part="{id}"> then <mochi-swap island-id="{id}">, which
 //                        moves it in (`fetch`: fetch it instead; `failed`: keep the fallback).
 //                        Not settled when the document ends: fetched.
+//   inline               rendered by the server inside the answer of the island it is nested
+//                        in: loaded already (`inline="failed"`: failed, as a first load that
+//                        failed for good); it still reloads like any other
 //   a child <template mochi-error-fallback> replaces the fallback when the first load fails
 //   for good (4xx, or retries spent); a failed reload keeps the old content
 // Methods: serverIsland.reload() → Promise<boolean>, whether new HTML was swapped in. Reloads
@@ -35,6 +38,7 @@
 // back (a new connect), an island whose first load was cut short loads again.
 // Events (bubbling, composed CustomEvents on the element):
 //   mochi:island-load    {status, componentName, islandId, reload, stream} after a swap
+//                        (and `inline: true` for an island rendered inline)
 //   mochi:island-error   {status, error, componentName, islandId, reload} on final failure
 //                        (status 0 = network error or no request made;
 //                         hydration failures carry no status and no reload)
@@ -454,6 +458,18 @@ function mochiDefineElements() {
       this.#watch();
       const inFlight = this.#flight && !this.#abort?.signal.aborted;
       if (this.#settled || inFlight || this.#stopWait || this.#parsing) return;
+      const inline = this.getAttribute('inline');
+      if (inline !== null) {
+        // Rendered by the server inside the answer that brought it in.
+        if (inline === 'failed') {
+          this.#failFirst(500, 'nested render failed');
+          return;
+        }
+        this.#settled = true;
+        mochiSetState(this, 'loaded');
+        mochiEmit(this, 'mochi:island-load', { ...mochiIdent(this), status: 200, reload: false, stream: false, inline: true });
+        return;
+      }
       if (this.hasAttribute('stream')) {
         // Its HTML is on its way in this document; a <mochi-swap> brings it.
         mochiSetState(this, 'streaming');

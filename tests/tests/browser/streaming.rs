@@ -99,7 +99,7 @@ async fn stream_late(key: String) -> Markup {
     html! { p.late { "late " (key) } }
 }
 
-/// A deferred island inside a streamed one: fetched once its part is in.
+/// A server island inside a streamed one: rendered inline in its part.
 #[mochi::island(defer)]
 fn stream_leaf(key: String) -> Markup {
     html! { span.leaf { "leaf " (key) } }
@@ -179,7 +179,8 @@ async fn island_requests(cx: &Ctx) -> TestResult<Vec<String>> {
     Ok(serde_json::from_value(v)?)
 }
 
-/// `/account` streams all its islands in the page's own response: they
+/// `/account` streams all its islands in the page's own response (the
+/// cart count inline in the account summary's part): they
 /// show under the strict CSP with no island request and no violation; the
 /// slow one (perks, 300 ms) shows its fallback while the others are
 /// already in place.
@@ -205,7 +206,22 @@ pub(crate) async fn stream_account(cx: &Ctx) -> TestResult {
         .iter()
         .filter(|e| e["type"] == "mochi:island-load" && e["detail"]["stream"] == json!(true))
         .count();
-    ensure_eq(streamed, 6, "load events from the stream")?;
+    ensure_eq(streamed, 5, "load events from the stream")?;
+    // The cart count came inline, inside the account summary's part.
+    let inline: Vec<&Json> = events
+        .iter()
+        .filter(|e| e["type"] == "mochi:island-load" && e["detail"]["inline"] == json!(true))
+        .collect();
+    ensure(
+        inline.len() == 1 && inline[0]["name"] == "CartCount",
+        || format!("one inline load, the cart count: {inline:?}"),
+    )?;
+    ensure(
+        cx.text("div.account-summary a.cart")
+            .await?
+            .ends_with("items"),
+        || "the cart count inside the summary".into(),
+    )?;
 
     // The perks were still on their fallback when the summary was in: the
     // page went out before its slow island was done.
@@ -275,13 +291,21 @@ pub(crate) async fn stream_parts(cx: &Ctx) -> TestResult {
         json!({ "Gated": true, "GateOpener": true, "StreamHolder": true, "StreamLate": false, "StreamLeaf": false }),
         "which islands came from the stream",
     )?;
-    let mut requests = island_requests(cx).await?;
-    requests.sort();
+    let inline: Json = cx
+        .eval(
+            "window.__mochiRec.events.filter(e => e.type === 'mochi:island-load' && e.detail.inline)\
+             .map(e => e.name)",
+        )
+        .await?;
+    ensure_eq(
+        inline,
+        json!(["StreamLeaf"]),
+        "the held leaf came inline in its part",
+    )?;
+    let requests = island_requests(cx).await?;
     ensure(
-        requests.len() == 2
-            && requests[0].contains("/island/StreamLate?")
-            && requests[1].contains("/island/StreamLeaf?"),
-        || format!("only the late island and the held leaf were fetched: {requests:?}"),
+        requests.len() == 1 && requests[0].contains("/island/StreamLate?"),
+        || format!("only the late island was fetched: {requests:?}"),
     )?;
     // The hydrated island inside the streamed part hydrated with its own
     // props (its block travelled in the part).
