@@ -11,14 +11,40 @@
 //! Regenerate with `TRYBUILD=overwrite cargo test -p mochi-macros --test ui`,
 //! then read every changed `.stderr`.
 //!
-//! trybuild compiles the cases in a crate under `target/`, where no client
-//! module path resolves, so islands with `client = "…"` that must compile
-//! live in the topic tests (`hydrated_islands.rs`, `naming.rs`) instead;
-//! here, `client` cases fail before the file is looked up, except
-//! `err_missing_client.rs`.
+//! trybuild compiles the cases in a crate under `target/`; `tests/static`
+//! is copied there first, so client modules resolve as in the topic tests
+//! (`err_missing_import.rs` reads one whose import is missing).
+
+/// trybuild's project for this crate, where its cases are compiled (and
+/// where `CARGO_MANIFEST_DIR` points for them).
+fn trybuild_project() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("../tests/trybuild")
+        .join(env!("CARGO_PKG_NAME"))
+}
+
+/// Copies `tests/static` into trybuild's project, so client modules
+/// resolve there as they do in the topic tests.
+fn copy_static(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("trybuild's project directory");
+    for entry in std::fs::read_dir(from).expect("tests/static") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_static(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("a copy");
+        }
+    }
+}
 
 #[test]
 fn ui() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_static(
+        &root.join("tests/static"),
+        &trybuild_project().join("static"),
+    );
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass_*.rs");
     t.compile_fail("tests/ui/err_*.rs");
