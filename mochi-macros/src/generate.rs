@@ -180,6 +180,29 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
 
     let blocking = island.blocking;
 
+    // A hydrated island's props as its client module sees them.
+    let ts_props = if island.client.is_some() {
+        let props = fields.iter().zip(types.iter()).map(|(field, ty)| {
+            let name = field.to_string();
+            quote! {
+                #p::TsProp {
+                    name: #name,
+                    ts: {
+                        fn __mochi_ts() -> ::std::string::String {
+                            #[allow(unused_imports)]
+                            use #p::{TsKnown as _, TsUnknown as _};
+                            (&&#p::TsProbe::<#ty>::new()).ts_type()
+                        }
+                        __mochi_ts
+                    },
+                }
+            }
+        });
+        quote!(&[#(#props),*])
+    } else {
+        quote!(&[])
+    };
+
     // A hydrated island must return `Markup`: a mismatch points at its
     // return type.
     let render_call = quote_spanned! {return_type(output).span()=>
@@ -223,6 +246,7 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
                 timeout: #timeout,
                 blocking: #blocking,
                 has_props: #has_props,
+                ts_props: #ts_props,
             };
             #p::inventory::submit! { #p::Registration(&__MOCHI_DEF) }
             #call_site

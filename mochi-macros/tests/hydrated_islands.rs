@@ -353,3 +353,40 @@ fn props_only_the_module_reads_still_reach_it() {
     });
     assert!(html.contains(r#"[{"start":1,"label":2},7,"go"]"#), "{html}");
 }
+
+/// Every hydrated island declares its props' TypeScript types; a type
+/// that says nothing of TypeScript is `unknown`, a server island is not
+/// declared.
+#[test]
+fn props_are_declared_for_typescript() {
+    let d = mochi::typescript::declarations("hydrated_islands");
+    assert!(
+        d.contains("export interface CounterProps {\n  count: number | bigint;\n}\n"),
+        "{d}"
+    );
+    assert!(d.contains("export interface ClockProps {\n}\n"), "{d}");
+    assert!(
+        d.contains("export interface WhoamiProps {\n  tag: string;\n}\n"),
+        "{d}"
+    );
+    assert!(
+        d.contains("export interface LabelledProps {\n  label: unknown;\n}\n"),
+        "{d}"
+    );
+    assert!(
+        d.contains("export interface LiveCounterProps {"),
+        "deferred + client: {d}"
+    );
+    // Sorted by name, each once.
+    let names: Vec<&str> = d
+        .lines()
+        .filter_map(|l| l.strip_prefix("export interface "))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(names, sorted);
+    assert!(mochi::typescript::declarations("no_such_crate")
+        .find("interface")
+        .is_none());
+}

@@ -120,3 +120,44 @@ pub fn sign_encoded(keys: &Keys, island: &str, payload_b64: &str) -> String {
 pub fn registered(name: &str) -> Option<&'static IslandDef> {
     crate::registry::Registry::global().ok()?.get(name)
 }
+
+/// Probes whether a parameter type implements
+/// [`TsType`](crate::typescript::TsType): `(&&TsProbe::<T>::new()).ts_type()`
+/// is its type if so (through [`TsKnown`]), else `unknown` (through
+/// [`TsUnknown`]), so an island whose prop type says nothing of TypeScript
+/// still compiles.
+pub struct TsProbe<T: ?Sized>(core::marker::PhantomData<T>);
+
+impl<T: ?Sized> TsProbe<T> {
+    /// The probe.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> TsProbe<T> {
+        TsProbe(core::marker::PhantomData)
+    }
+}
+
+/// The TypeScript type of a type that implements `TsType`.
+pub trait TsKnown {
+    /// `T::ts_type()`.
+    fn ts_type(&self) -> String;
+}
+
+impl<T: crate::typescript::TsType + ?Sized> TsKnown for &TsProbe<T> {
+    fn ts_type(&self) -> String {
+        T::ts_type()
+    }
+}
+
+/// The TypeScript type of any other type.
+pub trait TsUnknown {
+    /// `unknown`.
+    fn ts_type(&self) -> String;
+}
+
+impl<T: ?Sized> TsUnknown for TsProbe<T> {
+    fn ts_type(&self) -> String {
+        "unknown".to_owned()
+    }
+}
+
+pub use crate::typescript::TsProp;

@@ -237,6 +237,9 @@ pub struct IslandDef {
     pub blocking: bool,
     /// Whether the function takes parameters at all.
     pub has_props: bool,
+    /// A hydrated island's parameters and their TypeScript types (empty
+    /// for a server island).
+    pub ts_props: &'static [crate::typescript::TsProp],
 }
 
 impl IslandDef {
@@ -467,6 +470,7 @@ mod tests {
             timeout: None,
             blocking: false,
             has_props: false,
+            ts_props: &[],
         }))
     }
 

@@ -126,6 +126,7 @@ mod tests {
             timeout: None,
             blocking: false,
             has_props: true,
+            ts_props: &[],
         }))
     }
 

@@ -2,6 +2,14 @@
 // origin, so the session cookie goes along and a new one is kept), shows the
 // line's quantity, and tells the page the cart changed. Without this module
 // the form still works: the browser posts it and lands on /cart.
+//
+// Its props are typed by static/islands.d.ts, which the Rust code writes
+// (`MOCHI_UPDATE_TYPES=1 cargo test`); `tsc --checkJs` checks this module
+// against them.
+/**
+ * @param {HTMLElement} element
+ * @param {import('./islands').AddToCartProps} props
+ */
 export default function hydrate(element, props) {
   const form = element.querySelector('form');
   const status = element.querySelector('.status');
@@ -11,7 +19,8 @@ export default function hydrate(element, props) {
   let queue = Promise.resolve();
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const body = new URLSearchParams(new FormData(form));
+    // Browsers take a FormData here; TypeScript's DOM types do not say so.
+    const body = new URLSearchParams(/** @type {any} */ (new FormData(form)));
     queue = queue.then(async () => {
       try {
         const res = await fetch(form.action, {
