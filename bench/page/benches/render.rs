@@ -27,7 +27,7 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-const KEY: [u8; 32] = [0x5a; 32];
+const KEY: [u8; 32] = *b"mochi-bench-key-0123456789abcdef";
 /// mochi's domain separator of signed tokens (see `mochi/src/signing.rs`):
 /// the bare HMAC of "the same bytes" MACs exactly what a signed token's tag
 /// covers.
