@@ -48,8 +48,6 @@ requests of the same size. Loopback only; every run is bounded in time.
 
 import argparse
 import base64
-import hashlib
-import hmac
 import math
 import os
 import re
@@ -71,9 +69,6 @@ ISLANDS = ["Avatar", "CartCount", "Greeting"]
 # Distinct tokens for the cold target: more than any per-thread cache of a
 # few hundred entries would hold.
 COLD_TOKENS = 4096
-# mochi's token format (mochi/src/signing.rs): base64url(devalue text) "."
-# base64url(first 16 bytes of HMAC-SHA256(key, DOMAIN 0 name 0 payload))).
-DOMAIN = b"mochi/island-props/v1"
 
 # The issue's goals for the ratios mochi/plain.
 GOALS = {
@@ -156,16 +151,13 @@ def visible_text(html):
     return re.sub(r"<[^>]*>", "", html)
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+def seal(key, name, text):
+    """The sealed props token mochi makes for island `name` and devalue
+    `text` (docs/token_vectors.py, which needs Python's `cryptography`)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs"))
+    import token_vectors
 
-
-def sign(key, name, text):
-    """A mochi props token for island `name` and devalue `text`."""
-    payload = b64url(text.encode())
-    raw_key = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
-    msg = DOMAIN + b"\0" + name.encode() + b"\0" + payload.encode()
-    return payload + "." + b64url(hmac.new(raw_key, msg, hashlib.sha256).digest()[:16])
+    return token_vectors.seal(key, name, text)
 
 
 def round_robin_script(paths):
@@ -181,7 +173,7 @@ def cold_target(mochi, plain, key):
     COLD_TOKENS distinct CartCount tokens, checked to be accepted."""
     text = '[{"count":1,"label":2},%d,"items"]'
     queries = [
-        f"?p={sign(key, 'CartCount', text % n)}&i=i1" for n in range(COLD_TOKENS)
+        f"?p={seal(key, 'CartCount', text % n)}&i=i1" for n in range(COLD_TOKENS)
     ]
     for n in (0, 7, COLD_TOKENS - 1):
         status, body = fetch(mochi.url(f"/_mochi/island/CartCount{queries[n]}"))

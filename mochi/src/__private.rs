@@ -161,3 +161,8 @@ impl<T: ?Sized> TsUnknown for TsProbe<T> {
 }
 
 pub use crate::typescript::TsProp;
+
+/// The client runtime as mochi serves it (tests that serve it themselves).
+pub fn runtime_source() -> &'static str {
+    crate::assets::runtime_source()
+}

@@ -21,6 +21,11 @@ pub(crate) const MAX_BATCH: usize = 32;
 /// larger sets. A constant the runtime shares, so a page's preload `Link`
 /// names the very URL the runtime fetches.
 pub(crate) const MAX_BATCH_URL: usize = 2048;
+/// The most retries a server island may ask for (`.retries(n)`).
+pub(crate) const MAX_RETRIES: u32 = 10;
+/// The shortest `refresh_every` interval, in milliseconds (browsers
+/// enforce the same floor).
+pub(crate) const MIN_REFRESH_MS: u64 = 1000;
 /// How long an island render may take before it is answered 504.
 pub const DEFAULT_ISLAND_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -143,7 +143,7 @@ impl<F> ServerIsland<F> {
     /// answers
     /// (default 2, at most 10). 4xx answers are never retried.
     pub fn retries(mut self, retries: u32) -> Self {
-        self.retries = Some(retries.min(10));
+        self.retries = Some(retries.min(crate::config::MAX_RETRIES));
         self
     }
 
@@ -329,7 +329,7 @@ struct Live {
 }
 
 impl Live {
-    const MIN_REFRESH_MS: u64 = 1000;
+    const MIN_REFRESH_MS: u64 = crate::config::MIN_REFRESH_MS;
     /// Browser timers' limit: a longer delay fires at once.
     const MAX_REFRESH_MS: u64 = i32::MAX as u64;
 

@@ -519,7 +519,7 @@ mod tests {
     }
 
     /// The frozen vectors of `docs/protocol.md`, made independently by
-    /// `docs/token-vectors.py` (Python's `cryptography`): the key
+    /// `docs/token_vectors.py` (Python's `cryptography`): the key
     /// derivation and both token layouts, byte for byte. They are also the
     /// key and tokens `fuzz/seeds/token_verify` were made with.
     #[test]

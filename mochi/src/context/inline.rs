@@ -9,7 +9,7 @@
 //! is. See `answer::render_inline`.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use compact_str::CompactString;
 
@@ -25,8 +25,8 @@ pub(crate) struct Nesting {
     /// Inline renders handed out so far.
     used: AtomicU32,
     /// Marks this answer's placeholders, so no text in a page can pose as
-    /// one.
-    nonce: u64,
+    /// one; drawn with the first placeholder (most answers have none).
+    nonce: OnceLock<u64>,
     /// The answering island's cache policy.
     policy: Option<&'static str>,
     /// Whether an island rendered inline has another policy.
@@ -38,7 +38,7 @@ impl Nesting {
     pub(crate) fn new(policy: Option<&'static str>) -> Arc<Nesting> {
         Arc::new(Nesting {
             used: AtomicU32::new(0),
-            nonce: getrandom::u64().expect("the operating system's random source failed"),
+            nonce: OnceLock::new(),
             policy,
             mixed_policy: AtomicBool::new(false),
         })
@@ -56,7 +56,10 @@ impl Nesting {
         if def.cache_control != self.policy {
             self.mixed_policy.store(true, Ordering::Relaxed);
         }
-        Some(format!("<!--mochi-inline:{:016x}:{n}-->", self.nonce))
+        let nonce = self
+            .nonce
+            .get_or_init(|| getrandom::u64().expect("the operating system's random source failed"));
+        Some(format!("<!--mochi-inline:{nonce:016x}:{n}-->"))
     }
 
     /// Whether an island rendered inline has a cache policy other than

@@ -52,19 +52,16 @@ const MOCHI_BASE = new URL('.', import.meta.url);
 const MOCHI_CLIENT = new URL('client/', MOCHI_BASE);
 
 const MOCHI_DEFAULT_RETRIES = 2;
-const MOCHI_MAX_RETRIES = 10;
 const MOCHI_BACKOFF_BASE_MS = 200;
 const MOCHI_BACKOFF_CAP_MS = 5000;
-const MOCHI_MIN_REFRESH_MS = 1000;
 /** `setInterval`'s limit: a longer delay would fire at once. */
 const MOCHI_MAX_TIMER_MS = 2 ** 31 - 1;
 /** HTML's space-separated tokens split on ASCII whitespace only. */
 const MOCHI_TOKEN_SPLIT = /[\t\n\f\r ]+/;
-/** Islands per batch request, and the longest batch URL (path and query): mochi's `MAX_BATCH`
- * and `MAX_BATCH_URL`, so a page's preload `Link` names the URL built here. */
-const MOCHI_MAX_BATCH = 32;
-const MOCHI_MAX_BATCH_URL = 2048;
-const MOCHI_BATCH_TYPE = 'application/x-mochi-batch';
+// MOCHI_MAX_BATCH, MOCHI_MAX_BATCH_URL, MOCHI_BATCH_TYPE, MOCHI_MAX_RETRIES and
+// MOCHI_MIN_REFRESH_MS are declared before this file, from mochi's Rust constants
+// (mochi/src/assets.rs, `wire_constants`): one source for both sides, so a page's
+// preload `Link` names the very batch URL built here.
 
 /** Everything up to the streamed parts (or the whole document) is parsed: an island's
  * children are complete, so it may start. */

@@ -297,12 +297,10 @@ async fn post_echo_page(req: Req) -> Answer {
 }
 
 async fn post_runtime(_: Req) -> Answer {
-    let source = concat!(
-        include_str!("../../../mochi/src/runtime/devalue.js"),
-        "\n",
-        include_str!("../../../mochi/src/runtime/runtime.js")
-    );
-    answer("text/javascript; charset=utf-8", source)
+    answer(
+        "text/javascript; charset=utf-8",
+        mochi::__private::runtime_source(),
+    )
 }
 
 /// Answers any method with what it received: method, name, content type
