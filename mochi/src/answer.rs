@@ -271,7 +271,17 @@ fn answer_by<'a>(
         id = id.unwrap_or(""),
         status = Empty,
         duration_ms = Empty,
+        trace_id = Empty,
+        parent_span_id = Empty,
     );
+    // The trace of an island's or a batch's request (a streamed or inline
+    // island's span is a child of its page's or parent's, which has it).
+    if let Some(request) = cx
+        .request()
+        .filter(|r| r.is_island_request() && bound.is_none())
+    {
+        crate::trace::record_on(&span, request.head());
+    }
     async move {
         // No clock read for a span no subscriber wants.
         let started = (!span.is_disabled()).then(std::time::Instant::now);

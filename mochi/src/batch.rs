@@ -71,7 +71,13 @@ where
         }
     };
     // Every part's island spans are children of the batch's.
-    let span = tracing::debug_span!("mochi.batch", islands = entries.len());
+    let span = tracing::debug_span!(
+        "mochi.batch",
+        islands = entries.len(),
+        trace_id = tracing::field::Empty,
+        parent_span_id = tracing::field::Empty,
+    );
+    crate::trace::record_on(&span, &req.head);
     // An island that opted into a shared cache is fetched on its own, where
     // a cache can answer for it; the runtime never batches one.
     let cacheable = entries.iter().find(|entry| {

@@ -118,6 +118,7 @@ mod stream;
 #[cfg(feature = "actix")]
 pub use actix::testing;
 mod token_cache;
+mod trace;
 pub mod typescript;
 mod verified;
 mod warn_once;

@@ -82,6 +82,9 @@ pub(crate) struct Finish {
     pub(crate) preloads: Vec<crate::context::Preload>,
     /// The islands to stream after it (none if it cannot carry them).
     pub(crate) streams: Vec<crate::context::Streamed>,
+    /// The page's `traceparent`, which its preloaded island URLs carry as
+    /// the runtime's do (`None` if the page carries no trace).
+    pub(crate) trace: Option<String>,
 }
 
 /// Decides how to finish the page `path` whose render was `cx`, given what
@@ -94,6 +97,12 @@ pub(crate) fn finish(
     answered: Answered<'_>,
 ) -> Finish {
     record_status(answered.status);
+    let trace = cx.used_trace();
+    if let Some(trace) = trace {
+        let span = tracing::Span::current();
+        span.record("trace_id", trace.trace_id_hex());
+        span.record("span_id", trace.span_id_hex());
+    }
     let html = is_html(answered.status, answered.content_type);
     let vary = cx.ids.used();
     if vary && html {
@@ -123,6 +132,7 @@ pub(crate) fn finish(
         vary,
         preloads,
         streams,
+        trace: trace.map(ToString::to_string),
     }
 }
 
@@ -205,10 +215,19 @@ pub(crate) fn streamed_cache_control(path: &str, given: &[String]) -> Option<&'s
 }
 
 /// The `mochi.page` span a page render runs in, on either server: its
-/// path, and the status it answered (recorded with [`record_status`]); the
-/// spans of its streamed islands are its children.
+/// path, the status it answered (recorded with [`record_status`]) and, for
+/// a page that carries one, its trace (`trace_id`, `span_id`: the
+/// `traceparent` its island requests send back); the spans of its
+/// streamed islands are its children.
 pub(crate) fn span(path: &str) -> tracing::Span {
-    tracing::debug_span!("mochi.page", path, status = tracing::field::Empty)
+    use tracing::field::Empty;
+    tracing::debug_span!(
+        "mochi.page",
+        path,
+        status = Empty,
+        trace_id = Empty,
+        span_id = Empty
+    )
 }
 
 /// Records the status a page answered on its span (the current one).

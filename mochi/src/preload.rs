@@ -18,51 +18,64 @@ const REL: &str = ">; rel=preload; as=fetch; crossorigin=anonymous";
 /// `Link` names exactly a URL the runtime fetches; then only the first few
 /// are kept. mochi's URLs are valid header text (names, ids and tokens need
 /// no escaping, and the mount is a plain path).
-pub(crate) fn links(prefix: &str, islands: &[Preload]) -> Vec<String> {
+pub(crate) fn links(prefix: &str, islands: &[Preload], trace: Option<&str>) -> Vec<String> {
     let max_len = crate::config::MAX_BATCH_URL;
-    let urls = preload_urls(prefix, islands, max_len);
+    let urls = preload_urls(prefix, islands, max_len, trace);
     let links = urls.into_iter().take(MAX_PRELOAD_LINKS);
     links.map(|url| format!("<{url}{REL}")).collect()
 }
 
 /// The URLs the runtime fetches a page's eager islands with (see the
 /// module docs for the rule), for the page's preload `Link`s. `prefix` is
-/// where the page's assets are served.
-pub(crate) fn preload_urls(prefix: &str, preloads: &[Preload], max_len: usize) -> Vec<String> {
-    let base = prefix.len() + "/batch".len();
+/// where the page's assets are served; `trace`, the page's `traceparent`,
+/// ends every URL whose answer is private anyway (see [`crate::trace`]),
+/// and counts towards a batch URL's length as the runtime counts it.
+pub(crate) fn preload_urls(
+    prefix: &str,
+    preloads: &[Preload],
+    max_len: usize,
+    trace: Option<&str>,
+) -> Vec<String> {
+    let tail = trace.map(|t| ["&", crate::trace::PARAM, "=", t].concat());
+    let tail = tail.as_deref().unwrap_or("");
+    let base = prefix.len() + "/batch".len() + tail.len();
     // Islands with a GET of their own first (the runtime does not hold
     // them back), then the others, in order, cut into batches.
     let (batched, own): (Vec<&Preload>, Vec<&Preload>) = preloads.iter().partition(|p| p.batched);
-    let mut urls: Vec<String> = own.iter().map(|p| single_url(prefix, p)).collect();
+    let mut urls: Vec<String> = own.iter().map(|p| single_url(prefix, p, "")).collect();
     let mut start = 0;
     let mut len = base;
     for (n, p) in batched.iter().enumerate() {
         let add = 1 + entry_len(p);
         if n > start && (len + add > max_len || n - start == MAX_BATCH) {
-            urls.push(batch_url(prefix, &batched[start..n]));
+            urls.push(batch_url(prefix, &batched[start..n], tail));
             start = n;
             len = base;
         }
         len += add;
     }
     if start < batched.len() {
-        urls.push(batch_url(prefix, &batched[start..]));
+        urls.push(batch_url(prefix, &batched[start..], tail));
     }
     urls
 }
 
-/// `{prefix}/island/{Name}?p={token}&i={id}`.
-fn single_url(prefix: &str, p: &Preload) -> String {
-    let parts = [prefix, "/island/", p.name, "?p=", &p.token, "&i=", &p.id];
+/// `{prefix}/island/{Name}?p={token}&i={id}`, then `tail`.
+fn single_url(prefix: &str, p: &Preload, tail: &str) -> String {
+    let parts = [
+        prefix, "/island/", p.name, "?p=", &p.token, "&i=", &p.id, tail,
+    ];
     concat(&parts)
 }
 
-/// `{prefix}/batch?n=…&i=…&p=…&…`, or the single island's URL for one.
-fn batch_url(prefix: &str, chunk: &[&Preload]) -> String {
+/// `{prefix}/batch?n=…&i=…&p=…&…` then `tail`, or the single island's URL
+/// for one.
+fn batch_url(prefix: &str, chunk: &[&Preload], tail: &str) -> String {
     if let [one] = chunk {
-        return single_url(prefix, one);
+        return single_url(prefix, one, tail);
     }
-    let len = prefix.len() + "/batch".len() + chunk.iter().map(|p| 1 + entry_len(p)).sum::<usize>();
+    let entries = chunk.iter().map(|p| 1 + entry_len(p)).sum::<usize>();
+    let len = prefix.len() + "/batch".len() + entries + tail.len();
     let mut url = String::with_capacity(len);
     url.push_str(prefix);
     url.push_str("/batch");
@@ -72,6 +85,7 @@ fn batch_url(prefix: &str, chunk: &[&Preload]) -> String {
             url.push_str(part);
         }
     }
+    url.push_str(tail);
     url
 }
 
@@ -108,13 +122,13 @@ mod tests {
         let rel = "; rel=preload; as=fetch; crossorigin=anonymous";
         let page = [island("i0", "x.x"), island("i1", "t.1")];
         assert_eq!(
-            links("/_mochi", &page),
+            links("/_mochi", &page, None),
             [format!(
                 "</_mochi/batch?n=A&i=i0&p=x.x&n=A&i=i1&p=t.1>{rel}"
             )]
         );
         assert_eq!(
-            links("/shop/_mochi", &page),
+            links("/shop/_mochi", &page, None),
             [format!(
                 "</shop/_mochi/batch?n=A&i=i0&p=x.x&n=A&i=i1&p=t.1>{rel}"
             )]
@@ -124,7 +138,7 @@ mod tests {
             ..island("i0", "x.x")
         };
         assert_eq!(
-            links("/_mochi", &[own]),
+            links("/_mochi", &[own], None),
             [format!("</_mochi/island/A?p=x.x&i=i0>{rel}")]
         );
     }
@@ -146,7 +160,7 @@ mod tests {
             preload("B", "i2", "b.b", true),
         ];
         assert_eq!(
-            preload_urls("/_mochi", &preloads, 2048),
+            preload_urls("/_mochi", &preloads, 2048, None),
             [
                 "/_mochi/island/Cached?p=c.c&i=i1",
                 "/_mochi/batch?n=A&i=i0&p=a.a&n=B&i=i2&p=b.b",
@@ -154,7 +168,7 @@ mod tests {
         );
         // Alone, an island is fetched as itself.
         assert_eq!(
-            preload_urls("/_mochi", &preloads[..1], 2048),
+            preload_urls("/_mochi", &preloads[..1], 2048, None),
             ["/_mochi/island/A?p=a.a&i=i0"]
         );
     }
@@ -166,7 +180,7 @@ mod tests {
             .map(|n| preload("A", &format!("i{n}"), &token, true))
             .collect();
         for threshold in [200, 1000, 2048, 100_000] {
-            let urls = preload_urls("/_mochi", &preloads, threshold);
+            let urls = preload_urls("/_mochi", &preloads, threshold, None);
             let mut seen = 0;
             for url in &urls {
                 let islands = url.matches("n=A").count().max(1);
@@ -176,6 +190,36 @@ mod tests {
             }
             assert_eq!(seen, preloads.len(), "{threshold}: every island once");
         }
-        assert_eq!(preload_urls("/_mochi", &preloads, 100_000).len(), 2);
+        assert_eq!(preload_urls("/_mochi", &preloads, 100_000, None).len(), 2);
+    }
+
+    /// The page's trace ends each private URL and counts towards a batch
+    /// URL's length; a cacheable island's URL stays the same for everyone.
+    #[test]
+    fn the_trace_ends_private_urls_within_the_length() {
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let preloads = [
+            preload("A", "i0", "a.a", true),
+            preload("Cached", "i1", "c.c", false),
+            preload("B", "i2", "b.b", true),
+        ];
+        assert_eq!(
+            preload_urls("/_mochi", &preloads, 2048, Some(tp)),
+            [
+                "/_mochi/island/Cached?p=c.c&i=i1".to_owned(),
+                format!("/_mochi/batch?n=A&i=i0&p=a.a&n=B&i=i2&p=b.b&tp={tp}"),
+            ]
+        );
+        assert_eq!(
+            preload_urls("/_mochi", &preloads[..1], 2048, Some(tp)),
+            [format!("/_mochi/island/A?p=a.a&i=i0&tp={tp}")]
+        );
+        let token = "t".repeat(100);
+        let many: Vec<Preload> = (0..40)
+            .map(|n| preload("A", &format!("i{n}"), &token, true))
+            .collect();
+        for url in preload_urls("/_mochi", &many, 1000, Some(tp)) {
+            assert!(url.len() <= 1000 && url.ends_with(tp), "{url}");
+        }
     }
 }

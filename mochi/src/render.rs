@@ -674,12 +674,22 @@ pub(crate) fn wrap_hydrated(
 }
 
 /// The `<script type="module">` tag loading the client runtime. Put it in
-/// the `<head>` of every page that renders islands.
+/// the `<head>` of every page that renders islands. In a page response it
+/// comes after `<meta name="traceparent">`, the page's W3C trace context,
+/// which the runtime sends back with its island requests.
 pub fn runtime_script() -> Markup {
     match context::current() {
         Some(cx) => {
             cx.note_runtime_rendered();
-            PreEscaped(cx.runtime_tag().into_owned())
+            let tag = cx.runtime_tag();
+            match cx.page_trace() {
+                // The page's trace, for the runtime to send back with its
+                // island requests (and for OpenTelemetry's browser code).
+                Some(trace) => PreEscaped(format!(
+                    "<meta name=\"traceparent\" content=\"{trace}\">{tag}"
+                )),
+                None => PreEscaped(tag.into_owned()),
+            }
         }
         None => PreEscaped(crate::assets::runtime_tag(&format!(
             "{}/runtime-{}.js",

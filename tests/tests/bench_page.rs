@@ -107,6 +107,12 @@ fn as_plain(page: &str, runtime_url: &str) -> String {
     let script = format!(r#"<script type="module" async src="{runtime_url}"></script>"#);
     assert_eq!(page.matches(&script).count(), 1, "runtime script once");
     let mut page = page.replacen(&script, "", 1);
+    // The page's trace context, which the plain page does not carry.
+    let meta = page
+        .find(r#"<meta name="traceparent" content=""#)
+        .expect("a trace");
+    let end = meta + page[meta..].find('>').expect("a whole tag") + 1;
+    page.replace_range(meta..end, "");
     for island in server_islands(&page) {
         let div = format!(r#"<div data-fragment="/plain/island/{}">"#, island.name);
         page = page.replacen(&island.tag, &div, 1);

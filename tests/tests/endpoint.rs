@@ -1641,11 +1641,17 @@ async fn a_page_preloads_the_batch_its_runtime_will_fetch() {
         page.body
     );
     let link = |url: String| format!("<{url}>; rel=preload; as=fetch; crossorigin=anonymous");
+    // The page's trace ends the private batch URL, as the runtime ends it
+    // (the cacheable island's URL stays the same for every page).
+    let trace = attr(&page.body, "content").expect("the page's traceparent");
     assert_eq!(
         links(&page),
         [
             link(format!("/_mochi/island/Cached?p={cached}&i=i1")),
-            link(batch_url(&[("Greet", "i0", ann), ("Other", "i2", bo)])),
+            link(format!(
+                "{}&tp={trace}",
+                batch_url(&[("Greet", "i0", ann), ("Other", "i2", bo)])
+            )),
         ]
     );
     // And that URL answers both islands.

@@ -130,9 +130,27 @@ async fn fragment_requests_get_ids_no_page_shares() {
 #[actix_web::test]
 async fn pages_render_the_same_bytes_every_time() {
     let mochi = mochi();
-    let first = body(&mochi, TestRequest::get().uri("/")).await;
-    let second = body(&mochi, TestRequest::get().uri("/")).await;
+    // Given the same trace (W3C Trace Context), the same bytes.
+    let traced = || {
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        TestRequest::get()
+            .uri("/")
+            .insert_header(("traceparent", tp))
+    };
+    let first = body(&mochi, traced()).await;
+    let second = body(&mochi, traced()).await;
     assert_eq!(first, second);
+    assert!(first.contains(r#"content="00-4bf92f3577b34da6a3ce929d0e0e4736-"#));
+    // Without one, each page starts a trace of its own: only that differs.
+    let third = body(&mochi, TestRequest::get().uri("/")).await;
+    let fourth = body(&mochi, TestRequest::get().uri("/")).await;
+    assert_ne!(third, fourth);
+    let without_trace = |html: &str| {
+        let at = html.find(r#"content="00-"#).expect("a trace") + r#"content=""#.len();
+        format!("{}{}", &html[..at], &html[at + 55..])
+    };
+    assert_eq!(without_trace(&third), without_trace(&fourth));
+    assert_eq!(without_trace(&third), without_trace(&first));
     // Without fragment headers, the fragment route is a page too.
     let plain = body(&mochi, TestRequest::get().uri("/fragment/product/2")).await;
     assert_eq!(attrs(&plain, "island-id"), ["i0", "i1"]);

@@ -262,12 +262,23 @@ impl Raw {
 
 /// Sends `head` (its lines, without the request line's `HTTP/1.1`) and
 /// `body` to `addr` and reads the whole answer.
+/// The W3C spec's example trace, sent with every request here.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 fn send(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)], body: &str) -> Raw {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
     let mut req = format!("{method} {target} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n");
+    // One trace for every request, so a page's trace (its meta, its
+    // preload URLs) is the same on both servers.
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("traceparent"))
+    {
+        req.push_str(&format!("traceparent: {TRACEPARENT}\r\n"));
+    }
     for (name, value) in headers {
         req.push_str(&format!("{name}: {value}\r\n"));
     }

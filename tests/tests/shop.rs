@@ -230,8 +230,12 @@ impl Answer {
     }
 }
 
+/// The W3C spec's example trace, sent with every request here, so a
+/// page's trace (its meta, its preload URLs) is the same on both servers.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 async fn send(app: &Shop, req: Req) -> Answer {
-    app(req).await
+    app(req.insert_header(("traceparent", TRACEPARENT))).await
 }
 
 /// GET `uri`, with the session `cookie` if given.
@@ -947,7 +951,7 @@ impl LiveShop {
         write!(
             conn,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-             {length}{extra_headers}\r\n{body}"
+             traceparent: {TRACEPARENT}\r\n{length}{extra_headers}\r\n{body}"
         )
         .expect("send");
         let mut raw = Vec::new();

@@ -247,3 +247,70 @@ async fn pages_and_islands_are_spans_on_axum() {
         .find(|i| i.fields["island"] == "TracedMissing");
     assert_eq!(missing.expect("its span").fields["status"], "404");
 }
+
+/// The page's W3C trace (its `<meta name="traceparent">`) is what its
+/// preloaded batch URL carries, and the batch's and islands' spans record
+/// it; a page that came with a trace keeps it.
+#[actix_web::test]
+async fn island_requests_join_the_pages_trace() {
+    let (capture, _guard) = Capture::installed();
+    let mochi = mochi::Mochi::builder(mochi::Key::generate())
+        .build()
+        .expect("mochi");
+    let app = actix_test::init_service(
+        App::new()
+            .wrap(mochi.clone())
+            .route("/traced", web::get().to(plain_page)),
+    )
+    .await;
+
+    let req = actix_test::TestRequest::get().uri("/traced").to_request();
+    let res = actix_test::call_service(&app, req).await;
+    let link = res.headers().get("link").expect("a preload link");
+    let link = link.to_str().unwrap().to_owned();
+    let body = String::from_utf8(actix_test::read_body(res).await.to_vec()).unwrap();
+    let meta = body
+        .split(r#"<meta name="traceparent" content=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page's traceparent")
+        .to_owned();
+    let page = &capture.named("mochi.page")[0];
+    let (trace_id, span_id) = (&page.fields["trace_id"], &page.fields["span_id"]);
+    assert_eq!(meta, format!("00-{trace_id}-{span_id}-01"));
+    let batch = link.trim_start_matches('<').split('>').next().unwrap();
+    assert!(batch.ends_with(&format!("&tp={meta}")), "{batch}");
+
+    let req = actix_test::TestRequest::get().uri(batch).to_request();
+    actix_test::read_body(actix_test::call_service(&app, req).await).await;
+    let batch = &capture.named("mochi.batch")[0];
+    assert_eq!(&batch.fields["trace_id"], trace_id);
+    assert_eq!(&batch.fields["parent_span_id"], span_id);
+
+    // An island's own request with the header alone.
+    let req = mochi::testing::island_request(&mochi, traced_missing)
+        .insert_header(("traceparent", meta.as_str()))
+        .to_request();
+    actix_test::call_service(&app, req).await;
+    let islands = capture.named("mochi.island");
+    let own = islands
+        .iter()
+        .find(|i| i.fields["island"] == "TracedMissing");
+    let own = own.expect("the island's span");
+    assert_eq!(&own.fields["trace_id"], trace_id);
+
+    // A page that came with a trace carries it as it came.
+    let upstream = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let req = actix_test::TestRequest::get()
+        .uri("/traced")
+        .insert_header(("traceparent", upstream))
+        .to_request();
+    let body = actix_test::read_body(actix_test::call_service(&app, req).await).await;
+    let body = String::from_utf8(body.to_vec()).unwrap();
+    assert!(body.contains(&format!(r#"content="{upstream}""#)), "{body}");
+    let pages = capture.named("mochi.page");
+    assert_eq!(
+        pages[1].fields["trace_id"],
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+}

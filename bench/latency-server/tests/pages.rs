@@ -14,6 +14,9 @@ fn mochi() -> Mochis {
     Mochis::new(|| mochi::Mochi::builder(key.clone())).expect("mochi starts")
 }
 
+/// The W3C spec's example trace.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 /// `(status, Link values in order, body)` of GET `uri`. A macro: actix's
 /// test service type is not nameable here.
 macro_rules! get {
@@ -22,6 +25,8 @@ macro_rules! get {
             $service,
             TestRequest::get()
                 .uri(AsRef::<str>::as_ref(&$uri))
+                // One trace for every page, so pages compare byte for byte.
+                .insert_header(("traceparent", TRACEPARENT))
                 .to_request(),
         )
         .await;

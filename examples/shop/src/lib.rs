@@ -73,3 +73,18 @@ pub use on_axum::{axum_app, axum_routes};
 pub use pages::{price, CartForm, Reply, SearchQuery, SignInForm, MAX_FORM, PRIVATE, PUBLIC};
 pub use session::{Token, COOKIE as SESSION_COOKIE};
 pub use settings::Settings;
+
+/// Logs through `tracing-subscriber`: the shop's and mochi's `log` records
+/// and mochi's spans (`mochi.page`, `mochi.island`, `mochi.batch`, with
+/// their trace ids at `RUST_LOG=mochi=debug`), filtered by `RUST_LOG`
+/// (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(terminal)
+        .init();
+}

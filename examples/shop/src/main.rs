@@ -24,7 +24,7 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    env_logger::init_from_env(env_logger::Env::default().default_filter_or("info"));
+    example_shop::init_tracing();
     let Settings { mochi, port, db } = match Settings::from_env().await {
         Ok(settings) => settings,
         Err(e) => return fail(e),

@@ -3,8 +3,6 @@
 //! (preload `Link`s, `Vary`, streamed islands).
 
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::{ready, Ready};
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
@@ -122,7 +120,8 @@ where
                 add_vary(headers, crate::context::FRAGMENT_HEADERS);
             }
             if !finish.preloads.is_empty() {
-                for link in preload_links(&cx.asset_prefix(), finish.preloads) {
+                let trace = finish.trace.as_deref();
+                for link in preload_links(&cx.asset_prefix(), &finish.preloads, trace) {
                     headers.append(header::LINK, link);
                 }
             }
@@ -138,38 +137,13 @@ where
     }
 }
 
-/// Pages' preload links kept per thread; a full table starts over.
-const CACHED_PAGES: usize = 64;
-
-type LinkTable = HashMap<(Box<str>, Vec<Preload>), Vec<HeaderValue>, foldhash::fast::RandomState>;
-
-thread_local! {
-    /// (asset prefix, eager islands) → their `Link` values. A cacheable
-    /// page names the same islands with the same tokens for every visitor,
-    /// and checking each byte of a long batch URL as header text costs
-    /// more than a tenth of the page; the key is exactly what the links
-    /// are made from, compared in full.
-    static LINKS: RefCell<LinkTable> = RefCell::default();
-}
-
-/// The preload `Link` values for a page's eager `islands`.
-fn preload_links(prefix: &str, islands: Vec<Preload>) -> Vec<HeaderValue> {
-    LINKS.with(|table| {
-        let mut table = table.borrow_mut();
-        let key = (Box::from(prefix), islands);
-        if let Some(links) = table.get(&key) {
-            return links.clone();
-        }
-        let links: Vec<HeaderValue> = crate::preload::links(prefix, &key.1)
-            .into_iter()
-            .filter_map(|link| HeaderValue::try_from(link).ok())
-            .collect();
-        if table.len() >= CACHED_PAGES {
-            table.clear();
-        }
-        table.insert(key, links.clone());
-        links
-    })
+/// The preload `Link` values for a page's eager `islands`; `trace` is the
+/// page's `traceparent`, which its private URLs end with.
+fn preload_links(prefix: &str, islands: &[Preload], trace: Option<&str>) -> Vec<HeaderValue> {
+    crate::preload::links(prefix, islands, trace)
+        .into_iter()
+        .filter_map(|link| HeaderValue::try_from(link).ok())
+        .collect()
 }
 
 /// Adds `names` to the response's `Vary` (see [`crate::page::vary`]).

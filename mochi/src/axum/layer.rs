@@ -194,7 +194,8 @@ where
                 add_vary(headers, crate::context::FRAGMENT_HEADERS);
             }
             if !finish.preloads.is_empty() {
-                for link in crate::preload::links(&cx.asset_prefix(), &finish.preloads) {
+                let trace = finish.trace.as_deref();
+                for link in crate::preload::links(&cx.asset_prefix(), &finish.preloads, trace) {
                     if let Ok(link) = HeaderValue::try_from(link) {
                         headers.append(header::LINK, link);
                     }

@@ -14,7 +14,7 @@ mod request;
 use std::borrow::Cow;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use compact_str::CompactString;
 
@@ -32,6 +32,7 @@ pub(crate) use request::{HeadSource, FRAGMENT_HEADERS};
 
 use crate::config::Config;
 use crate::registry::IslandDef;
+use crate::trace::TraceParent;
 
 /// An eagerly loaded server island of a page, for its preload `Link`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -118,6 +119,8 @@ pub(crate) struct RenderContext {
     /// rendered inline in, and those this render noted.
     nesting: Option<Arc<Nesting>>,
     inline: Mutex<Vec<Inline>>,
+    /// A page's trace, made when the runtime's tag is rendered.
+    trace: OnceLock<TraceParent>,
 }
 
 /// `mutex`'s value; a render that panicked while holding one left nothing
@@ -149,6 +152,7 @@ impl RenderContext {
             streams: Mutex::new(Vec::new()),
             nesting: None,
             inline: Mutex::new(Vec::new()),
+            trace: OnceLock::new(),
         }
     }
 
@@ -219,6 +223,24 @@ impl RenderContext {
             Some(nesting) => cx.nested_in(nesting.clone()),
             None => cx,
         }
+    }
+
+    /// The trace a page carries (see [`crate::trace`]), made on first use;
+    /// `None` for anything but a page render with a request.
+    pub(crate) fn page_trace(&self) -> Option<&TraceParent> {
+        let request = self
+            .request
+            .as_ref()
+            .filter(|_| self.kind == RenderKind::Page)?;
+        Some(
+            self.trace
+                .get_or_init(|| TraceParent::for_page(request.head())),
+        )
+    }
+
+    /// The page's trace, if its render made one.
+    pub(crate) fn used_trace(&self) -> Option<&TraceParent> {
+        self.trace.get()
     }
 
     /// Whether nested server islands are rendered inline here (an

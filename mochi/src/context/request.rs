@@ -265,6 +265,16 @@ impl SharedRequest {
         self.head.is_method(method)
     }
 
+    /// The request's head, read by mochi itself (no `Vary` is noted).
+    pub(crate) fn head(&self) -> &RequestHead {
+        &self.head
+    }
+
+    /// Whether this is an island's own request (the endpoint or a batch).
+    pub(crate) fn is_island_request(&self) -> bool {
+        self.kind == RequestKind::Island
+    }
+
     fn reads_mut(&self) -> MutexGuard<'_, Reads> {
         self.reads.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -214,8 +214,27 @@ async function mochiAttempt(url, init) {
   }
 }
 
+/** The page's W3C trace context (`<meta name="traceparent">`), or '' without one. */
+let mochiTraceparent;
+function mochiTrace() {
+  if (mochiTraceparent === undefined) {
+    const content = document.querySelector('meta[name="traceparent"]')?.getAttribute('content') || '';
+    mochiTraceparent = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(content) ? content : '';
+  }
+  return mochiTraceparent;
+}
+
+/** `&tp={traceparent}`, which ends private island and batch URLs (as in the page's preload `Link`). */
+function mochiTraceParam() {
+  const tp = mochiTrace();
+  return tp ? `&tp=${tp}` : '';
+}
+
 function mochiGetInit(signal) {
-  return { credentials: 'same-origin', headers: { Accept: 'text/html' }, signal };
+  const headers = { Accept: 'text/html' };
+  const tp = mochiTrace();
+  if (tp) headers.traceparent = tp;
+  return { credentials: 'same-origin', headers, signal };
 }
 
 /** `n={Name}&i={id}&p={token}`, a batch entry. */
@@ -252,7 +271,7 @@ function mochiBatchLoad(el, name, signed, signal) {
 function mochiFlush() {
   const queue = mochiQueue.filter((e) => !e.signal.aborted);
   mochiQueue = null;
-  const base = new URL('batch', MOCHI_BASE).pathname.length;
+  const base = new URL('batch', MOCHI_BASE).pathname.length + mochiTraceParam().length;
   let chunk = [];
   let len = base;
   const send = () => {
@@ -277,7 +296,7 @@ function mochiFlush() {
 /** GET {prefix}/batch; settles each entry as its part arrives: `{index} {status} {length}\n{body}`. */
 async function mochiBatchRequest(entries) {
   const url = new URL('batch', MOCHI_BASE);
-  url.search = `?${entries.map(mochiEntry).join('&')}`;
+  url.search = `?${entries.map(mochiEntry).join('&')}${mochiTraceParam()}`;
   const abort = new AbortController();
   let open = entries.length;
   for (const e of entries) {
@@ -338,7 +357,9 @@ async function mochiFetchIsland(el, name, signed, signal) {
     init.headers['Content-Type'] = 'application/x-www-form-urlencoded';
     init.body = params;
   } else {
-    url.search = `?${params}`;
+    // A cacheable island's URL is the same on every page; any other's is
+    // private, and carries the trace as its preload `Link` does.
+    url.search = `?${params}${transport === null ? mochiTraceParam() : ''}`;
   }
   const retries = mochiRetries(el);
   let batched = transport === null;

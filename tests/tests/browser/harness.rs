@@ -78,12 +78,15 @@ pub(crate) const RECORDER_JS: &str = r#"
   window.fetch = function (input, init) {
     const url = String(input instanceof Request ? input.url : input);
     const p = realFetch.apply(this, arguments);
-    const request = { url, status: null };
+    const headers = new Headers(init && init.headers);
+    const u = new URL(url, location.href);
+    // The page's trace, as the request carries it (URL, header); island
+    // fetches are recorded by their URL without it.
+    const request = { url, status: null, tp: u.searchParams.get('tp'), traceparent: headers.get('traceparent') };
     rec.requests.push(request);
     p.then((r) => { request.status = r.status; }, () => { request.status = 0; });
-    const u = new URL(url, location.href);
     if (!u.pathname.endsWith('/batch')) {
-      const entry = { url, status: null };
+      const entry = { url: url.replace(/&tp=[^&]*$/, ''), status: null };
       rec.fetches.push(entry);
       p.then((r) => { entry.status = r.status; }, () => { entry.status = 0; });
       return p;

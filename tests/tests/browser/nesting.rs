@@ -1,7 +1,8 @@
 //! Nested server islands in the browser: a server island whose answer
 //! holds two more makes one island request in all (none when streamed),
 //! its nested islands are loaded when they arrive, and nothing of the
-//! sealed props shows in the page's source or its DOM.
+//! sealed props shows in the page's source or its DOM. Island requests
+//! carry the page's trace (`<meta name="traceparent">`).
 
 use futures_util::FutureExt as _;
 use maud::{html, Markup};
@@ -84,6 +85,22 @@ async fn check_pair(cx: &Ctx, path: &str, requests: usize) -> TestResult {
     ensure(made.len() == requests, || {
         format!("{requests} island request(s): {made:?}")
     })?;
+    // Each carries the page's trace, in its URL and in its header.
+    let trace = cx
+        .eval("document.querySelector('meta[name=traceparent]').content")
+        .await?;
+    let carried = cx
+        .eval(
+            "window.__mochiRec.requests\
+             .filter(r => r.url.includes('/_mochi/island/') || r.url.includes('/_mochi/batch'))\
+             .map(r => [r.tp, r.traceparent])",
+        )
+        .await?;
+    ensure_eq(
+        carried,
+        json!(vec![[trace.clone(), trace]; requests]),
+        "the page's traceparent on its island requests",
+    )?;
     // The children say they arrived inline.
     let inline: Vec<bool> = serde_json::from_value(
         cx.eval(
