@@ -228,10 +228,15 @@ async def read_answer(reader):
     return status, body, keep_alive
 
 
+# One W3C trace for every request: a page carries its request's trace
+# (`<meta name="traceparent">`), so with the same one it is the same bytes.
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
 def request_bytes(port, path, cross_site=False):
     extra = "Sec-Fetch-Site: cross-site\r\n" if cross_site else ""
     return (f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nCookie: {COOKIE}\r\n"
-            f"{extra}\r\n").encode()
+            f"traceparent: {TRACEPARENT}\r\n{extra}\r\n").encode()
 
 
 async def fetch_once(port, raw):
