@@ -98,8 +98,8 @@ pub(crate) fn finish(
 ) -> Finish {
     record_status(answered.status);
     let trace = cx.used_trace();
-    if let Some(trace) = trace {
-        let span = tracing::Span::current();
+    let span = tracing::Span::current();
+    if let Some(trace) = trace.filter(|_| !span.is_disabled()) {
         span.record("trace_id", trace.trace_id_hex());
         span.record("span_id", trace.span_id_hex());
     }

@@ -685,9 +685,16 @@ pub fn runtime_script() -> Markup {
             match cx.page_trace() {
                 // The page's trace, for the runtime to send back with its
                 // island requests (and for OpenTelemetry's browser code).
-                Some(trace) => PreEscaped(format!(
-                    "<meta name=\"traceparent\" content=\"{trace}\">{tag}"
-                )),
+                Some(trace) => {
+                    let text = trace.text();
+                    let parts = [
+                        "<meta name=\"traceparent\" content=\"",
+                        std::str::from_utf8(&text).expect("hex is ASCII"),
+                        "\">",
+                        &tag,
+                    ];
+                    PreEscaped(parts.concat())
+                }
                 None => PreEscaped(tag.into_owned()),
             }
         }

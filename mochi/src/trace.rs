@@ -115,13 +115,29 @@ pub(crate) fn record_on(span: &tracing::Span, head: &RequestHead) {
 /// The version-00 text: `00-{trace id}-{span id}-{flags}`, 55 characters.
 impl fmt::Display for TraceParent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "00-{}-{}-{:02x}",
-            to_hex(&self.trace_id),
-            to_hex(&self.span_id),
-            self.flags
-        )
+        f.write_str(std::str::from_utf8(&self.text()).expect("hex is ASCII"))
+    }
+}
+
+impl TraceParent {
+    /// The version-00 text, in a buffer of its own (written on every page).
+    pub(crate) fn text(&self) -> [u8; TEXT_LEN] {
+        let mut out = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        write_hex(&mut out[3..35], &self.trace_id);
+        write_hex(&mut out[36..52], &self.span_id);
+        write_hex(&mut out[53..55], &[self.flags]);
+        out
+    }
+}
+
+/// The length of a version-00 `traceparent`.
+pub(crate) const TEXT_LEN: usize = 55;
+
+fn write_hex(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 15)];
     }
 }
 
@@ -143,7 +159,17 @@ fn hex<const N: usize>(text: &str) -> Option<[u8; N]> {
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(2 * bytes.len());
+    push_hex(&mut out, bytes);
+    out
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! (preload `Link`s, `Vary`, streamed islands).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::{ready, Ready};
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
@@ -121,7 +123,7 @@ where
             }
             if !finish.preloads.is_empty() {
                 let trace = finish.trace.as_deref();
-                for link in preload_links(&cx.asset_prefix(), &finish.preloads, trace) {
+                for link in preload_links(&cx.asset_prefix(), finish.preloads, trace) {
                     headers.append(header::LINK, link);
                 }
             }
@@ -137,12 +139,54 @@ where
     }
 }
 
+/// Pages' preload links kept per thread; a full table starts over.
+const CACHED_PAGES: usize = 64;
+
+/// Where a cached link holds the page's trace: as long as any
+/// `traceparent`, so the batches split the same, and of a character no
+/// URL mochi writes holds, so only the trace is ever put there.
+const TRACE_SLOT: &str = "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~";
+
+const _: () = assert!(TRACE_SLOT.len() == crate::trace::TEXT_LEN);
+
+type LinkTable = HashMap<(Box<str>, Vec<Preload>, bool), Vec<String>, foldhash::fast::RandomState>;
+
+thread_local! {
+    /// (asset prefix, eager islands, whether the page has a trace) → their
+    /// `Link` values, the trace left as a slot. A cacheable page names the
+    /// same islands with the same tokens for every visitor, and making the
+    /// batch URLs costs about a tenth of the page; the key is exactly what
+    /// the links are made from, compared in full.
+    static LINKS: RefCell<LinkTable> = RefCell::default();
+}
+
 /// The preload `Link` values for a page's eager `islands`; `trace` is the
 /// page's `traceparent`, which its private URLs end with.
-fn preload_links(prefix: &str, islands: &[Preload], trace: Option<&str>) -> Vec<HeaderValue> {
-    crate::preload::links(prefix, islands, trace)
+fn preload_links(prefix: &str, islands: Vec<Preload>, trace: Option<&str>) -> Vec<HeaderValue> {
+    let links = LINKS.with(|table| {
+        let mut table = table.borrow_mut();
+        let key = (Box::from(prefix), islands, trace.is_some());
+        if let Some(links) = table.get(&key) {
+            return links.clone();
+        }
+        let slot = trace.map(|_| TRACE_SLOT);
+        let links = crate::preload::links(prefix, &key.1, slot);
+        if table.len() >= CACHED_PAGES {
+            table.clear();
+        }
+        table.insert(key, links.clone());
+        links
+    });
+    let fill = |mut link: String| {
+        // The slot's first `~`: no other character of a link is one.
+        if let (Some(trace), Some(at)) = (trace, link.find('~')) {
+            link.replace_range(at..at + TRACE_SLOT.len(), trace);
+        }
+        link
+    };
+    links
         .into_iter()
-        .filter_map(|link| HeaderValue::try_from(link).ok())
+        .filter_map(|link| HeaderValue::try_from(fill(link)).ok())
         .collect()
 }
 
