@@ -56,7 +56,8 @@ impl TraceParent {
     pub(crate) fn parse(text: &str) -> Option<TraceParent> {
         let text = text.trim();
         let b = text.as_bytes();
-        if b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
+        // ASCII first: the slices below are byte ranges.
+        if !text.is_ascii() || b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
             return None;
         }
         let version = hex::<1>(&text[0..2])?[0];
@@ -197,6 +198,8 @@ mod tests {
             "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
             "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-é1",
+            "é0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
         ] {
@@ -205,6 +208,19 @@ mod tests {
         // A later version is read by its version-00 prefix.
         let later = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-whatever";
         assert!(TraceParent::parse(later).is_some());
+    }
+
+    proptest::proptest! {
+        /// Whatever a request carries, parsing answers without panicking,
+        /// and only the canonical text parses to itself.
+        #[test]
+        fn parse_never_panics(text in ".{0,80}") {
+            if let Some(tp) = TraceParent::parse(&text) {
+                if text.trim().starts_with("00-") {
+                    proptest::prop_assert_eq!(tp.to_string(), text.trim());
+                }
+            }
+        }
     }
 
     #[test]
