@@ -183,7 +183,8 @@ pub(crate) fn generate(island: &Island) -> TokenStream {
     // A hydrated island's props as its client module sees them.
     let ts_props = if island.client.is_some() {
         let props = fields.iter().zip(types.iter()).map(|(field, ty)| {
-            let name = field.to_string();
+            // The key the module reads: `r#type` is `type` in JavaScript.
+            let name = syn::ext::IdentExt::unraw(*field).to_string();
             quote! {
                 #p::TsProp {
                     name: #name,

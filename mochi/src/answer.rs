@@ -373,7 +373,10 @@ async fn render_inline(
     markup: Markup,
     until: Instant,
 ) -> Markup {
-    let nested = cx.take_inline();
+    let mut nested = cx.take_inline();
+    // Only islands whose element reached the answer as written: one kept
+    // aside (or escaped into a prop) loads as a deferred island instead.
+    nested.retain(|inline| markup.0.contains(&inline.placeholder));
     if nested.is_empty() {
         return markup;
     }
@@ -387,14 +390,22 @@ async fn render_inline(
     let answers = futures_util::future::join_all(answers).await;
     let mut html = markup.0;
     for (inline, answer) in nested.iter().zip(answers) {
+        // What the browser would retry (502, 503, 504, and the answer's
+        // own deadline) it fetches; a failure it would not retry shows.
         let element = match answer {
             Ok(Ok(markup)) => inline.loaded(&markup.0),
-            Ok(Err(Refusal(StatusCode::GATEWAY_TIMEOUT, ..))) | Err(_) => inline.deferred(),
-            Ok(Err(_)) => inline.failed(),
+            Ok(Err(Refusal(status, ..))) if !is_retried(status) => inline.failed(),
+            Ok(Err(_)) | Err(_) => inline.deferred(),
         };
         html = html.replace(&inline.placeholder, &element);
     }
     PreEscaped(html)
+}
+
+/// Whether the runtime retries an answer with `status` (its
+/// `MOCHI_RETRIED`).
+fn is_retried(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 502..=504)
 }
 
 /// What an island's render ended with.

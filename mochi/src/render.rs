@@ -302,18 +302,19 @@ impl<F: Render> ServerIsland<F> {
         }
         // The props the answer just sealed, read back.
         let text = String::from_utf8(cx.config.keys.open(self.def.name, token).ok()?).ok()?;
-        let placeholder = cx.inline_placeholder(self.def)?;
+        let (nonce, n) = cx.inline_placeholder(self.def)?;
+        let mark = format!(" mochi-inline=\"{nonce:016x}:{n}\"");
         let mut content = String::new();
         self.fallback.render_to(&mut content);
         self.live.write_error_fallback(&mut content);
-        Some(Inline {
-            def: self.def,
-            id: self.id.clone(),
-            text: text.into(),
-            placeholder,
-            open: open.to_owned(),
+        Some(Inline::new(
+            self.def,
+            self.id.clone(),
+            text.into(),
+            open.to_owned(),
             content,
-        })
+            &mark,
+        ))
     }
 }
 

@@ -1744,3 +1744,40 @@ async fn a_stalled_post_body_is_answered_408() {
         .expect(408, path);
     }
 }
+
+/// A mount may hold `~`: the page's trace still ends its private preload
+/// URL, and nothing else of a link changes.
+#[actix_web::test]
+async fn a_mount_with_a_tilde_keeps_its_preload_links_whole() {
+    let mochi = mochi_with(&Key::generate());
+    let app = test::init_service(
+        App::new().service(web::scope("/~shop").wrap(mochi.clone()).configure(routes)),
+    )
+    .await;
+    for _ in 0..2 {
+        // Twice: the second page's links come from the per-thread cache.
+        let req = TestRequest::get().uri("/~shop/eager").to_request();
+        let res = test::call_service(&app, req).await;
+        let links: Vec<String> = res
+            .headers()
+            .get_all(header::LINK)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        let trace = attr(&body, "content").expect("the page's traceparent");
+        assert_eq!(links.len(), 2, "{links:?}");
+        assert!(
+            links[0].starts_with("</~shop/_mochi/island/Cached?"),
+            "{links:?}"
+        );
+        assert!(
+            !links[0].contains("tp="),
+            "a cacheable island's URL: {links:?}"
+        );
+        assert!(
+            links[1].starts_with("</~shop/_mochi/batch?n=Greet"),
+            "{links:?}"
+        );
+        assert!(links[1].contains(&format!("&tp={trace}>")), "{links:?}");
+    }
+}

@@ -65,6 +65,27 @@ async fn late() -> Markup {
     html! { "never" }
 }
 
+static ESCAPED_RENDERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[mochi::island(defer)]
+fn counted_leaf() -> Markup {
+    ESCAPED_RENDERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    html! { "counted" }
+}
+
+/// Writes a nested island's HTML as text: it never reaches the answer as
+/// an element.
+#[mochi::island(defer)]
+fn escaping() -> Markup {
+    let kept = html! { (counted_leaf()) }.into_string();
+    html! { pre { (kept) } }
+}
+
+#[mochi::island(defer)]
+async fn unavailable() -> Result<Markup, IslandError> {
+    Err(IslandError::unavailable("down for now"))
+}
+
 /// One child of each outcome.
 #[mochi::island(defer)]
 fn outcomes() -> Markup {
@@ -73,6 +94,7 @@ fn outcomes() -> Markup {
         (panicking().fallback(html! { "panicking…" }))
         (late().fallback(html! { "late…" }))
         (leaf("fine".into()))
+        (unavailable().fallback(html! { "unavailable…" }))
     }
 }
 
@@ -311,7 +333,7 @@ async fn a_nested_island_that_fails_keeps_its_fallback_and_the_parent_answers_20
     assert_eq!(a.status, 200, "{}", a.body);
     assert_no_placeholder(&a.body);
     let tags = elements(&a.body);
-    assert_eq!(tags.len(), 4, "{}", a.body);
+    assert_eq!(tags.len(), 5, "{}", a.body);
     assert!(tags[0].ends_with(" inline=\"failed\">"), "{}", tags[0]);
     assert!(a
         .body
@@ -328,6 +350,27 @@ async fn a_nested_island_that_fails_keeps_its_fallback_and_the_parent_answers_20
     );
     assert!(a.body.contains("late…"));
     assert!(tags[3].ends_with(" inline>") && a.body.contains("leaf fine"));
+    // What the runtime would retry (503), it fetches.
+    assert!(
+        !tags[4].contains(" inline"),
+        "unavailable: deferred: {}",
+        tags[4]
+    );
+    assert!(a.body.contains("unavailable…"));
+}
+
+#[actix_web::test]
+async fn a_nested_island_kept_aside_is_not_rendered() {
+    let mochi = mochi();
+    let a = answer(&mochi, escaping).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        ESCAPED_RENDERS.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "rendered for nothing: {}",
+        a.body
+    );
+    assert!(a.body.contains("&lt;mochi-server-island"), "{}", a.body);
 }
 
 #[actix_web::test]

@@ -142,9 +142,8 @@ where
 /// Pages' preload links kept per thread; a full table starts over.
 const CACHED_PAGES: usize = 64;
 
-/// Where a cached link holds the page's trace: as long as any
-/// `traceparent`, so the batches split the same, and of a character no
-/// URL mochi writes holds, so only the trace is ever put there.
+/// Where a cached link holds the page's trace, at the end of its URL: as
+/// long as any `traceparent`, so the batches split the same.
 const TRACE_SLOT: &str = "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~";
 
 const _: () = assert!(TRACE_SLOT.len() == crate::trace::TEXT_LEN);
@@ -177,10 +176,12 @@ fn preload_links(prefix: &str, islands: Vec<Preload>, trace: Option<&str>) -> Ve
         table.insert(key, links.clone());
         links
     });
+    // The slot ends the URL, just before the `>` (a mount may hold `~`).
     let fill = |mut link: String| {
-        // The slot's first `~`: no other character of a link is one.
-        if let (Some(trace), Some(at)) = (trace, link.find('~')) {
-            link.replace_range(at..at + TRACE_SLOT.len(), trace);
+        let end = link.find('>').unwrap_or(0);
+        let at = end.saturating_sub(TRACE_SLOT.len());
+        if let (Some(trace), Some(TRACE_SLOT)) = (trace, link.get(at..end)) {
+            link.replace_range(at..end, trace);
         }
         link
     };

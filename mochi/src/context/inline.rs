@@ -1,9 +1,12 @@
 //! Server islands nested in an island's answer, rendered inline in that
 //! same answer instead of by another request each.
 //!
-//! While an island's answer renders, a nested server island writes a
-//! placeholder instead of its element and notes what it needs: its props,
-//! and its element's open tag and fallback. Once the answer's HTML is done,
+//! While an island's answer renders, a nested server island writes its
+//! element as a deferred one, marked with a `mochi-inline` attribute that
+//! names the answer's nonce (the placeholder), and notes what it needs:
+//! its props, and its element's open tag and fallback. A placeholder that
+//! does not reach the answer verbatim (HTML kept for later, escaped into a
+//! prop) still loads as a deferred island. Once the answer's HTML is done,
 //! the answer renders the noted islands (each in a context of its own, all
 //! at once) and puts each element, holding its HTML, where its placeholder
 //! is. See `answer::render_inline`.
@@ -44,9 +47,9 @@ impl Nesting {
         })
     }
 
-    /// A placeholder for one more island `def` inline, if the answer has
-    /// room for it.
-    pub(crate) fn placeholder(&self, def: &IslandDef) -> Option<String> {
+    /// The answer's nonce and the number of one more island `def` inline,
+    /// if the answer has room for it: the element's `mochi-inline` mark.
+    pub(crate) fn placeholder(&self, def: &IslandDef) -> Option<(u64, u32)> {
         let n = self
             .used
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
@@ -59,7 +62,7 @@ impl Nesting {
         let nonce = self
             .nonce
             .get_or_init(|| getrandom::u64().expect("the operating system's random source failed"));
-        Some(format!("<!--mochi-inline:{nonce:016x}:{n}-->"))
+        Some((*nonce, n))
     }
 
     /// Whether an island rendered inline has a cache policy other than
@@ -76,7 +79,8 @@ pub(crate) struct Inline {
     pub(crate) id: CompactString,
     /// The props' devalue text.
     pub(crate) text: Arc<str>,
-    /// What the answer's HTML holds in the element's place.
+    /// What the answer's HTML holds in the element's place: the deferred
+    /// element, marked.
     pub(crate) placeholder: String,
     /// `<mochi-server-island …`, its attributes, without the `>`.
     pub(crate) open: String,
@@ -87,6 +91,27 @@ pub(crate) struct Inline {
 const CLOSE: &str = "</mochi-server-island>";
 
 impl Inline {
+    /// What island `def` (element `id`, props `text`) notes, given its
+    /// element's `open` tag, its `content` and its marking attribute.
+    pub(crate) fn new(
+        def: &'static IslandDef,
+        id: CompactString,
+        text: Arc<str>,
+        open: String,
+        content: String,
+        mark: &str,
+    ) -> Inline {
+        let placeholder = [open.as_str(), mark, ">", &content, CLOSE].concat();
+        Inline {
+            def,
+            id,
+            text,
+            placeholder,
+            open,
+            content,
+        }
+    }
+
     /// The element holding the island's HTML, loaded.
     pub(crate) fn loaded(&self, html: &str) -> String {
         [&self.open, " inline>", html, CLOSE].concat()

@@ -251,7 +251,7 @@ impl RenderContext {
 
     /// A placeholder for island `def`, if this render renders nested
     /// islands inline and its answer has room for one more.
-    pub(crate) fn inline_placeholder(&self, def: &IslandDef) -> Option<String> {
+    pub(crate) fn inline_placeholder(&self, def: &IslandDef) -> Option<(u64, u32)> {
         self.nesting.as_ref()?.placeholder(def)
     }
 
