@@ -4,8 +4,10 @@
 
 use crate::config::MAX_BATCH;
 
-/// Island ids from the client become id prefixes: keep them short and plain.
-pub(crate) const MAX_ISLAND_ID: usize = 64;
+/// Island ids from the client become id prefixes: keep them plain and
+/// bounded. An id grows by three characters per level of server islands
+/// nested in answers (`i0-i0-…`): 256 is over 80 levels.
+pub(crate) const MAX_ISLAND_ID: usize = 256;
 
 /// The query parameters the endpoint reads.
 #[derive(Debug, PartialEq, Eq)]
@@ -217,7 +219,8 @@ mod tests {
         assert!(parse_query("p=a&i=1&i=2").is_err());
         assert!(parse_query("p=a&i=").is_err());
         assert!(parse_query("p=a&i=%3Cx").is_err());
-        assert!(parse_query(&format!("p=a&i={}", "x".repeat(65))).is_err());
+        assert!(parse_query(&format!("p=a&i={}", "x".repeat(257))).is_err());
+        assert!(parse_query(&format!("p=a&i={}", "x".repeat(256))).is_ok());
     }
 
     #[test]

@@ -305,9 +305,17 @@ async fn at_most_32_islands_render_inline_per_answer() {
     assert!(!tags[32].contains(" inline"), "{}", tags[32]);
     // The deferred one loads by its own request, and renders its own
     // nested islands inline there.
-    let token = tags[32].split("signed-props=\"").nth(1).unwrap();
-    let token = token.split('"').next().unwrap();
-    let uri = format!("/_mochi/island/Chain?p={token}&i=i9");
+    let field = |tag: &str, name: &str| -> String {
+        let value = tag.split(&format!("{name}=\"")).nth(1).unwrap();
+        value.split('"').next().unwrap().to_owned()
+    };
+    let (token, id) = (
+        field(tags[32], "signed-props"),
+        field(tags[32], "island-id"),
+    );
+    // Its id, 33 levels deep, is still one an island request may carry.
+    assert_eq!(id.len(), 2 + 3 * 33, "{id}");
+    let uri = format!("/_mochi/island/Chain?p={token}&i={id}");
     let rest = send(&mochi, TestRequest::get().uri(&uri)).await;
     assert_eq!(rest.status, 200);
     assert_eq!(elements(&rest.body).len(), 7, "depths 6 to 0 inline");
