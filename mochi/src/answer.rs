@@ -402,10 +402,9 @@ async fn render_inline(
     PreEscaped(html)
 }
 
-/// Whether the runtime retries an answer with `status` (its
-/// `MOCHI_RETRIED`).
+/// Whether the runtime retries an answer with `status`.
 fn is_retried(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 502..=504)
+    crate::config::RETRIED_STATUSES.contains(&status.as_u16())
 }
 
 /// What an island's render ended with.

@@ -22,15 +22,17 @@ pub(crate) fn runtime_source() -> &'static str {
 /// The runtime's constants whose values the Rust side decides: declared
 /// from the Rust constants themselves, so the two cannot disagree.
 fn wire_constants() -> String {
-    use crate::config::{MAX_BATCH, MAX_BATCH_URL, MAX_RETRIES, MIN_REFRESH_MS};
+    use crate::config::{MAX_BATCH, MAX_BATCH_URL, MAX_RETRIES, MIN_REFRESH_MS, RETRIED_STATUSES};
     let batch_type = crate::protocol::BATCH_CONTENT_TYPE;
+    let [a, b, c] = RETRIED_STATUSES;
     format!(
         "// From mochi's Rust constants (mochi/src/assets.rs).\n\
          const MOCHI_MAX_BATCH = {MAX_BATCH};\n\
          const MOCHI_MAX_BATCH_URL = {MAX_BATCH_URL};\n\
          const MOCHI_BATCH_TYPE = '{batch_type}';\n\
          const MOCHI_MAX_RETRIES = {MAX_RETRIES};\n\
-         const MOCHI_MIN_REFRESH_MS = {MIN_REFRESH_MS};\n"
+         const MOCHI_MIN_REFRESH_MS = {MIN_REFRESH_MS};\n\
+         const MOCHI_RETRIED = new Set([{a}, {b}, {c}]);\n"
     )
 }
 

@@ -23,6 +23,12 @@ pub(crate) const MAX_BATCH: usize = 32;
 pub(crate) const MAX_BATCH_URL: usize = 2048;
 /// The most retries a server island may ask for (`.retries(n)`).
 pub(crate) const MAX_RETRIES: u32 = 10;
+/// The statuses that say a failure may pass (a proxy, an overloaded or
+/// restarting server, a deadline): the runtime retries them, and a nested
+/// island answering one is left for the browser to fetch. Any other
+/// failure (4xx, 500: the island failed or panicked) would fail the same
+/// way again.
+pub(crate) const RETRIED_STATUSES: [u16; 3] = [502, 503, 504];
 /// The shortest `refresh_every` interval, in milliseconds (browsers
 /// enforce the same floor).
 pub(crate) const MIN_REFRESH_MS: u64 = 1000;

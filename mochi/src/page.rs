@@ -98,10 +98,12 @@ pub(crate) fn finish(
 ) -> Finish {
     record_status(answered.status);
     let trace = cx.used_trace();
-    let span = tracing::Span::current();
-    if let Some(trace) = trace.filter(|_| !span.is_disabled()) {
-        span.record("trace_id", trace.trace_id_hex());
-        span.record("span_id", trace.span_id_hex());
+    if let Some(trace) = trace {
+        let span = tracing::Span::current();
+        if !span.is_disabled() {
+            span.record("trace_id", trace.trace_id_hex());
+            span.record("span_id", trace.span_id_hex());
+        }
     }
     let html = is_html(answered.status, answered.content_type);
     let vary = cx.ids.used();

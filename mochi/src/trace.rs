@@ -92,12 +92,12 @@ impl TraceParent {
 
     /// The trace id, 32 lowercase hex digits.
     pub(crate) fn trace_id_hex(&self) -> String {
-        to_hex(&self.trace_id)
+        self.part(3..35)
     }
 
     /// The span id, 16 lowercase hex digits.
     pub(crate) fn span_id_hex(&self) -> String {
-        to_hex(&self.span_id)
+        self.part(36..52)
     }
 }
 
@@ -121,6 +121,11 @@ impl fmt::Display for TraceParent {
 }
 
 impl TraceParent {
+    /// Bytes `range` of the version-00 text, as a `String`.
+    fn part(&self, range: std::ops::Range<usize>) -> String {
+        String::from_utf8_lossy(&self.text()[range]).into_owned()
+    }
+
     /// The version-00 text, in a buffer of its own (written on every page).
     pub(crate) fn text(&self) -> [u8; TEXT_LEN] {
         let mut out = *b"00-00000000000000000000000000000000-0000000000000000-00";
@@ -157,20 +162,6 @@ fn hex<const N: usize>(text: &str) -> Option<[u8; N]> {
         out[i] = digit(pair[0])? << 4 | digit(pair[1])?;
     }
     Some(out)
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(2 * bytes.len());
-    push_hex(&mut out, bytes);
-    out
-}
-
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
 }
 
 #[cfg(test)]

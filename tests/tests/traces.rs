@@ -123,19 +123,28 @@ async fn streamed_page() -> HttpResponse {
         .body(page(true))
 }
 
+fn mochi() -> mochi::Mochi {
+    mochi::Mochi::builder(mochi::Key::generate())
+        .build()
+        .expect("mochi")
+}
+
+/// The traced pages, for an actix app.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/traced", web::get().to(plain_page))
+        .route("/traced/streamed", web::get().to(streamed_page));
+}
+
+/// The URL of a preload `Link` value.
+fn link_url(link: &str) -> &str {
+    link.trim_start_matches('<').split('>').next().unwrap_or("")
+}
+
 #[actix_web::test]
 async fn pages_batches_and_islands_are_spans_on_actix() {
     let (capture, _guard) = Capture::installed();
-    let mochi = mochi::Mochi::builder(mochi::Key::generate())
-        .build()
-        .expect("mochi");
-    let app = actix_test::init_service(
-        App::new()
-            .wrap(mochi.clone())
-            .route("/traced", web::get().to(plain_page))
-            .route("/traced/streamed", web::get().to(streamed_page)),
-    )
-    .await;
+    let mochi = mochi();
+    let app = actix_test::init_service(App::new().wrap(mochi.clone()).configure(routes)).await;
 
     // The page, then its batch, as the browser would fetch them.
     let req = actix_test::TestRequest::get().uri("/traced").to_request();
@@ -147,12 +156,7 @@ async fn pages_batches_and_islands_are_spans_on_actix() {
         .to_str()
         .unwrap()
         .to_owned();
-    let batch = link
-        .trim_start_matches('<')
-        .split('>')
-        .next()
-        .unwrap()
-        .to_owned();
+    let batch = link_url(&link).to_owned();
     actix_test::read_body(res).await;
     let req = actix_test::TestRequest::get().uri(&batch).to_request();
     actix_test::read_body(actix_test::call_service(&app, req).await).await;
@@ -208,9 +212,7 @@ async fn pages_batches_and_islands_are_spans_on_actix() {
 async fn pages_and_islands_are_spans_on_axum() {
     use tower::ServiceExt as _;
     let (capture, _guard) = Capture::installed();
-    let mochi = mochi::Mochi::builder(mochi::Key::generate())
-        .build()
-        .expect("mochi");
+    let mochi = mochi();
     let app = axum::Router::new()
         .route(
             "/traced/streamed",
@@ -254,15 +256,8 @@ async fn pages_and_islands_are_spans_on_axum() {
 #[actix_web::test]
 async fn island_requests_join_the_pages_trace() {
     let (capture, _guard) = Capture::installed();
-    let mochi = mochi::Mochi::builder(mochi::Key::generate())
-        .build()
-        .expect("mochi");
-    let app = actix_test::init_service(
-        App::new()
-            .wrap(mochi.clone())
-            .route("/traced", web::get().to(plain_page)),
-    )
-    .await;
+    let mochi = mochi();
+    let app = actix_test::init_service(App::new().wrap(mochi.clone()).configure(routes)).await;
 
     let req = actix_test::TestRequest::get().uri("/traced").to_request();
     let res = actix_test::call_service(&app, req).await;
@@ -278,7 +273,7 @@ async fn island_requests_join_the_pages_trace() {
     let page = &capture.named("mochi.page")[0];
     let (trace_id, span_id) = (&page.fields["trace_id"], &page.fields["span_id"]);
     assert_eq!(meta, format!("00-{trace_id}-{span_id}-01"));
-    let batch = link.trim_start_matches('<').split('>').next().unwrap();
+    let batch = link_url(&link);
     assert!(batch.ends_with(&format!("&tp={meta}")), "{batch}");
 
     let req = actix_test::TestRequest::get().uri(batch).to_request();

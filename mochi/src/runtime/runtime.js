@@ -58,8 +58,8 @@ const MOCHI_BACKOFF_CAP_MS = 5000;
 const MOCHI_MAX_TIMER_MS = 2 ** 31 - 1;
 /** HTML's space-separated tokens split on ASCII whitespace only. */
 const MOCHI_TOKEN_SPLIT = /[\t\n\f\r ]+/;
-// MOCHI_MAX_BATCH, MOCHI_MAX_BATCH_URL, MOCHI_BATCH_TYPE, MOCHI_MAX_RETRIES and
-// MOCHI_MIN_REFRESH_MS are declared before this file, from mochi's Rust constants
+// MOCHI_MAX_BATCH, MOCHI_MAX_BATCH_URL, MOCHI_BATCH_TYPE, MOCHI_MAX_RETRIES,
+// MOCHI_MIN_REFRESH_MS and MOCHI_RETRIED are declared before this file, from mochi's Rust constants
 // (mochi/src/assets.rs, `wire_constants`): one source for both sides, so a page's
 // preload `Link` names the very batch URL built here.
 
@@ -192,11 +192,6 @@ function mochiSwap(el, html) {
   const fragment = range.createContextualFragment(html);
   el.replaceChildren(fragment);
 }
-
-/** Statuses that say the failure may pass (a proxy, an overloaded or restarting server, a
- * deadline): worth a retry. Any other failure answer (4xx, 500: the island failed or panicked)
- * would fail the same way again. */
-const MOCHI_RETRIED = new Set([502, 503, 504]);
 
 /** One request; `{status, html}`, `{status, error, final}` (retrying cannot change it)
  * or `{status, error}` (502, 503, 504, network error: worth a retry). Never rejects. */
