@@ -155,7 +155,11 @@ def seal(key, name, text):
     """The sealed props token mochi makes for island `name` and devalue
     `text` (docs/token_vectors.py, which needs Python's `cryptography`)."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs"))
-    import token_vectors
+    try:
+        import token_vectors
+    except ImportError as e:
+        raise SystemExit(f"bench/load.py makes sealed tokens with Python's cryptography "
+                         f"(pip install cryptography): {e}")
 
     return token_vectors.seal(key, name, text)
 
