@@ -162,7 +162,9 @@ impl<T: ?Sized> TsUnknown for TsProbe<T> {
 
 pub use crate::typescript::TsProp;
 
-/// The client runtime as mochi serves it (tests that serve it themselves).
-pub fn runtime_source() -> &'static str {
-    crate::assets::runtime_source()
+/// The client runtime's module `name` (`mochi.js` is the entry) as mochi
+/// serves it, for tests that serve the runtime themselves: from
+/// `{prefix}/{any}/{name}.js`, its islands load from `{prefix}/island/…`.
+pub fn runtime_module(name: &str) -> Option<&'static str> {
+    crate::assets::runtime_module(name)
 }

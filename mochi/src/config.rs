@@ -94,7 +94,7 @@ pub(crate) struct Config {
 
 impl Config {
     pub(crate) fn new(keys: Keys, prefix: String, settings: Settings) -> Config {
-        let runtime_url = format!("{prefix}/runtime-{}.js", crate::assets::runtime_hash());
+        let runtime_url = crate::assets::runtime_url(&prefix, "mochi");
         Config {
             keys,
             prefix,

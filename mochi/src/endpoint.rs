@@ -59,8 +59,8 @@ where
     if batch {
         return crate::batch::handle(config, req).await;
     }
-    if rest == format!("/runtime-{}.js", crate::assets::runtime_hash()) {
-        return javascript(&req.head, crate::assets::runtime_source());
+    if let Some(source) = runtime_module(rest) {
+        return javascript(&req.head, source);
     }
     if let Some(file) = rest.strip_prefix("/client/") {
         if let Some(source) = client_module(file) {
@@ -68,6 +68,17 @@ where
         }
     }
     error(StatusCode::NOT_FOUND, "not found")
+}
+
+/// `/runtime-{hash}/{module}.js` → the runtime module's source, if the
+/// hash is current.
+fn runtime_module(rest: &str) -> Option<&'static str> {
+    let rest = rest.strip_prefix("/runtime-")?;
+    let (hash, file) = rest.split_once('/')?;
+    let module = file.strip_suffix(".js")?;
+    (hash == crate::assets::runtime_hash())
+        .then(|| crate::assets::runtime_module(module))
+        .flatten()
 }
 
 /// `{Name}-{hash}.js` → the module's source, if the hash is current; else

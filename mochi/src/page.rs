@@ -85,6 +85,9 @@ pub(crate) struct Finish {
     /// The page's `traceparent`, which its preloaded island URLs carry as
     /// the runtime's do (`None` if the page carries no trace).
     pub(crate) trace: Option<String>,
+    /// The runtime features its islands use, whose modules it preloads
+    /// (none unless the response is an HTML page loading the runtime).
+    pub(crate) features: crate::assets::Features,
 }
 
 /// Decides how to finish the page `path` whose render was `cx`, given what
@@ -130,11 +133,16 @@ pub(crate) fn finish(
     if !streamable {
         streams.clear();
     }
+    let features = match html {
+        true => cx.runtime_features(),
+        false => crate::assets::Features::NONE,
+    };
     Finish {
         vary,
         preloads,
         streams,
         trace: trace.map(ToString::to_string),
+        features,
     }
 }
 

@@ -25,6 +25,17 @@ pub(crate) fn links(prefix: &str, islands: &[Preload], trace: Option<&str>) -> V
     links.map(|url| format!("<{url}{REL}")).collect()
 }
 
+/// The `Link` values preloading the runtime modules of a page's
+/// `features`, whose assets are served under `prefix`: the browser fetches
+/// them with the page, not one after another as the entry imports them.
+pub(crate) fn module_links(prefix: &str, features: crate::assets::Features) -> Vec<String> {
+    let modules = features.modules().into_iter();
+    let url = |module| crate::assets::runtime_url(prefix, module);
+    modules
+        .map(|m| format!("<{}>; rel=modulepreload", url(m)))
+        .collect()
+}
+
 /// The URLs the runtime fetches a page's eager islands with (see the
 /// module docs for the rule), for the page's preload `Link`s. `prefix` is
 /// where the page's assets are served; `trace`, the page's `traceparent`,
@@ -106,6 +117,20 @@ mod tests {
     use super::{links, preload_urls};
     use crate::config::MAX_BATCH;
     use crate::context::Preload;
+
+    /// A page's modules are preloaded as the entry imports them.
+    #[test]
+    fn module_links_name_the_features_modules() {
+        use crate::assets::{runtime_hash, Features};
+        let hash = runtime_hash();
+        assert_eq!(
+            super::module_links("/shop/_mochi", Features::ISLAND),
+            [format!(
+                "</shop/_mochi/runtime-{hash}/island.js>; rel=modulepreload"
+            )]
+        );
+        assert!(super::module_links("/_mochi", Features::NONE).is_empty());
+    }
 
     fn island(id: &str, token: &str) -> Preload {
         Preload {

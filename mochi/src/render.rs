@@ -10,6 +10,7 @@ use compact_str::CompactString;
 use maud::{Markup, PreEscaped, Render};
 use serde::Serialize;
 
+use crate::assets::Features;
 use crate::context::{self, Inline, Preload, RenderContext, Streamed};
 use crate::registry::{Hydrate, IslandDef};
 use crate::token_cache;
@@ -270,6 +271,16 @@ impl<F: Render> Render for ServerIsland<F> {
             return;
         }
         out.push('>');
+        if let Some(cx) = &cx {
+            let mut features = Features::ISLAND;
+            if streamed {
+                features = features.with(Features::STREAM);
+            }
+            if self.live.is_live() {
+                features = features.with(Features::LIVE);
+            }
+            cx.note_features(features);
+        }
         if let (Some(cx), Some(token), false, false, false) =
             (&cx, &self.token, self.visible, self.post, streamed)
         {
@@ -346,6 +357,11 @@ impl Live {
             self.reload_on.push(' ');
         }
         self.reload_on.push_str(name);
+    }
+
+    /// Whether the island reloads on events or on a timer.
+    fn is_live(&self) -> bool {
+        !self.reload_on.is_empty() || self.refresh_every_ms.is_some()
     }
 
     fn write_attributes(&self, out: &mut String) {
@@ -485,6 +501,7 @@ impl Render for HydratedIsland {
             // Outside any render: the markup alone, with no props or module.
             return Element::bare(self.def, &self.id, &self.hydrate).write(out, &self.html.0);
         };
+        cx.note_features(Features::HYDRATE);
         let block = self
             .props
             .as_deref()
@@ -699,10 +716,9 @@ pub fn runtime_script() -> Markup {
                 None => PreEscaped(tag.into_owned()),
             }
         }
-        None => PreEscaped(crate::assets::runtime_tag(&format!(
-            "{}/runtime-{}.js",
+        None => PreEscaped(crate::assets::runtime_tag(&crate::assets::runtime_url(
             crate::config::DEFAULT_ASSET_PREFIX,
-            crate::assets::runtime_hash()
+            "mochi",
         ))),
     }
 }

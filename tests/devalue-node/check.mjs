@@ -19,7 +19,9 @@ import { isDeepStrictEqual } from 'node:util';
 import * as devalue from 'devalue';
 
 const input = JSON.parse(readFileSync(0, 'utf8'));
-const mochiParse = new Function(readFileSync(input.decoder, 'utf8') + '\nreturn mochiParse;')();
+// The decoder is an ES module with one export; read as a function body here.
+const decoderSource = readFileSync(input.decoder, 'utf8').replace(/^export function mochiParse/m, 'function mochiParse');
+const mochiParse = new Function(decoderSource + '\nreturn mochiParse;')();
 const devalueVersion = JSON.parse(
   readFileSync(new URL('./node_modules/devalue/package.json', import.meta.url), 'utf8')
 ).version;

@@ -28,6 +28,8 @@ mod nesting;
 mod server;
 #[path = "browser/streaming.rs"]
 mod streaming;
+#[path = "browser/weight.rs"]
+mod weight;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,6 +47,7 @@ use nesting::nested_inline_one_request;
 use serde_json::{json, Value as Json};
 use server::{answer, Answer, Req, Route};
 use streaming::{batch_one_request, stream_account, stream_parts};
+use weight::runtime_pay_per_use;
 
 // ---------------------------------------------------------------------------
 // Test-only islands and pages
@@ -388,6 +391,7 @@ fn test_routes() -> Vec<Route> {
         fragments::ROUTES,
         streaming::ROUTES,
         nesting::ROUTES,
+        weight::ROUTES,
     ]
     .concat()
 }
@@ -1425,6 +1429,8 @@ async fn all_scenarios(report: &mut Report, cx: &Ctx) {
         stream_account,
         stream_parts,
         batch_one_request,
+        // The runtime's weight.
+        runtime_pay_per_use,
     );
 }
 

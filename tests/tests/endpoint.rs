@@ -1652,6 +1652,11 @@ async fn a_page_preloads_the_batch_its_runtime_will_fetch() {
                 "{}&tp={trace}",
                 batch_url(&[("Greet", "i0", ann), ("Other", "i2", bo)])
             )),
+            // Then the runtime module its server islands run on.
+            format!(
+                "<{}>; rel=modulepreload",
+                mochi.runtime_url().replace("/mochi.js", "/island.js")
+            ),
         ]
     );
     // And that URL answers both islands.
@@ -1667,11 +1672,20 @@ async fn a_page_preloads_the_batch_its_runtime_will_fetch() {
         .build()
         .unwrap();
     let page = get(&unbatched, "/eager").await;
-    assert_eq!(links(&page).len(), 3, "one preload per eager island");
+    let island_links = |page: &Answer| {
+        let links = links(page).into_iter();
+        links
+            .filter(|l| !l.ends_with("; rel=modulepreload"))
+            .count()
+    };
+    assert_eq!(island_links(&page), 3, "one preload per eager island");
     assert_eq!(page.body.matches(r#" transport="get""#).count(), 4);
 
+    // Without island preloads, the runtime's modules are still preloaded.
     let quiet = Mochi::builder(key).preload_islands(false).build().unwrap();
-    assert!(links(&get(&quiet, "/eager").await).is_empty());
+    let page = get(&quiet, "/eager").await;
+    assert_eq!(island_links(&page), 0);
+    assert_eq!(links(&page).len(), 1);
 }
 
 /// Answers with the status its props name, through `IslandError`.
@@ -1765,7 +1779,12 @@ async fn a_mount_with_a_tilde_keeps_its_preload_links_whole() {
             .collect();
         let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
         let trace = attr(&body, "content").expect("the page's traceparent");
-        assert_eq!(links.len(), 2, "{links:?}");
+        assert_eq!(links.len(), 3, "{links:?}");
+        assert!(
+            links[2].starts_with("</~shop/_mochi/runtime-")
+                && links[2].ends_with("/island.js>; rel=modulepreload"),
+            "{links:?}"
+        );
         assert!(
             links[0].starts_with("</~shop/_mochi/island/Cached?"),
             "{links:?}"

@@ -84,6 +84,25 @@ fn stream_parts(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A page's `Link`s split into its islands' preloads and its runtime
+/// modules' (`rel=modulepreload`), each module's file name.
+fn split_links(links: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let (modules, islands): (Vec<String>, Vec<String>) = links
+        .into_iter()
+        .partition(|l| l.ends_with(">; rel=modulepreload"));
+    let modules = modules
+        .iter()
+        .map(|l| {
+            l[..l.find('>').expect("url end")]
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    (islands, modules)
+}
+
 /// The `data-done` elements of `html`, in order (each is one leaf element).
 fn finals(html: &str) -> Vec<String> {
     html.match_indices(" data-done>")
@@ -117,6 +136,8 @@ async fn deferred_islands_answer_what_the_plain_page_holds() {
     for n in [3, 20] {
         let (_, _, plain) = get!(&service, format!("/plain/{n}"));
         let (status, links, body) = get!(&service, format!("/deferred/{n}"));
+        let (links, modules) = split_links(links);
+        assert_eq!(modules, ["island.js"]);
         assert_eq!(status, 200);
         assert_eq!(body.matches("<mochi-server-island ").count(), n);
         assert_eq!(body.matches(r#"class="fallback""#).count(), n);
@@ -169,6 +190,8 @@ async fn the_streamed_page_ends_with_every_islands_final_html_in_its_parts() {
         let (_, _, plain) = get!(&service, format!("/plain/{n}"));
         let started = Instant::now();
         let (status, links, body) = get!(&service, format!("/streamed/{n}"));
+        let (links, modules) = split_links(links);
+        assert_eq!(modules, ["island.js", "stream.js"]);
         // The response ends with the last island, the slow one.
         assert!(started.elapsed() >= SLOW - Duration::from_millis(5));
         assert_eq!(status, 200);
@@ -208,6 +231,8 @@ async fn the_batched_page_preloads_one_batch_that_answers_every_island() {
     for n in [3, 20] {
         let (_, _, plain) = get!(&service, format!("/plain/{n}"));
         let (status, links, body) = get!(&service, format!("/batched/{n}"));
+        let (links, modules) = split_links(links);
+        assert_eq!(modules, ["island.js"]);
         assert_eq!(status, 200);
         assert_eq!(body.matches("<mochi-server-island ").count(), n);
         assert_eq!(body.matches(r#"class="fallback""#).count(), n);
@@ -243,8 +268,14 @@ async fn batched_nopreload_is_the_batched_page_without_its_link() {
     let service = init_service(app(mochi())).await;
     let (_, _, batched) = get!(&service, "/batched/20");
     let (status, links, body) = get!(&service, "/batched-nopreload/20");
+    let (links, modules) = split_links(links);
     assert_eq!(status, 200);
     assert!(links.is_empty(), "{links:?}");
+    assert_eq!(
+        modules,
+        ["island.js"],
+        "its runtime modules are still preloaded"
+    );
     assert!(body.contains("/batched-nopreload/_mochi/runtime-"));
     assert_eq!(
         body.replace("/batched-nopreload/_mochi/", "/batched/_mochi/"),
@@ -257,7 +288,11 @@ async fn batched_runtimefirst_preloads_the_runtime_before_the_batch() {
     let service = init_service(app(mochi())).await;
     let (status, links, body) = get!(&service, "/batched-runtimefirst/20");
     assert_eq!(status, 200);
-    assert_eq!(links.len(), 2, "{links:?}");
+    assert_eq!(links.len(), 3, "{links:?}");
+    assert!(
+        links[2].ends_with("/island.js>; rel=modulepreload"),
+        "{links:?}"
+    );
     assert!(
         links[0].starts_with("</batched-runtimefirst/_mochi/runtime-")
             && links[0].ends_with(".js>; rel=modulepreload"),

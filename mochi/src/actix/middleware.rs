@@ -127,6 +127,11 @@ where
                     headers.append(header::LINK, link);
                 }
             }
+            for link in crate::preload::module_links(&cx.asset_prefix(), finish.features) {
+                if let Ok(link) = HeaderValue::try_from(link) {
+                    headers.append(header::LINK, link);
+                }
+            }
             if !finish.streams.is_empty() {
                 // Boxed: its state is large, and only streamed pages need it.
                 let streamed = super::stream::respond(res, &cx, &request, finish.streams);

@@ -201,6 +201,11 @@ where
                     }
                 }
             }
+            for link in crate::preload::module_links(&cx.asset_prefix(), finish.features) {
+                if let Ok(link) = HeaderValue::try_from(link) {
+                    headers.append(header::LINK, link);
+                }
+            }
             if !finish.streams.is_empty() {
                 let streamed =
                     super::stream::respond(res, &cx, &request, finish.streams, island_request);

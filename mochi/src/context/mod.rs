@@ -13,7 +13,7 @@ mod request;
 
 use std::borrow::Cow;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use compact_str::CompactString;
@@ -30,6 +30,7 @@ pub(crate) use request::{
 #[cfg(any(feature = "actix", feature = "axum"))]
 pub(crate) use request::{HeadSource, FRAGMENT_HEADERS};
 
+use crate::assets::Features;
 use crate::config::Config;
 use crate::registry::IslandDef;
 use crate::trace::TraceParent;
@@ -109,6 +110,8 @@ pub(crate) struct RenderContext {
     running: Mutex<Vec<CompactString>>,
     islands_rendered: AtomicU32,
     runtime_rendered: AtomicBool,
+    /// The runtime features its islands use ([`crate::assets::Features`]).
+    features: AtomicU8,
     /// The server islands that load as soon as the page does.
     preloads: Mutex<Vec<Preload>>,
     /// Whether this render's response can stream islands (a page under
@@ -147,6 +150,7 @@ impl RenderContext {
             running: Mutex::new(Vec::new()),
             islands_rendered: AtomicU32::new(0),
             runtime_rendered: AtomicBool::new(false),
+            features: AtomicU8::new(0),
             preloads: Mutex::new(Vec::new()),
             streaming: false,
             streams: Mutex::new(Vec::new()),
@@ -375,6 +379,21 @@ impl RenderContext {
     /// The path of the actix scope mochi is mounted in.
     pub(crate) fn mount(&self) -> &str {
         &self.mount
+    }
+
+    /// Notes that an island rendered here uses the runtime's `features`.
+    pub(crate) fn note_features(&self, features: Features) {
+        self.features.fetch_or(features.bits(), Ordering::Relaxed);
+    }
+
+    /// The runtime modules a page should preload: those of the features
+    /// its islands use, if it loads the runtime.
+    pub(crate) fn runtime_features(&self) -> Features {
+        let runtime = self.runtime_rendered.load(Ordering::Relaxed);
+        match self.kind == RenderKind::Page && runtime {
+            true => Features::from_bits(self.features.load(Ordering::Relaxed)),
+            false => Features::NONE,
+        }
     }
 
     pub(crate) fn note_runtime_rendered(&self) {

@@ -1,4 +1,4 @@
-// mochi client runtime: devalue decoder.
+// mochi client runtime: the devalue decoder.
 //
 // `mochiParse(text)` reads the props text written by mochi's Rust
 // `devalue::to_string` (byte-identical to npm devalue's `stringify`) and
@@ -13,10 +13,9 @@
 // refused, containers nest at most 128 deep, a sparse array may not declare
 // more elements than max(100000, text length), unknown tags are an error.
 //
-// No imports or exports: this file is concatenated in front of the runtime
-// module, and only `mochiParse` is meant to be used from outside.
+// A module of its own, imported by hydrate.js; `mochiParse` is its one export.
 
-function mochiParse(text) {
+export function mochiParse(text) {
   'use strict';
 
   const UNDEFINED = -1;

@@ -278,7 +278,7 @@ async fn post_echo_page(req: Req) -> Answer {
             head {
                 meta charset="utf-8";
                 title { "live post (echo)" }
-                script type="module" src="/test-live/post/runtime.js" {}
+                script type="module" src="/test-live/post/runtime/mochi.js" {}
             }
             body {
                 (PreEscaped(format!(
@@ -296,11 +296,12 @@ async fn post_echo_page(req: Req) -> Answer {
     res
 }
 
-async fn post_runtime(_: Req) -> Answer {
-    answer(
-        "text/javascript; charset=utf-8",
-        mochi::__private::runtime_source(),
-    )
+async fn post_runtime(req: Req) -> Answer {
+    let name = req.param("module");
+    let source = name
+        .strip_suffix(".js")
+        .and_then(mochi::__private::runtime_module);
+    answer("text/javascript; charset=utf-8", source.unwrap_or(""))
 }
 
 /// Answers any method with what it received: method, name, content type
@@ -333,7 +334,9 @@ pub(crate) const ROUTES: &[Route] = &[
     Route::get("/test/live/triggers", |r| triggers_page(r).boxed()),
     Route::get("/test/live/post-real", |r| post_real_page(r).boxed()),
     Route::get("/test-live/post/page", |r| post_echo_page(r).boxed()),
-    Route::get("/test-live/post/runtime.js", |r| post_runtime(r).boxed()),
+    Route::get("/test-live/post/runtime/{module}", |r| {
+        post_runtime(r).boxed()
+    }),
     Route::any("/test-live/post/island/{name}", |r| echo(r).boxed()),
 ];
 

@@ -1,0 +1,54 @@
+// Streamed server islands: the parts a streamed page ends with. Loaded when a page
+// has a streamed island; see README.md.
+
+// Defines <mochi-server-island> first: islands are upgraded before the parts that settle them.
+import { mochiStream } from './island.js';
+
+/** Takes a streamed island out of the stream; false if it had left it already. */
+function mochiUnstream(island) {
+  if (!island.hasAttribute('stream')) return false;
+  island.removeAttribute('stream');
+  return true;
+}
+
+/** The stream gave up on the island (its deadline), or ended without it: it is fetched. */
+function mochiStreamMissed(island) {
+  if (mochiUnstream(island) && island.isConnected) island.mochiBegin();
+}
+
+/** The document has ended (its parts, already parsed, have settled their islands): what
+ * it did not bring is fetched. */
+function mochiStreamEnded() {
+  mochiStream.over = true;
+  for (const island of document.querySelectorAll('mochi-server-island[stream]')) mochiStreamMissed(island);
+}
+
+/** Moves a streamed part (the <template mochi-part> before it) into its island. */
+class MochiSwap extends HTMLElement {
+  connectedCallback() {
+    const id = this.getAttribute('island-id') || '';
+    const before = this.previousElementSibling;
+    const part = before?.localName === 'template' && before.getAttribute('mochi-part') === id ? before : null;
+    const island = document.querySelector(`mochi-server-island[island-id="${CSS.escape(id)}"][stream]`);
+    if (island?.mochiBegin) {
+      // Failed or panicked while streaming: like a final failure of its first load.
+      if (this.hasAttribute('failed')) mochiUnstream(island) && island.mochiFailFirst(500, 'streamed render failed');
+      else if (part && !this.hasAttribute('fetch')) mochiUnstream(island) && island.mochiShow(part.content, { stream: true });
+      else mochiStreamMissed(island);
+    }
+    part?.remove();
+    this.remove();
+  }
+}
+
+/** Written after a streamed page's own HTML: everything before it is parsed (see base.js). */
+class MochiStreamStart extends HTMLElement {
+  connectedCallback() {
+    document.dispatchEvent(new Event('mochi:parsed'));
+  }
+}
+
+if (!customElements.get('mochi-swap')) customElements.define('mochi-swap', MochiSwap);
+if (!customElements.get('mochi-stream-start')) customElements.define('mochi-stream-start', MochiStreamStart);
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mochiStreamEnded, { once: true });
+else mochiStreamEnded();

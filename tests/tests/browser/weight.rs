@@ -1,0 +1,107 @@
+//! The runtime a page pays for: a page fetches the modules of the features
+//! its islands use and no others, within the byte goals (compressed
+//! bodies, every module counted): 3,072 bytes for a page of deferred
+//! server islands, 512 for a page with none.
+
+use futures_util::FutureExt as _;
+use maud::{html, Markup};
+
+use super::harness::{Ctx, TestResult};
+use super::server::{Answer, Req, Route};
+use super::{ensure, ensure_eq, page};
+
+/// JavaScript bytes a page with only deferred server islands may fetch.
+const DEFERRED_BUDGET: u64 = 3072;
+/// JavaScript bytes a page with no islands may fetch.
+const NO_ISLANDS_BUDGET: u64 = 512;
+
+#[mochi::island(defer)]
+fn weighed(n: u32) -> Markup {
+    html! { span.weighed { "island " (n) } }
+}
+
+/// Three eager server islands and nothing else, as the benchmark page.
+async fn deferred_page(_: Req) -> Answer {
+    page(
+        "deferred only",
+        true,
+        html! {
+            @for n in 1..=3 {
+                (weighed(n).fallback(html! { "island " (n) "…" }))
+            }
+        },
+    )
+}
+
+pub(crate) const ROUTES: &[Route] = &[Route::get("/test/weight/deferred", |r| {
+    deferred_page(r).boxed()
+})];
+
+/// The runtime modules the page fetched, sorted, and their compressed
+/// bytes in all.
+async fn runtime_fetched(cx: &Ctx) -> TestResult<(Vec<String>, u64)> {
+    let entries = cx
+        .eval(
+            "performance.getEntriesByType('resource')\
+             .filter(e => new URL(e.name).pathname.includes('/runtime-'))\
+             .map(e => [new URL(e.name).pathname.split('/').pop(), e.encodedBodySize])",
+        )
+        .await?;
+    let mut names = Vec::new();
+    let mut bytes = 0;
+    for entry in entries.as_array().into_iter().flatten() {
+        names.push(entry[0].as_str().unwrap_or("?").to_owned());
+        bytes += entry[1].as_u64().unwrap_or(0);
+    }
+    names.sort();
+    Ok((names, bytes))
+}
+
+/// Waits until the page has loaded and its entry has had time to import
+/// whatever it was going to.
+async fn settled(cx: &Ctx) -> TestResult {
+    cx.wait_for(
+        "the page loaded and the runtime ran a while",
+        "document.readyState === 'complete' && \
+         performance.getEntriesByType('resource').some(e => e.name.endsWith('/mochi.js')) && \
+         new Promise(r => setTimeout(() => r(true), 300))",
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn runtime_pay_per_use(cx: &Ctx) -> TestResult {
+    cx.goto("/test/weight/deferred").await?;
+    cx.wait_for(
+        "the three islands loaded",
+        "document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 3",
+    )
+    .await?;
+    settled(cx).await?;
+    let (modules, bytes) = runtime_fetched(cx).await?;
+    ensure_eq(
+        modules,
+        vec!["island.js".to_owned(), "mochi.js".to_owned()],
+        "the modules of a page of deferred islands",
+    )?;
+    ensure(bytes > 0 && bytes <= DEFERRED_BUDGET, || {
+        format!("a page of deferred islands fetched {bytes} bytes of JavaScript, over {DEFERRED_BUDGET}")
+    })?;
+    println!("runtime bytes, deferred islands only: {bytes}");
+
+    cx.goto("/test/blank").await?;
+    settled(cx).await?;
+    let (modules, bytes) = runtime_fetched(cx).await?;
+    ensure_eq(
+        modules,
+        vec!["mochi.js".to_owned()],
+        "the modules of a page without islands",
+    )?;
+    ensure(bytes > 0 && bytes <= NO_ISLANDS_BUDGET, || {
+        format!(
+            "a page without islands fetched {bytes} bytes of JavaScript, over {NO_ISLANDS_BUDGET}"
+        )
+    })?;
+    println!("runtime bytes, no islands: {bytes}");
+    Ok(())
+}
