@@ -43,9 +43,10 @@
 //    Astro's alike): a MutationObserver injected before the document's
 //    first byte notes `performance.now()`, which counts from navigation
 //    start, at the first DOM change that makes it so. A streamed island's
-//    part arrives as `<template mochi-part>`: its markers are in the
-//    template's content, which is no part of the document, until the
-//    runtime moves them into the island, and that move is what counts;
+//    part arrives as `<template for>`: its markers are in the template's
+//    content, which is no part of the document, until the browser puts
+//    them in place of the fallback (Declarative Partial Updates, or the
+//    runtime where the browser lacks them), and that is what counts;
 // 6. from the DevTools Network events it counts the page's requests and
 //    island requests (mochi: `…/_mochi/island/` and `…/_mochi/batch` under
 //    any scope, a batch being one request; Astro: `/_server-islands/`),

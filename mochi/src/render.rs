@@ -293,8 +293,18 @@ impl<F: Render> Render for ServerIsland<F> {
                 batched: !self.own_get,
             });
         }
+        if streamed {
+            // Its fallback is what the part replaces (see `crate::stream`).
+            out.push_str("<?start name=\"");
+            out.push_str(crate::stream::MARKER);
+            out.push_str(&self.id);
+            out.push_str("\">");
+        }
         self.fallback.render_to(out);
         self.live.write_error_fallback(out);
+        if streamed {
+            out.push_str("<?end>");
+        }
         out.push_str("</mochi-server-island>");
     }
 }

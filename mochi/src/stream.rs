@@ -8,15 +8,19 @@
 //! order the islands finish, one part each:
 //!
 //! ```text
-//! <template mochi-part="{id}">{html}</template><mochi-swap island-id="{id}"></mochi-swap>
+//! <template for="mochi-{id}">{html}</template><mochi-swap island-id="{id}"></mochi-swap>
 //! <mochi-swap island-id="{id}" fetch></mochi-swap>    past its deadline: fetch it instead
 //! <mochi-swap island-id="{id}" failed></mochi-swap>   failed or panicked: keep the fallback
 //! ```
 //!
-//! and last the rest of the page (`</body></html>`). The parser runs each
-//! `<mochi-swap>`'s `connectedCallback` as it arrives, which moves the
-//! template's content into its island: inert markup, so a strict
-//! `script-src 'self'` needs no nonce.
+//! and last the rest of the page (`</body></html>`). A streamed island's
+//! fallback stands between `<?start name="mochi-{id}">` and `<?end>`, so
+//! a browser with Declarative Partial Updates replaces it with the
+//! template's content as its parser meets the template, with no script
+//! (and with JavaScript off). The parser then runs the `<mochi-swap>`'s
+//! `connectedCallback`, which sets the island's state and fires its
+//! events, or, in a browser without them, moves the template's content in
+//! itself. Either way a strict `script-src 'self'` needs no nonce.
 //!
 //! [`ServerIsland::stream`]: crate::ServerIsland::stream
 
@@ -35,6 +39,10 @@ use crate::context::{RenderContext, SharedRequest, Streamed};
 /// Written after the page, before the first part: everything before it is
 /// parsed.
 pub(crate) const START: &str = "<mochi-stream-start></mochi-stream-start>";
+
+/// What a streamed island's marker name starts with, before its id: the
+/// `name` of its `<?start>`, the `for` of its part's `<template>`.
+pub(crate) const MARKER: &str = "mochi-";
 
 /// The parts of a page's streamed `islands`, in the order they finish,
 /// each rendered on `request`, the page's own (its handler is done with it
@@ -107,7 +115,7 @@ fn part(id: &str, answer: Result<Markup, Refusal>) -> Bytes {
         Ok(html) => {
             let _ = write!(
                 out,
-                "<template mochi-part=\"{id}\">{}</template><mochi-swap island-id=\"{id}\"></mochi-swap>",
+                "<template for=\"{MARKER}{id}\">{}</template><mochi-swap island-id=\"{id}\"></mochi-swap>",
                 html.0
             );
         }

@@ -129,7 +129,7 @@ async fn an_extension_outside_the_layer_is_seen_streamed_and_deferred() {
         .layer(Extension(Theme("dark")));
     let page = body(get_page(app.clone(), "/account").await).await;
     assert!(
-        page.contains("<template mochi-part=\"i0\"><i>dark</i></template>"),
+        page.contains("<template for=\"mochi-i0\"><i>dark</i></template>"),
         "{page}"
     );
     let req = mochi::axum::testing::island_request(&mochi, themed);

@@ -513,7 +513,7 @@ async fn streamed_islands_take_the_blocking_path() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     let body = &answer.body;
     for expected in [
-        r#"<template mochi-part="i0">"#,
+        r#"<template for="mochi-i0">"#,
         r#"<li class="user">bo</li>"#,
         r#"<li class="header">streamed</li>"#,
         // A streamed island's page is the page's own URL.
@@ -522,7 +522,7 @@ async fn streamed_islands_take_the_blocking_path() {
         r#"<li class="id">i0</li>"#,
         r#"island-id="i0-i0""#,
         r#"<i class="detached">true</i>"#,
-        r#"<template mochi-part="i1"><p>off streamed</p></template>"#,
+        r#"<template for="mochi-i1"><p>off streamed</p></template>"#,
     ] {
         assert!(body.contains(expected), "{expected} missing in {body}");
     }

@@ -46,7 +46,9 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use nesting::nested_inline_one_request;
 use serde_json::{json, Value as Json};
 use server::{answer, Answer, Req, Route};
-use streaming::{batch_one_request, stream_account, stream_parts};
+use streaming::{
+    batch_one_request, stream_account, stream_parts, stream_polyfill, stream_without_javascript,
+};
 use weight::runtime_pay_per_use;
 
 // ---------------------------------------------------------------------------
@@ -1428,6 +1430,8 @@ async fn all_scenarios(report: &mut Report, cx: &Ctx) {
         // Streamed and batched islands.
         stream_account,
         stream_parts,
+        stream_without_javascript,
+        stream_polyfill,
         batch_one_request,
         // The runtime's weight.
         runtime_pay_per_use,

@@ -280,7 +280,7 @@ async fn batch_parts_and_streamed_parts_render_nested_islands_inline() {
     assert_no_placeholder(&page.body);
     let part = page
         .body
-        .find("<template mochi-part=")
+        .find("<template for=\"mochi-")
         .expect("a streamed part");
     let part = &page.body[part..];
     assert!(part.contains("leaf b/deep"), "{part}");

@@ -300,7 +300,7 @@ fn check_stream(addr: SocketAddr, label: &str, extra: &str) -> Timed {
         r#"<mochi-server-island component-name="SlowPart" island-id="i0" signed-props=""#
     ));
     assert!(
-        text.contains(r#" stream>slow…</mochi-server-island>"#),
+        text.contains(r#" stream><?start name="mochi-i0">slow…<?end></mochi-server-island>"#),
         "{text}"
     );
     assert!(text.contains("page end"));
@@ -309,7 +309,7 @@ fn check_stream(addr: SocketAddr, label: &str, extra: &str) -> Timed {
     // before `</body></html>`.
     let start = text.find("<mochi-stream-start>").unwrap();
     let fast = text
-        .find(r#"<template mochi-part="i1"><p class="fast">"#)
+        .find(r#"<template for="mochi-i1"><p class="fast">"#)
         .expect("fast part");
     let stuck = text
         .find(r#"<mochi-swap island-id="i2" fetch></mochi-swap>"#)
@@ -318,7 +318,7 @@ fn check_stream(addr: SocketAddr, label: &str, extra: &str) -> Timed {
         .find(r#"<mochi-swap island-id="i3" failed></mochi-swap>"#)
         .expect("panicky");
     let slow = text
-        .find(r#"<template mochi-part="i0">"#)
+        .find(r#"<template for="mochi-i0">"#)
         .expect("slow part");
     assert!(
         start < fast && fast < stuck && stuck < slow && panicky < slow,
@@ -340,7 +340,7 @@ fn check_stream(addr: SocketAddr, label: &str, extra: &str) -> Timed {
     // A hydrated island inside: its ids and props block under the
     // streamed island's id.
     assert!(
-        text.contains(r#"<template mochi-part="i5"><div class="holder"><script type="application/json" id="mochi-props-i5-0">"#),
+        text.contains(r#"<template for="mochi-i5"><div class="holder"><script type="application/json" id="mochi-props-i5-0">"#),
         "{text}"
     );
     assert!(text.contains(r#"<mochi-island component-name="StreamedProbe" island-id="i5-i0" props-ref="mochi-props-i5-0""#));
@@ -369,7 +369,7 @@ fn a_streamed_page_is_never_shared_and_only_200_html_streams() {
     let addr = start(false);
     let public = timed_get(addr, "/public", "");
     assert_eq!(public.header("cache-control"), Some("private, no-store"));
-    assert!(public.text().contains(r#"<template mochi-part="i0">"#));
+    assert!(public.text().contains(r#"<template for="mochi-i0">"#));
 
     // Not a 200 page: no parts; the element keeps its signed props, so the
     // browser fetches it when the document ends.
@@ -377,7 +377,7 @@ fn a_streamed_page_is_never_shared_and_only_200_html_streams() {
     assert!(missing.head.starts_with("HTTP/1.1 404"));
     let text = missing.text();
     assert!(
-        !text.contains("mochi-part") && !text.contains("<mochi-stream-start>"),
+        !text.contains("<template for=") && !text.contains("<mochi-stream-start>"),
         "{text}"
     );
     assert!(

@@ -20,7 +20,7 @@
 //! | variant | mochi | what the browser gets |
 //! |---|---|---|
 //! | `plain` | none | the final HTML of every island, once the handler has slept [`SLOW`]; no script |
-//! | `streamed` | defaults | every island `.stream()`: the page at once with each fallback in place, then each island's `<template mochi-part>` at the end of the same response as it is rendered |
+//! | `streamed` | defaults | every island `.stream()`: the page at once with each fallback in place, then each island's `<template for>` at the end of the same response as it is rendered |
 //! | `batched` | defaults | each island's fallback in a `<mochi-server-island>`, the runtime script, and one `Link: <…/batch?…>; rel=preload; as=fetch` naming every eager island (mochi's defaults) |
 //! | `batched-nopreload` | `preload_islands(false)` | the `batched` page without its `Link` |
 //! | `batched-runtimefirst` | defaults | an experiment: the `batched` page with `rel=modulepreload` of the runtime ahead of the batch's `Link` |

@@ -65,10 +65,10 @@ fn batch_parts(mut answer: &str) -> Vec<(usize, u16, String)> {
     parts
 }
 
-/// The contents of a streamed page's `<template mochi-part="…">`s, each
+/// The contents of a streamed page's `<template for="mochi-…">`s, each
 /// with the `<mochi-swap>` that follows it.
 fn stream_parts(html: &str) -> Vec<(String, String)> {
-    html.match_indices("<template mochi-part=\"")
+    html.match_indices("<template for=\"mochi-")
         .map(|(at, open)| {
             let id_end = html[at + open.len()..].find('"').expect("id end") + at + open.len();
             let id = html[at + open.len()..id_end].to_owned();

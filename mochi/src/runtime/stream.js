@@ -23,18 +23,20 @@ function mochiStreamEnded() {
   for (const island of document.querySelectorAll('mochi-server-island[stream]')) mochiStreamMissed(island);
 }
 
-/** Moves a streamed part (the <template mochi-part> before it) into its island. */
+/** Settles a streamed island when its part has come: the browser has put the part's HTML
+ * in place of the fallback already (Declarative Partial Updates), or, in a browser
+ * without them, this moves the content of the <template for> before it in. */
 class MochiSwap extends HTMLElement {
   connectedCallback() {
     const id = this.getAttribute('island-id') || '';
     const before = this.previousElementSibling;
-    const part = before?.localName === 'template' && before.getAttribute('mochi-part') === id ? before : null;
+    const part = before?.localName === 'template' && before.getAttribute('for') === `mochi-${id}` ? before : null;
     const island = document.querySelector(`mochi-server-island[island-id="${CSS.escape(id)}"][stream]`);
     if (island?.mochiBegin) {
       // Failed or panicked while streaming: like a final failure of its first load.
       if (this.hasAttribute('failed')) mochiUnstream(island) && island.mochiFailFirst(500, 'streamed render failed');
-      else if (part && !this.hasAttribute('fetch')) mochiUnstream(island) && island.mochiShow(part.content, { stream: true });
-      else mochiStreamMissed(island);
+      else if (this.hasAttribute('fetch')) mochiStreamMissed(island);
+      else mochiUnstream(island) && island.mochiShow(part ? part.content : null, { stream: true });
     }
     part?.remove();
     this.remove();

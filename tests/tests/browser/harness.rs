@@ -364,6 +364,13 @@ impl Ctx {
             .await?)
     }
 
+    /// Runs the DevTools command `cmd` with `params`; its result.
+    pub(crate) async fn cdp(&self, cmd: &str, params: Json) -> TestResult<Json> {
+        let body = json!({ "cmd": cmd, "params": params });
+        let path = "goog/cdp/execute";
+        Ok(self.client.issue_cmd(RawCommand { path, body }).await?)
+    }
+
     /// Runs a script body (use `return`) with `arguments`.
     pub(crate) async fn exec(&self, script: &str, args: Vec<Json>) -> TestResult<Json> {
         Ok(self.client.execute(script, args).await?)

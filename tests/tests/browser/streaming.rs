@@ -160,10 +160,31 @@ async fn batch_page(req: Req) -> Answer {
     )
 }
 
+/// A streamed page as a browser without Declarative Partial Updates
+/// parses it: its `<?start>` and `<?end>` are comments, and the part's
+/// `<template for>` stays in the document for the runtime to move in.
+async fn stream_polyfill_page(req: Req) -> Answer {
+    let k = &req.query::<K>().k;
+    let token = gate_opener(format!("{k}-p"))
+        .signed_props()
+        .expect("signed")
+        .to_owned();
+    let island = format!(
+        r#"<mochi-server-island component-name="GateOpener" island-id="p1" signed-props="{token}" stream><!--?start name="mochi-p1"-->polyfill…<!--?end--></mochi-server-island>"#
+    );
+    let part = r#"<mochi-stream-start></mochi-stream-start><template for="mochi-p1"><p class="polyfilled">moved in</p></template><mochi-swap island-id="p1"></mochi-swap>"#;
+    page(
+        "stream polyfill",
+        true,
+        html! { (maud::PreEscaped(island)) p { "page end" } (maud::PreEscaped(part)) },
+    )
+}
+
 /// The gate, the streamed page and the batched page.
 pub(crate) const ROUTES: &[Route] = &[
     Route::get("/test/gate/{key}", |r| open_gate(r).boxed()),
     Route::get("/test/stream", |r| stream_page(r).boxed()),
+    Route::get("/test/stream-polyfill", |r| stream_polyfill_page(r).boxed()),
     Route::get("/test/batch", |r| batch_page(r).boxed()),
 ];
 
@@ -446,4 +467,90 @@ pub(crate) async fn batch_one_request(cx: &Ctx) -> TestResult {
         "nothing swapped into removed islands",
     )?;
     ensure_eq(cx.csp_violations().await?, vec![], "CSP violations")
+}
+
+/// With JavaScript off, the browser itself puts each streamed island's
+/// HTML in place of its fallback (Declarative Partial Updates): the gated
+/// island, its opener and the holder show; the one past its deadline and
+/// the panicking ones keep their fallbacks, as nothing fetches them.
+pub(crate) async fn stream_without_javascript(cx: &Ctx) -> TestResult {
+    let k = fresh("nojs");
+    cx.cdp(
+        "Emulation.setScriptExecutionDisabled",
+        json!({ "value": true }),
+    )
+    .await?;
+    let seen = async {
+        cx.goto(&format!("/test/stream?k={k}")).await?;
+        let root = cx.cdp("DOM.getDocument", json!({ "depth": 0 })).await?;
+        let node = root["root"]["nodeId"].clone();
+        let html = cx
+            .cdp("DOM.getOuterHTML", json!({ "nodeId": node }))
+            .await?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
+            html["outerHTML"].as_str().unwrap_or("").to_owned(),
+        )
+    }
+    .await;
+    cx.cdp(
+        "Emulation.setScriptExecutionDisabled",
+        json!({ "value": false }),
+    )
+    .await?;
+    let html = seen?;
+    for shown in [
+        format!(r#"<p class="gated">gated {k}</p>"#),
+        format!(r#"<p class="opener">opener {k}"#),
+        r#"<div class="holder">"#.to_owned(),
+    ] {
+        ensure(html.contains(&shown), || {
+            format!("{shown} not shown: {html}")
+        })?;
+    }
+    for gone in ["gated…", "opener…", "holder…", "<template for="] {
+        ensure(!html.contains(gone), || {
+            format!("{gone} still there: {html}")
+        })?;
+    }
+    for kept in ["late…", "panics…"] {
+        ensure(html.contains(kept), || format!("{kept} not kept: {html}"))?;
+    }
+    // No runtime ran: no island has a state.
+    ensure(!html.contains("mochi-state="), || {
+        format!("states set: {html}")
+    })
+}
+
+/// Where the browser lacks Declarative Partial Updates, the runtime moves
+/// the part in itself: same state, same event, no request.
+pub(crate) async fn stream_polyfill(cx: &Ctx) -> TestResult {
+    let k = fresh("poly");
+    cx.goto(&format!("/test/stream-polyfill?k={k}")).await?;
+    cx.wait_state("mochi-server-island[island-id=p1]", "loaded")
+        .await?;
+    ensure_eq(
+        cx.text("p.polyfilled").await?,
+        "moved in".into(),
+        "moved part",
+    )?;
+    let left: Json = cx
+        .eval(
+            "[document.querySelectorAll('template[for]').length,               document.querySelector('mochi-server-island[island-id=p1]').childNodes.length]",
+        )
+        .await?;
+    ensure_eq(
+        left,
+        json!([0, 1]),
+        "templates left, and the island's children",
+    )?;
+    let loads = cx.events_for("mochi:island-load", "p1").await?;
+    ensure(
+        loads.len() == 1 && loads[0]["detail"]["stream"] == json!(true),
+        || format!("one streamed load event: {loads:?}"),
+    )?;
+    ensure_eq(
+        island_requests(cx).await?,
+        Vec::<String>::new(),
+        "island requests",
+    )
 }
