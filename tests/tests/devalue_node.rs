@@ -7,7 +7,9 @@
 //!   something Rust cannot write, such as a shared object reference);
 //! - Rust `from_str` of the Node text must give back the Rust value;
 //! - mochi's client decoder (`mochi/src/runtime/devalue.js`) must read the
-//!   Node text (and Rust's) exactly as npm `devalue.parse` does.
+//!   Node text (and Rust's) exactly as npm `devalue.parse` does; of a
+//!   decode-only case it may refuse instead, as it reads only the types
+//!   Rust writes.
 //!
 //! Hostile texts must make the client decoder throw (the Rust decoder's
 //! rejections are unit-tested in `serde_devalue/src/tests.rs`). The fuzz

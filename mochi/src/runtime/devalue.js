@@ -2,16 +2,17 @@
 //
 // `mochiParse(text)` reads the props text written by mochi's Rust
 // `devalue::to_string` (byte-identical to npm devalue's `stringify`) and
-// returns the same JavaScript value as npm devalue's `parse`: Date, Map,
-// Set, BigInt, URL, URLSearchParams, RegExp, ArrayBuffer, typed arrays,
-// DataView, boxed primitives, null-prototype objects, holes and sparse
-// arrays, the sentinels (undefined, NaN, ±Infinity, -0), and shared or
-// cyclic references (one object per slot).
+// returns the same JavaScript value as npm devalue's `parse`. It reads what
+// the Rust side writes and nothing more: objects, arrays, Date, Map, Set,
+// BigInt, URL, RegExp, a Uint8Array over its ArrayBuffer, the sentinels
+// (undefined, NaN, ±Infinity, -0), and shared references (one object per
+// slot). The other types npm devalue knows (typed arrays but Uint8Array,
+// boxed primitives, null-prototype objects, holes, sparse arrays,
+// URLSearchParams, Temporal) are refused, as an unknown tag is.
 //
 // It is stricter than npm devalue on hostile input and throws instead of
 // guessing: indices must be integers within the array, `__proto__` keys are
-// refused, containers nest at most 128 deep, a sparse array may not declare
-// more elements than max(100000, text length), unknown tags are an error.
+// refused, containers nest at most 128 deep.
 //
 // A module of its own, imported by hydrate.js; `mochiParse` is its one export.
 
@@ -19,23 +20,11 @@ export function mochiParse(text) {
   'use strict';
 
   const UNDEFINED = -1;
-  const HOLE = -2;
   const NAN = -3;
   const POSITIVE_INFINITY = -4;
   const NEGATIVE_INFINITY = -5;
   const NEGATIVE_ZERO = -6;
-  const SPARSE = -7;
   const MAX_DEPTH = 128;
-  const TYPED_ARRAYS = [
-    'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array',
-    'Float16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array',
-    'BigInt64Array', 'BigUint64Array', 'DataView',
-  ];
-  const TEMPORAL = [
-    'Temporal.Duration', 'Temporal.Instant', 'Temporal.PlainDate', 'Temporal.PlainTime',
-    'Temporal.PlainDateTime', 'Temporal.PlainMonthDay', 'Temporal.PlainYearMonth',
-    'Temporal.ZonedDateTime',
-  ];
 
   function fail(why) {
     throw new Error('devalue: invalid input: ' + why);
@@ -71,7 +60,6 @@ export function mochiParse(text) {
   const values = parsed;
   const hydrated = new Array(values.length);
   const done = new Uint8Array(values.length);
-  const maxSparseLength = Math.max(100000, text.length);
   let depth = 0;
 
   function isIndex(n) {
@@ -155,36 +143,8 @@ export function mochiParse(text) {
           return set(new RegExp(str(value[1], index), flags));
         }
 
-        case 'Object': {
-          // A boxed primitive: it may only wrap a primitive (or a BigInt).
-          const inner = value[1];
-          if (!sentinel(inner)) {
-            if (!isIndex(inner)) fail(`slot ${index}: bad boxed value`);
-            const wrapped = values[inner];
-            if (wrapped !== null && typeof wrapped === 'object' &&
-                !(Array.isArray(wrapped) && wrapped[0] === 'BigInt')) {
-              fail(`slot ${index}: a boxed value must be a primitive`);
-            }
-          }
-          return set(Object(hydrate(inner)));
-        }
-
         case 'BigInt':
           return set(BigInt(str(value[1], index)));
-
-        case 'null': {
-          if (value.length % 2 !== 1) fail(`slot ${index}: malformed object`);
-          const object = set(Object.create(null));
-          enter(index);
-          for (let i = 1; i < value.length; i += 2) {
-            const key = value[i];
-            if (typeof key !== 'string') fail(`slot ${index}: non-string key`);
-            if (key === '__proto__') fail(`slot ${index}: __proto__ key`);
-            object[key] = hydrate(value[i + 1]);
-          }
-          depth--;
-          return object;
-        }
 
         case 'ArrayBuffer':
           return set(decodeBase64(str(value[1], index)));
@@ -192,67 +152,24 @@ export function mochiParse(text) {
         case 'URL':
           return set(new URL(str(value[1], index)));
 
-        case 'URLSearchParams':
-          return set(new URLSearchParams(str(value[1], index)));
+        case 'Uint8Array': {
+          const b = value[1];
+          // Rust writes a view of a whole buffer of its own: no offset, no length.
+          if (value.length !== 2 || !isIndex(b) || !Array.isArray(values[b]) || values[b][0] !== 'ArrayBuffer') {
+            fail(`slot ${index}: Uint8Array must view a whole ArrayBuffer`);
+          }
+          return set(new Uint8Array(hydrate(b)));
+        }
 
         default:
-          if (TYPED_ARRAYS.includes(type)) {
-            const b = value[1];
-            if (!isIndex(b) || !Array.isArray(values[b]) || values[b][0] !== 'ArrayBuffer') {
-              fail(`slot ${index}: ${type} must view an ArrayBuffer`);
-            }
-            const Ctor = globalThis[type];
-            if (typeof Ctor !== 'function') fail(`slot ${index}: ${type} is not available here`);
-            const buffer = hydrate(b);
-            if (value.length > 2) {
-              const offset = value[2];
-              const length = value[3];
-              if (!Number.isInteger(offset) || !Number.isInteger(length)) {
-                fail(`slot ${index}: malformed ${type}`);
-              }
-              return set(new Ctor(buffer, offset, length));
-            }
-            return set(new Ctor(buffer));
-          }
-          if (TEMPORAL.includes(type)) {
-            const T = globalThis.Temporal;
-            if (!T) fail(`slot ${index}: ${type} needs Temporal support`);
-            return set(T[type.slice(9)].from(str(value[1], index)));
-          }
-          fail(`slot ${index}: unknown type ${JSON.stringify(type)}`);
+          fail(`slot ${index}: ${JSON.stringify(type)} is not a type mochi writes`);
       }
-    }
-
-    if (value[0] === SPARSE) {
-      const length = value[1];
-      if (!Number.isInteger(length) || length < 0 || length > maxSparseLength) {
-        fail(`slot ${index}: bad sparse array length`);
-      }
-      if (value.length % 2 !== 0) fail(`slot ${index}: malformed sparse array`);
-      const array = set([]);
-      // Touching the largest index first keeps the engine from allocating
-      // storage for `length` elements (as npm devalue does).
-      array[4294967294] = undefined;
-      delete array[4294967294];
-      array.length = length;
-      enter(index);
-      for (let i = 2; i < value.length; i += 2) {
-        const at = value[i];
-        if (!Number.isInteger(at) || at < 0 || at >= length) {
-          fail(`slot ${index}: bad sparse array index`);
-        }
-        array[at] = hydrate(value[i + 1]);
-      }
-      depth--;
-      return array;
     }
 
     const array = set(new Array(value.length));
     enter(index);
     for (let i = 0; i < value.length; i++) {
-      const n = value[i];
-      if (n === HOLE) continue;
-      array[i] = hydrate(n);
+      array[i] = hydrate(value[i]);
     }
     depth--;
     return array;

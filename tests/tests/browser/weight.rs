@@ -1,7 +1,8 @@
 //! The runtime a page pays for: a page fetches the modules of the features
 //! its islands use and no others, within the byte goals (compressed
 //! bodies, every module counted): 3,072 bytes for a page of deferred
-//! server islands, 512 for a page with none.
+//! server islands, 512 for a page with none; a page of hydrated islands
+//! fetches no server-island code.
 
 use futures_util::FutureExt as _;
 use maud::{html, Markup};
@@ -33,9 +34,19 @@ async fn deferred_page(_: Req) -> Answer {
     )
 }
 
-pub(crate) const ROUTES: &[Route] = &[Route::get("/test/weight/deferred", |r| {
-    deferred_page(r).boxed()
-})];
+/// One hydrated island and nothing else.
+async fn hydrated_page(_: Req) -> Answer {
+    page(
+        "hydrated only",
+        true,
+        html! { (super::probe("weight".into(), 1)) },
+    )
+}
+
+pub(crate) const ROUTES: &[Route] = &[
+    Route::get("/test/weight/deferred", |r| deferred_page(r).boxed()),
+    Route::get("/test/weight/hydrated", |r| hydrated_page(r).boxed()),
+];
 
 /// The runtime modules the page fetched, sorted, and their compressed
 /// bytes in all.
@@ -88,6 +99,23 @@ pub(crate) async fn runtime_pay_per_use(cx: &Ctx) -> TestResult {
         format!("a page of deferred islands fetched {bytes} bytes of JavaScript, over {DEFERRED_BUDGET}")
     })?;
     println!("runtime bytes, deferred islands only: {bytes}");
+
+    // A page of hydrated islands only fetches their module, not the
+    // server islands'.
+    cx.goto("/test/weight/hydrated").await?;
+    cx.wait_for(
+        "the hydrated island hydrated",
+        "document.querySelector('mochi-island[mochi-state=hydrated]') !== null",
+    )
+    .await?;
+    settled(cx).await?;
+    let (modules, bytes) = runtime_fetched(cx).await?;
+    ensure_eq(
+        modules,
+        vec!["hydrate.js".to_owned(), "mochi.js".to_owned()],
+        "the modules of a page of hydrated islands",
+    )?;
+    println!("runtime bytes, hydrated islands only: {bytes}");
 
     cx.goto("/test/blank").await?;
     settled(cx).await?;
