@@ -6,6 +6,7 @@
 //     node bench/latency.mjs                   # build both sides, 5 runs each, 100 ms
 //     node bench/latency.mjs --runs 9 --latency 100 --islands 3,20
 //     node bench/latency.mjs --only plain,streamed,batched --no-build --json out.json
+//     node bench/latency.mjs --profiles latency,1.6mbit,400kbit --runs 7
 //     node bench/latency.mjs --help
 //
 // Needs `npm ci` in bench/ (playwright-core; Chromium is the system's
@@ -119,7 +120,7 @@ const GOALS = [
   { what: 'batched / astro', kind: 'ratio', a: 'batched', b: 'astro', max: 1.0 },
   { what: 'batched-no-preload − batched', kind: 'rtt', a: 'batched-no-preload', b: 'batched', atLeast: 1 },
   // Context, no goal of their own.
-  { what: 'streamed − plain', kind: 'rtt', a: 'streamed', b: 'plain' },
+  { what: 'streamed − plain', kind: 'rtt', a: 'streamed', b: 'plain', atMost: 0 },
   { what: 'astro − plain', kind: 'rtt', a: 'astro', b: 'plain' },
   { what: 'unbatched − batched', kind: 'rtt', a: 'unbatched', b: 'batched' },
   { what: 'unbatched / astro', kind: 'ratio', a: 'unbatched', b: 'astro' },
@@ -127,6 +128,16 @@ const GOALS = [
   { what: 'batched-runtime-first / batched', kind: 'ratio', a: 'batched-runtime-first', b: 'batched' },
   { what: 'unbatched-runtime-first / unbatched', kind: 'ratio', a: 'unbatched-runtime-first', b: 'unbatched' },
 ];
+/**
+ * The network profiles (DevTools only): `latency` is --latency alone; the
+ * others add bandwidth (bytes per second each way), the issue's slow links.
+ */
+const PROFILES = {
+  latency: (o) => ({ latency: o.latency, down: -1, up: -1 }),
+  '1.6mbit': () => ({ latency: 100, down: 1.6e6 / 8, up: 750e3 / 8 }),
+  '400kbit': () => ({ latency: 300, down: 400e3 / 8, up: 400e3 / 8 }),
+};
+
 /** Slack of the round-trip goals: a fifth of a round trip. */
 const RTT_SLACK = 0.2;
 
@@ -139,6 +150,8 @@ function usage() {
   --latency MS      round-trip latency (default 100)
   --net LIST        how latency is added: devtools (default), proxy, or devtools,proxy
                     (both, one after the other; see above)
+  --profiles LIST   network profiles, one after the other (default latency):
+                    ${Object.keys(PROFILES).join(', ')} (bandwidth: devtools only)
   --islands LIST    island counts of the pages (default 3,20)
   --only LIST       variants to run (default all: ${VARIANTS.map((v) => v.name).join(',')})
   --timeout MS      longest wait for a page's islands (default 15000)
@@ -147,7 +160,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-  const o = { runs: 5, latency: 100, nets: ['devtools'], islands: [3, 20], only: null, timeout: 15000, build: true, json: null };
+  const o = { runs: 5, latency: 100, nets: ['devtools'], profiles: ['latency'], islands: [3, 20], only: null, timeout: 15000, build: true, json: null };
   const num = (name, v) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0) throw new Error(`${name} needs a number, got ${v}`);
@@ -165,6 +178,10 @@ function parseArgs(argv) {
       o.nets = next().split(',');
       const bad = o.nets.filter((n) => !['devtools', 'proxy'].includes(n));
       if (bad.length || !o.nets.length) throw new Error(`--net takes devtools and/or proxy, got ${bad.join(',')}`);
+    } else if (a === '--profiles') {
+      o.profiles = next().split(',');
+      const bad = o.profiles.filter((p) => !(p in PROFILES));
+      if (bad.length || !o.profiles.length) throw new Error(`--profiles takes ${Object.keys(PROFILES).join(', ')}, got ${bad.join(',')}`);
     } else if (a === '--islands') o.islands = next().split(',').map((s) => Math.floor(num(a, s)));
     else if (a === '--only') o.only = next().split(',');
     else if (a === '--timeout') o.timeout = num(a, next());
@@ -375,8 +392,8 @@ async function measure(browser, o, server, url) {
       await cdp.send('Network.emulateNetworkConditions', {
         offline: false,
         latency: o.latency,
-        downloadThroughput: -1,
-        uploadThroughput: -1,
+        downloadThroughput: o.down,
+        uploadThroughput: o.up,
       });
     }
 
@@ -421,6 +438,8 @@ async function measure(browser, o, server, url) {
         return s.length ? Math.max(...s.map((r) => ms(r.end))) : null;
       })(),
       bytes: all.reduce((s, r) => s + r.bytes, 0),
+      // JavaScript: the runtime's modules and any other script the page loads.
+      jsBytes: all.filter((r) => new URL(r.url).pathname.endsWith('.js')).reduce((s, r) => s + r.bytes, 0),
       islandBytes: islands.reduce((s, r) => s + r.bytes, 0),
       failed: all.filter((r) => r.failed).map((r) => `${new URL(r.url).pathname} ${r.error}`),
       initiators: [...new Set(islands.map((r) => `${r.type}/${r.initiator}`))],
@@ -452,8 +471,9 @@ function pad(rows) {
 function report(o, pages, results) {
   const lines = [];
   const how = o.net === 'proxy' ? 'a delaying TCP proxy' : 'DevTools';
-  lines.push(`\ntime to islands: headless Chromium, ${o.latency} ms round trip (${how}), cache disabled, ${o.runs} rounds, medians\n`);
-  const rows = [['page', 'islands ms', '(min–max)', 'doc headers ms', '1st island req ms', 'script ms', 'last island ms', 'requests', 'island req', 'connections', 'bytes', 'island bytes']];
+  const link = o.down > 0 ? `, ${(o.down * 8) / 1000} kbit/s down, ${(o.up * 8) / 1000} kbit/s up` : '';
+  lines.push(`\ntime to islands (${o.profile}): headless Chromium, ${o.latency} ms round trip${link} (${how}), cache disabled, ${o.runs} rounds, medians\n`);
+  const rows = [['page', 'islands ms', '(min–max)', 'doc headers ms', '1st island req ms', 'script ms', 'last island ms', 'requests', 'island req', 'connections', 'bytes', 'island bytes', 'js bytes']];
   for (const p of pages) {
     const rs = results.filter((r) => r.key === p.key).map((r) => r.m);
     const ms = rs.map((r) => r.ms);
@@ -470,6 +490,7 @@ function report(o, pages, results) {
       fmt(median(rs.map((r) => r.connections))),
       fmt(median(rs.map((r) => r.bytes))),
       fmt(median(rs.map((r) => r.islandBytes))),
+      fmt(median(rs.map((r) => r.jsBytes))),
     ]);
   }
   lines.push(pad(rows));
@@ -524,7 +545,7 @@ async function runAll(browser, o, variants, bases) {
   for (const n of o.islands) {
     for (const v of variants) pages.push({ key: `${v.name} ${n}`, variant: v.name, n, url: bases[v.server] + v.path(n), server: v.server });
   }
-  log(`${o.net}: warm-up, ${pages.length} pages`);
+  log(`${o.net} ${o.profile}: warm-up, ${pages.length} pages`);
   for (const p of pages) {
     const m = await measureChecked(browser, o, p);
     log(`  ${p.key}: ${m.ms.toFixed(0)} ms, ${m.islandRequests} island requests (${m.distinctIslandUrls} distinct), initiators ${m.initiators.join(' ') || '–'}`);
@@ -539,7 +560,7 @@ async function runAll(browser, o, variants, bases) {
       results.push({ round, key: p.key, variant: p.variant, n: p.n, m });
       line.push(`${p.key} ${m.ms.toFixed(0)}`);
     }
-    log(`${o.net} round ${round + 1}/${o.runs}: ${line.join(', ')}`);
+    log(`${o.net} ${o.profile} round ${round + 1}/${o.runs}: ${line.join(', ')}`);
   }
   return { pages, results };
 }
@@ -589,22 +610,29 @@ async function main() {
 
     const everything = [];
     for (const net of o.nets) {
-      const on = { ...o, net };
-      // What the browser is pointed at: the server, or its delaying proxy.
-      const bases = {};
-      for (const [name, server] of Object.entries(servers)) {
-        if (net === 'proxy') {
-          const proxy = await delayProxy(server.port, o.latency);
-          proxies.push(proxy);
-          bases[name] = proxy.base;
-          log(`${name} through a ${o.latency} ms round-trip proxy on ${proxy.base}`);
-        } else {
-          bases[name] = server.base;
+      for (const profile of o.profiles) {
+        const link = PROFILES[profile](o);
+        if (net === 'proxy' && link.down > 0) {
+          log(`skipping ${profile} through the proxy: bandwidth is DevTools' only`);
+          continue;
         }
+        const on = { ...o, net, profile, ...link };
+        // What the browser is pointed at: the server, or its delaying proxy.
+        const bases = {};
+        for (const [name, server] of Object.entries(servers)) {
+          if (net === 'proxy') {
+            const proxy = await delayProxy(server.port, on.latency);
+            proxies.push(proxy);
+            bases[name] = proxy.base;
+            log(`${name} through a ${on.latency} ms round-trip proxy on ${proxy.base}`);
+          } else {
+            bases[name] = server.base;
+          }
+        }
+        const results = await runAll(browser, on, variants, bases);
+        console.log(report(on, results.pages, results.results));
+        everything.push({ net, profile, link, results: results.results });
       }
-      const results = await runAll(browser, on, variants, bases);
-      console.log(report(on, results.pages, results.results));
-      everything.push({ net, results: results.results });
     }
     if (o.json) {
       await writeFile(o.json, JSON.stringify({ options: o, chromium: browser.version(), runs: everything }, null, 2));

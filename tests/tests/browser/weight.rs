@@ -34,6 +34,32 @@ async fn deferred_page(_: Req) -> Answer {
     )
 }
 
+/// Three streamed server islands.
+async fn streamed_page(_: Req) -> Answer {
+    page(
+        "streamed only",
+        true,
+        html! {
+            @for n in 1..=3 {
+                (weighed(n).stream().fallback(html! { "island " (n) "…" }))
+            }
+        },
+    )
+}
+
+/// Three live server islands.
+async fn live_page(_: Req) -> Answer {
+    page(
+        "live only",
+        true,
+        html! {
+            @for n in 1..=3 {
+                (weighed(n).reload_on("weight:changed").fallback(html! { "island " (n) "…" }))
+            }
+        },
+    )
+}
+
 /// One hydrated island and nothing else.
 async fn hydrated_page(_: Req) -> Answer {
     page(
@@ -46,6 +72,8 @@ async fn hydrated_page(_: Req) -> Answer {
 pub(crate) const ROUTES: &[Route] = &[
     Route::get("/test/weight/deferred", |r| deferred_page(r).boxed()),
     Route::get("/test/weight/hydrated", |r| hydrated_page(r).boxed()),
+    Route::get("/test/weight/streamed", |r| streamed_page(r).boxed()),
+    Route::get("/test/weight/live", |r| live_page(r).boxed()),
 ];
 
 /// The runtime modules the page fetched, sorted, and their compressed
@@ -116,6 +144,22 @@ pub(crate) async fn runtime_pay_per_use(cx: &Ctx) -> TestResult {
         "the modules of a page of hydrated islands",
     )?;
     println!("runtime bytes, hydrated islands only: {bytes}");
+
+    // Streamed and live islands add their own module to the loader's.
+    for (kind, module) in [("streamed", "stream.js"), ("live", "live.js")] {
+        cx.goto(&format!("/test/weight/{kind}")).await?;
+        cx.wait_for(
+            "the three islands loaded",
+            "document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 3",
+        )
+        .await?;
+        settled(cx).await?;
+        let (modules, bytes) = runtime_fetched(cx).await?;
+        let mut want = vec!["island.js", "mochi.js", module];
+        want.sort();
+        ensure_eq(modules, want.iter().map(|m| m.to_string()).collect(), kind)?;
+        println!("runtime bytes, {kind} islands only: {bytes}");
+    }
 
     cx.goto("/test/blank").await?;
     settled(cx).await?;
