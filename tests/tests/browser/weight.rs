@@ -155,7 +155,7 @@ pub(crate) async fn runtime_pay_per_use(cx: &Ctx) -> TestResult {
         .await?;
         settled(cx).await?;
         let (modules, bytes) = runtime_fetched(cx).await?;
-        let mut want = vec!["island.js", "mochi.js", module];
+        let mut want = ["island.js", "mochi.js", module];
         want.sort();
         ensure_eq(modules, want.iter().map(|m| m.to_string()).collect(), kind)?;
         println!("runtime bytes, {kind} islands only: {bytes}");
