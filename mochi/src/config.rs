@@ -90,17 +90,25 @@ pub(crate) struct Config {
     pub(crate) runtime_url: String,
     /// `<script type="module" async src="{runtime_url}"></script>`, made once.
     pub(crate) runtime_tag: String,
+    /// Each runtime module's `rel=modulepreload` `Link` value, made once
+    /// (for pages at the app's root).
+    pub(crate) module_links: Vec<(&'static str, bytes::Bytes)>,
 }
 
 impl Config {
     pub(crate) fn new(keys: Keys, prefix: String, settings: Settings) -> Config {
         let runtime_url = crate::assets::runtime_url(&prefix, "mochi");
+        let module_links = crate::assets::MODULES
+            .iter()
+            .map(|&m| (m, crate::preload::module_link(&prefix, m).into()))
+            .collect();
         Config {
             keys,
             prefix,
             settings,
             runtime_tag: crate::assets::runtime_tag(&runtime_url),
             runtime_url,
+            module_links,
         }
     }
 

@@ -2,7 +2,10 @@
 //! page's eager server islands with (one per batch), so the browser starts
 //! those fetches from the response headers, in parallel with the runtime.
 
-use crate::config::MAX_BATCH;
+use bytes::Bytes;
+
+use crate::assets::Features;
+use crate::config::{Config, MAX_BATCH};
 use crate::context::Preload;
 
 /// Preload `Link`s per page: a bound on the header.
@@ -26,14 +29,27 @@ pub(crate) fn links(prefix: &str, islands: &[Preload], trace: Option<&str>) -> V
 }
 
 /// The `Link` values preloading the runtime modules of a page's
-/// `features`, whose assets are served under `prefix`: the browser fetches
-/// them with the page, not one after another as the entry imports them.
-pub(crate) fn module_links(prefix: &str, features: crate::assets::Features) -> Vec<String> {
+/// `features`, for a page mounted at `mount`: the browser fetches them with
+/// the page, not one after another as the entry imports them. At the
+/// app's root they are the values made once with the config.
+pub(crate) fn module_links(config: &Config, mount: &str, features: Features) -> Vec<Bytes> {
     let modules = features.modules().into_iter();
-    let url = |module| crate::assets::runtime_url(prefix, module);
+    if mount.is_empty() {
+        let made = |m| config.module_links.iter().find(|(n, _)| *n == m);
+        return modules
+            .filter_map(|m| made(m).map(|(_, v)| v.clone()))
+            .collect();
+    }
+    let prefix = [mount, &config.prefix].concat();
     modules
-        .map(|m| format!("<{}>; rel=modulepreload", url(m)))
+        .map(|m| Bytes::from(module_link(&prefix, m)))
         .collect()
+}
+
+/// `<{prefix}/runtime-{hash}/{module}.js>; rel=modulepreload`.
+pub(crate) fn module_link(prefix: &str, module: &str) -> String {
+    let url = crate::assets::runtime_url(prefix, module);
+    format!("<{url}>; rel=modulepreload")
 }
 
 /// The URLs the runtime fetches a page's eager islands with (see the
@@ -118,18 +134,26 @@ mod tests {
     use crate::config::MAX_BATCH;
     use crate::context::Preload;
 
-    /// A page's modules are preloaded as the entry imports them.
+    /// A page's modules are preloaded as the entry imports them, at the
+    /// root from the config's values, under a mount made anew.
     #[test]
     fn module_links_name_the_features_modules() {
         use crate::assets::{runtime_hash, Features};
+        use crate::config::Config;
+        use crate::signing::{Key, Keys};
+        let config = Config::for_tests(Keys::new(Key::generate(), Vec::new()));
         let hash = runtime_hash();
-        assert_eq!(
-            super::module_links("/shop/_mochi", Features::ISLAND),
-            [format!(
-                "</shop/_mochi/runtime-{hash}/island.js>; rel=modulepreload"
-            )]
-        );
-        assert!(super::module_links("/_mochi", Features::NONE).is_empty());
+        let link = |mount: &str, module: &str| {
+            format!("<{mount}/_mochi/runtime-{hash}/{module}.js>; rel=modulepreload")
+        };
+        let features = Features::ISLAND.with(Features::HYDRATE);
+        for mount in ["", "/shop"] {
+            let links = super::module_links(&config, mount, features);
+            let links: Vec<&[u8]> = links.iter().map(|l| &l[..]).collect();
+            let want = [link(mount, "island"), link(mount, "hydrate")];
+            assert_eq!(links, [want[0].as_bytes(), want[1].as_bytes()], "{mount:?}");
+        }
+        assert!(super::module_links(&config, "", Features::NONE).is_empty());
     }
 
     fn island(id: &str, token: &str) -> Preload {

@@ -127,8 +127,8 @@ where
                     headers.append(header::LINK, link);
                 }
             }
-            for link in crate::preload::module_links(&cx.asset_prefix(), finish.features) {
-                if let Ok(link) = HeaderValue::try_from(link) {
+            for link in crate::preload::module_links(&cx.config, cx.mount(), finish.features) {
+                if let Ok(link) = HeaderValue::from_maybe_shared(link) {
                     headers.append(header::LINK, link);
                 }
             }
