@@ -279,6 +279,10 @@ impl<F: Render> Render for ServerIsland<F> {
             if self.live.is_live() {
                 features = features.with(Features::LIVE);
             }
+            if self.def.client.is_some() {
+                // Its answer is a hydrated island.
+                features = features.with(Features::HYDRATE);
+            }
             cx.note_features(features);
         }
         if let (Some(cx), Some(token), false, false, false) =

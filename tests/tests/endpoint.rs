@@ -168,6 +168,12 @@ fn endpoint_widget(label: String) -> Markup {
     html! { button { (label) } }
 }
 
+/// A server island whose answer is a hydrated island.
+#[mochi::island(defer, client = "static/endpoint_widget.js")]
+fn deferred_widget(label: String) -> Markup {
+    html! { button { (label) } }
+}
+
 const WIDGET_SOURCE: &str = include_str!("../static/endpoint_widget.js");
 
 // ---------------------------------------------------------------- the app
@@ -217,6 +223,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(Settings { region: "eu-west" })
         .route("/page", web::get().to(page))
         .route("/eager", web::get().to(eager_page))
+        .route("/modules/{kind}", web::get().to(modules_page))
         .route("/ctx", web::get().to(context_page));
 }
 
@@ -1592,6 +1599,58 @@ async fn batches_are_checked_like_island_requests() {
     send(&mochi, post_form("/_mochi/batch", &big))
         .await
         .expect(413, "a batch body over the cap");
+}
+
+/// A page of one kind of island (`kind`), with the runtime script or not.
+async fn modules_page(kind: web::Path<String>) -> HttpResponse {
+    let island = match kind.as_str() {
+        "deferred" | "no-runtime" => html! { (greet("Ann".into())) },
+        "streamed" => html! { (greet("Ann".into()).stream()) },
+        "live" => html! { (greet("Ann".into()).reload_on("x:changed")) },
+        "hydrated" => html! { (endpoint_widget("go".into())) },
+        "deferred-hydrated" => html! { (deferred_widget("go".into())) },
+        _ => html! {},
+    };
+    let body = html! {
+        head { @if kind.as_str() != "no-runtime" { (mochi::runtime_script()) } }
+        body { (island) }
+    };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string())
+}
+
+/// A page preloads the runtime modules its islands run on, and only
+/// those; none if it does not load the runtime.
+#[actix_web::test]
+async fn a_page_preloads_the_modules_its_islands_use() {
+    let mochi = mochi_with(&Key::generate());
+    let base = mochi.runtime_url().trim_end_matches("mochi.js").to_owned();
+    for (kind, modules) in [
+        ("deferred", &["island"][..]),
+        ("streamed", &["island", "stream"]),
+        ("live", &["island", "live"]),
+        ("hydrated", &["hydrate"]),
+        ("deferred-hydrated", &["island", "hydrate"]),
+        ("none", &[]),
+        ("no-runtime", &[]),
+    ] {
+        let page = get(&mochi, &format!("/modules/{kind}")).await;
+        page.expect(200, kind);
+        let preloaded: Vec<String> = links(&page)
+            .into_iter()
+            .filter(|l| l.ends_with("; rel=modulepreload"))
+            .collect();
+        let want: Vec<String> = modules
+            .iter()
+            .map(|m| format!("<{base}{m}.js>; rel=modulepreload"))
+            .collect();
+        assert_eq!(preloaded, want, "{kind}");
+        for url in &want {
+            let url = &url[1..url.find('>').expect("url end")];
+            get(&mochi, url).await.expect(200, url);
+        }
+    }
 }
 
 async fn eager_page() -> HttpResponse {
