@@ -1,8 +1,8 @@
 // Bundles and minifies mochi's client runtime: each module mochi serves, from the
 // sources in mochi/src/runtime, into the directory given (mochi/src/runtime/dist when
-// run by `MOCHI_UPDATE_RUNTIME=1 cargo test --test runtime_build`).
+// run by `MOCHI_UPDATE_RUNTIME=1 cargo test -p mochi --lib built_runtime`).
 //
-// Users never run this: the output is committed, and tests/tests/runtime_build.rs
+// Users never run this: the output is committed, and `the_built_runtime_is_current` (mochi/src/assets.rs)
 // fails when it is stale. That test passes the wire constants, which are written into
 // the modules where they are used. Shared code (base.js, devalue.js) is bundled into each
 // module that imports it; island.js stays a module of its own, which live.js and

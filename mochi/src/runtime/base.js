@@ -27,6 +27,27 @@ export function mochiFail(el, status, error, reload) {
 }
 
 /**
+ * A browser with Declarative Partial Updates puts a streamed island's part in place as it
+ * parses it, so the elements in it connect before their children have: a promise that
+ * settles once `el`'s streamed island has all of its part (its own load or error event),
+ * or null if `el` is in none.
+ */
+export function mochiPartPending(el) {
+  const host = el.parentElement?.closest('mochi-server-island[stream]');
+  if (!host) return null;
+  return new Promise((resolve) => {
+    const done = (e) => {
+      if (e.target !== host) return;
+      host.removeEventListener('mochi:island-load', done);
+      host.removeEventListener('mochi:island-error', done);
+      resolve();
+    };
+    host.addEventListener('mochi:island-load', done);
+    host.addEventListener('mochi:island-error', done);
+  });
+}
+
+/**
  * Calls `onChange(inView)` whenever `el` enters or leaves the viewport
  * (grown by its `root-margin`). Returns a function that stops watching.
  */

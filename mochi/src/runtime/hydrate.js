@@ -1,7 +1,7 @@
 // <mochi-island>: hydrated islands, their props and client modules. Loaded when a page
 // has a hydrated island; see README.md.
 
-import { mochiSetState, mochiEmit, mochiIdent, mochiFail, mochiWhenVisible } from './base.js';
+import { mochiSetState, mochiEmit, mochiIdent, mochiFail, mochiWhenVisible, mochiPartPending } from './base.js';
 import { mochiWhenParsed } from './parsed.js';
 
 /** `{prefix}/`: the runtime's modules are served from `{prefix}/runtime-{hash}/`. */
@@ -108,11 +108,18 @@ class MochiIsland extends HTMLElement {
     // Its children must be parsed before its module sees them.
     const parsing = () => {};
     this.#cancel = parsing;
-    mochiWhenParsed(() => {
+    const ready = () => {
       // Removed meanwhile: a reconnect waits anew.
       if (this.#cancel !== parsing) return;
       this.#cancel = undefined;
       this.#trigger(start);
+    };
+    // Inside a streamed part the browser is still putting in place, its children are
+    // complete once the part is.
+    mochiWhenParsed(() => {
+      const pending = mochiPartPending(this);
+      if (pending) pending.then(ready);
+      else ready();
     });
   }
 

@@ -21,8 +21,9 @@ export const mochiServerIslands = new Set();
 /** What live.js adds to an island as it connects and disconnects. */
 export const mochiLive = {};
 
-/** Set by stream.js once the document has ended: an island marked `stream` after that
- * has no part coming, and loads the usual way. */
+/** Set by stream.js: `over` once the document has ended (an island marked `stream` after
+ * that has no part coming, and loads the usual way); `pending(el)`, base.js's
+ * `mochiPartPending`, for islands inside a streamed part. */
 export const mochiStream = { over: false };
 
 /** `retries` attribute: integer, clamped to 0..=10; absent or junk → default. */
@@ -254,6 +255,16 @@ class MochiServerIsland extends HTMLElement {
     mochiLive.watch?.(this);
     const inFlight = this.#flight && !this.#abort?.signal.aborted;
     if (this.#settled || inFlight || this.#stopWait || this.#parsing) return;
+    const pending = mochiStream.pending?.(this);
+    if (pending) {
+      // Its children are still coming: start once they are all in.
+      this.#parsing = true;
+      pending.then(() => {
+        this.#parsing = false;
+        if (this.isConnected) this.connectedCallback();
+      });
+      return;
+    }
     const inline = this.getAttribute('inline');
     if (inline !== null) {
       // Rendered by the server inside the answer that brought it in.
@@ -361,8 +372,8 @@ class MochiServerIsland extends HTMLElement {
       mochiFail(this, status, error, isReload);
       return false;
     };
-    if (!name) return fail(0, 'missing component-name attribute');
-    if (signed === null || signed === '') return fail(0, 'missing signed-props attribute');
+    if (!name) return fail(0, 'no component-name');
+    if (signed === null || signed === '') return fail(0, 'no signed-props');
 
     const abort = (this.#abort = new AbortController());
     const before = this.getAttribute('mochi-state');

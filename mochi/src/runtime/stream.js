@@ -1,8 +1,11 @@
 // Streamed server islands: the parts a streamed page ends with. Loaded when a page
 // has a streamed island; see README.md.
 
+import { mochiPartPending } from './base.js';
 // Defines <mochi-server-island> first: islands are upgraded before the parts that settle them.
 import { mochiStream } from './island.js';
+
+mochiStream.pending = mochiPartPending;
 
 /** Takes a streamed island out of the stream; false if it had left it already. */
 function mochiUnstream(island) {
@@ -23,9 +26,17 @@ function mochiStreamEnded() {
   for (const island of document.querySelectorAll('mochi-server-island[stream]')) mochiStreamMissed(island);
 }
 
+/** Whether the browser put the island's part in place itself: its `<?start>` marker (a
+ * processing instruction, or a comment where the browser lacks Declarative Partial
+ * Updates) is gone. */
+function mochiPatched(island) {
+  return ![...island.childNodes].some((n) => n.nodeType === 7 || (n.nodeType === 8 && n.data.startsWith('?start')));
+}
+
 /** Settles a streamed island when its part has come: the browser has put the part's HTML
  * in place of the fallback already (Declarative Partial Updates), or, in a browser
- * without them, this moves the content of the <template for> before it in. */
+ * without them, this moves the content of the <template for> before it in (and, should
+ * the template not be there, has the island fetched). */
 class MochiSwap extends HTMLElement {
   connectedCallback() {
     const id = this.getAttribute('island-id') || '';
@@ -35,7 +46,7 @@ class MochiSwap extends HTMLElement {
     if (island?.mochiBegin) {
       // Failed or panicked while streaming: like a final failure of its first load.
       if (this.hasAttribute('failed')) mochiUnstream(island) && island.mochiFailFirst(500, 'streamed render failed');
-      else if (this.hasAttribute('fetch')) mochiStreamMissed(island);
+      else if (this.hasAttribute('fetch') || !(part || mochiPatched(island))) mochiStreamMissed(island);
       else mochiUnstream(island) && island.mochiShow(part ? part.content : null, { stream: true });
     }
     part?.remove();

@@ -95,6 +95,11 @@ async fn stream_late(key: String) -> Markup {
         .insert(key.clone());
     if first {
         tokio::time::sleep(Duration::from_secs(5)).await;
+    } else {
+        // Fetched: the runtime's island module is running in the page.
+        OPEN.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(format!("{key}-fetched"));
     }
     html! { p.late { "late " (key) } }
 }
@@ -105,14 +110,21 @@ fn stream_leaf(key: String) -> Markup {
     html! { span.leaf { "leaf " (key) } }
 }
 
-/// Streamed, holding a hydrated island and a deferred one: both must work
-/// from the moved part.
-#[mochi::island(defer)]
-fn stream_holder(key: String) -> Markup {
+/// Streamed, holding a hydrated island, a deferred one and one that fails:
+/// each must work from the part. It renders once the runtime has fetched
+/// the late island, so the runtime's modules are running when its part
+/// arrives (and its elements connect before their children, as the
+/// browser puts the part in place while parsing it).
+#[mochi::island(defer, timeout = "5s")]
+async fn stream_holder(key: String) -> Markup {
+    while !is_open(&format!("{key}-fetched")) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     html! {
         div.holder {
             (probe(format!("{key}-held"), 9))
             (stream_leaf(key).fallback(html! { "leaf…" }))
+            (super::boom().fallback(html! { "boom…" }).error_fallback(html! { span.boomed { "boom failed" } }))
         }
     }
 }
@@ -343,6 +355,19 @@ pub(crate) async fn stream_parts(cx: &Ctx) -> TestResult {
         "the held island's id and props",
     )?;
     ensure_eq(cx.text("span.leaf").await?, format!("leaf {k}"), "leaf")?;
+    // A nested island that failed inline shows its error fallback, though
+    // the browser put the part in place as it parsed it (the island
+    // connected before its children).
+    cx.wait_state(
+        "div.holder mochi-server-island[component-name=Boom]",
+        "error",
+    )
+    .await?;
+    ensure_eq(
+        cx.text("span.boomed").await?,
+        "boom failed".into(),
+        "nested error fallback",
+    )?;
     cx.wait_for(
         "both panicking islands failed",
         "document.querySelectorAll('mochi-server-island[component-name=StreamPanics][mochi-state=error]').length === 2",
@@ -471,7 +496,8 @@ pub(crate) async fn batch_one_request(cx: &Ctx) -> TestResult {
 
 /// With JavaScript off, the browser itself puts each streamed island's
 /// HTML in place of its fallback (Declarative Partial Updates): the gated
-/// island, its opener and the holder show; the one past its deadline and
+/// island and its opener show; the one past its deadline, the holder
+/// (which waits for the runtime to fetch that one, so passes its own) and
 /// the panicking ones keep their fallbacks, as nothing fetches them.
 pub(crate) async fn stream_without_javascript(cx: &Ctx) -> TestResult {
     let k = fresh("nojs");
@@ -501,18 +527,17 @@ pub(crate) async fn stream_without_javascript(cx: &Ctx) -> TestResult {
     for shown in [
         format!(r#"<p class="gated">gated {k}</p>"#),
         format!(r#"<p class="opener">opener {k}"#),
-        r#"<div class="holder">"#.to_owned(),
     ] {
         ensure(html.contains(&shown), || {
             format!("{shown} not shown: {html}")
         })?;
     }
-    for gone in ["gated…", "opener…", "holder…", "<template for="] {
+    for gone in ["gated…", "opener…", "<template for="] {
         ensure(!html.contains(gone), || {
             format!("{gone} still there: {html}")
         })?;
     }
-    for kept in ["late…", "panics…"] {
+    for kept in ["late…", "holder…", "panics…"] {
         ensure(html.contains(kept), || format!("{kept} not kept: {html}"))?;
     }
     // No runtime ran: no island has a state.
