@@ -21,9 +21,8 @@ export const mochiServerIslands = new Set();
 /** What live.js adds to an island as it connects and disconnects. */
 export const mochiLive = {};
 
-/** Set by stream.js: `over` once the document has ended (an island marked `stream` after
- * that has no part coming, and loads the usual way); `pending(el)`, base.js's
- * `mochiPartPending`, for islands inside a streamed part. */
+/** Set by stream.js once the document has ended: an island marked `stream` after that
+ * has no part coming, and loads the usual way. */
 export const mochiStream = { over: false };
 
 /** `retries` attribute: integer, clamped to 0..=10; absent or junk → default. */
@@ -255,16 +254,10 @@ class MochiServerIsland extends HTMLElement {
     mochiLive.watch?.(this);
     const inFlight = this.#flight && !this.#abort?.signal.aborted;
     if (this.#settled || inFlight || this.#stopWait || this.#parsing) return;
-    const pending = mochiStream.pending?.(this);
-    if (pending) {
-      // Its children are still coming: start once they are all in.
-      this.#parsing = true;
-      pending.then(() => {
-        this.#parsing = false;
-        if (this.isConnected) this.connectedCallback();
-      });
-      return;
-    }
+    // Inside a streamed island that has not settled: its children may still be coming
+    // (the browser puts a part in place as it parses it); stream.js starts it once the
+    // part is in, or it is replaced by the island's answer.
+    if (this.parentElement?.closest('mochi-server-island[stream]')) return;
     const inline = this.getAttribute('inline');
     if (inline !== null) {
       // Rendered by the server inside the answer that brought it in.

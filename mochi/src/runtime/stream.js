@@ -1,11 +1,9 @@
 // Streamed server islands: the parts a streamed page ends with. Loaded when a page
 // has a streamed island; see README.md.
 
-import { mochiPartPending } from './base.js';
 // Defines <mochi-server-island> first: islands are upgraded before the parts that settle them.
 import { mochiStream } from './island.js';
 
-mochiStream.pending = mochiPartPending;
 
 /** Takes a streamed island out of the stream; false if it had left it already. */
 function mochiUnstream(island) {
@@ -30,7 +28,7 @@ function mochiStreamEnded() {
  * processing instruction, or a comment where the browser lacks Declarative Partial
  * Updates) is gone. */
 function mochiPatched(island) {
-  return ![...island.childNodes].some((n) => n.nodeType === 7 || (n.nodeType === 8 && n.data.startsWith('?start')));
+  return ![...island.childNodes].some((n) => (n.nodeType === 7 && n.target === 'start') || (n.nodeType === 8 && n.data.startsWith('?start')));
 }
 
 /** Settles a streamed island when its part has come: the browser has put the part's HTML
@@ -47,7 +45,11 @@ class MochiSwap extends HTMLElement {
       // Failed or panicked while streaming: like a final failure of its first load.
       if (this.hasAttribute('failed')) mochiUnstream(island) && island.mochiFailFirst(500, 'streamed render failed');
       else if (this.hasAttribute('fetch') || !(part || mochiPatched(island))) mochiStreamMissed(island);
-      else mochiUnstream(island) && island.mochiShow(part ? part.content : null, { stream: true });
+      else if (mochiUnstream(island)) {
+        island.mochiShow(part ? part.content : null, { stream: true });
+        // The islands in the part waited for all of it (see island.js).
+        for (const nested of island.querySelectorAll('mochi-server-island')) nested.connectedCallback?.();
+      }
     }
     part?.remove();
     this.remove();
