@@ -147,6 +147,7 @@ mod tests {
     /// them it says SKIPPED, a failure under `MOCHI_REQUIRE_EXTERNAL=1`.
     #[test]
     fn the_built_runtime_is_current() {
+        use std::io::Write as _;
         use std::path::Path;
         use std::process::Command;
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -154,7 +155,9 @@ mod tests {
         if !build.join("node_modules/esbuild/package.json").is_file() {
             let skipped = "SKIPPED: the runtime build check needs node and \
                            `npm ci --prefix tests/runtime-build`";
-            eprintln!("\n{}\n{skipped}\n{}", "=".repeat(78), "=".repeat(78));
+            // Straight to stderr: libtest captures `eprintln!` of passing tests.
+            let bar = "=".repeat(78);
+            let _ = writeln!(std::io::stderr(), "\n{bar}\n{skipped}\n{bar}\n");
             let required = std::env::var("MOCHI_REQUIRE_EXTERNAL").as_deref() == Ok("1");
             assert!(!required, "{skipped} (MOCHI_REQUIRE_EXTERNAL=1)");
             return;
