@@ -2,6 +2,9 @@
 //! page's eager server islands with (one per batch), so the browser starts
 //! those fetches from the response headers, in parallel with the runtime.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use bytes::Bytes;
 
 use crate::assets::Features;
@@ -26,6 +29,57 @@ pub(crate) fn links(prefix: &str, islands: &[Preload], trace: Option<&str>) -> V
     let urls = preload_urls(prefix, islands, max_len, trace);
     let links = urls.into_iter().take(MAX_PRELOAD_LINKS);
     links.map(|url| format!("<{url}{REL}")).collect()
+}
+
+/// Pages' preload links kept per thread; a full table starts over.
+const CACHED_PAGES: usize = 64;
+
+/// Where a cached link holds the page's trace, at the end of its URL: as
+/// long as any `traceparent`, so the batches split the same.
+const TRACE_SLOT: &str = "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~";
+
+const _: () = assert!(TRACE_SLOT.len() == crate::trace::TEXT_LEN);
+
+type LinkTable = HashMap<(Box<str>, Vec<Preload>, bool), Vec<String>, foldhash::fast::RandomState>;
+
+thread_local! {
+    /// (asset prefix, eager islands, whether the page has a trace) → their
+    /// `Link` values, the trace left as a slot. A cacheable page names the
+    /// same islands with the same tokens for every visitor, and making the
+    /// batch URLs costs about a tenth of the page; the key is exactly what
+    /// the links are made from, compared in full.
+    static LINKS: RefCell<LinkTable> = RefCell::default();
+}
+
+/// The preload `Link` values of a page (see [`links`]) whose eager
+/// `islands` are served under `prefix`; `trace` is the page's
+/// `traceparent`, which its private URLs end with. Made once per thread
+/// for the same islands, then the page's trace filled in.
+pub(crate) fn page_links(prefix: &str, islands: Vec<Preload>, trace: Option<&str>) -> Vec<String> {
+    let links = LINKS.with(|table| {
+        let mut table = table.borrow_mut();
+        let key = (Box::from(prefix), islands, trace.is_some());
+        if let Some(links) = table.get(&key) {
+            return links.clone();
+        }
+        let slot = trace.map(|_| TRACE_SLOT);
+        let links = links(prefix, &key.1, slot);
+        if table.len() >= CACHED_PAGES {
+            table.clear();
+        }
+        table.insert(key, links.clone());
+        links
+    });
+    // The slot ends the URL, just before the `>` (a mount may hold `~`).
+    let fill = |mut link: String| {
+        let end = link.find('>').unwrap_or(0);
+        let at = end.saturating_sub(TRACE_SLOT.len());
+        if let (Some(trace), Some(TRACE_SLOT)) = (trace, link.get(at..end)) {
+            link.replace_range(at..end, trace);
+        }
+        link
+    };
+    links.into_iter().map(fill).collect()
 }
 
 /// The `Link` values preloading the runtime modules of a page's
@@ -133,6 +187,28 @@ mod tests {
     use super::{links, preload_urls};
     use crate::config::MAX_BATCH;
     use crate::context::Preload;
+
+    /// The links made once per thread carry each page's own trace, and a
+    /// page without one has none.
+    #[test]
+    fn cached_page_links_carry_each_pages_trace() {
+        let page = [island("i0", "x.x"), island("i1", "t.1")];
+        let traces = [
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        ];
+        for trace in traces {
+            let links = super::page_links("/~shop/_mochi", page.to_vec(), Some(trace));
+            assert_eq!(links, links_with(trace));
+        }
+        let plain = super::page_links("/~shop/_mochi", page.to_vec(), None);
+        assert_eq!(plain, links("/~shop/_mochi", &page, None));
+
+        fn links_with(trace: &str) -> Vec<String> {
+            let page = [island("i0", "x.x"), island("i1", "t.1")];
+            links("/~shop/_mochi", &page, Some(trace))
+        }
+    }
 
     /// A page's modules are preloaded as the entry imports them, at the
     /// root from the config's values, under a mount made anew.

@@ -3,8 +3,6 @@
 //! (preload `Link`s, `Vary`, streamed islands).
 
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::{ready, Ready};
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
@@ -19,7 +17,7 @@ use futures_util::FutureExt as _;
 use tracing::Instrument as _;
 
 use crate::config::Config;
-use crate::context::{self, Preload, RenderContext, RequestKind, SharedRequest};
+use crate::context::{self, RenderContext, RequestKind, SharedRequest};
 use crate::endpoint::AssetRequest;
 use crate::page::Server;
 use crate::Mochi;
@@ -123,8 +121,10 @@ where
             }
             if !finish.preloads.is_empty() {
                 let trace = finish.trace.as_deref();
-                for link in preload_links(&cx.asset_prefix(), finish.preloads, trace) {
-                    headers.append(header::LINK, link);
+                for link in crate::preload::page_links(&cx.asset_prefix(), finish.preloads, trace) {
+                    if let Ok(link) = HeaderValue::try_from(link) {
+                        headers.append(header::LINK, link);
+                    }
                 }
             }
             for link in crate::preload::module_links(&cx.config, cx.mount(), finish.features) {
@@ -142,58 +142,6 @@ where
         };
         Box::pin(page.instrument(span))
     }
-}
-
-/// Pages' preload links kept per thread; a full table starts over.
-const CACHED_PAGES: usize = 64;
-
-/// Where a cached link holds the page's trace, at the end of its URL: as
-/// long as any `traceparent`, so the batches split the same.
-const TRACE_SLOT: &str = "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~";
-
-const _: () = assert!(TRACE_SLOT.len() == crate::trace::TEXT_LEN);
-
-type LinkTable = HashMap<(Box<str>, Vec<Preload>, bool), Vec<String>, foldhash::fast::RandomState>;
-
-thread_local! {
-    /// (asset prefix, eager islands, whether the page has a trace) → their
-    /// `Link` values, the trace left as a slot. A cacheable page names the
-    /// same islands with the same tokens for every visitor, and making the
-    /// batch URLs costs about a tenth of the page; the key is exactly what
-    /// the links are made from, compared in full.
-    static LINKS: RefCell<LinkTable> = RefCell::default();
-}
-
-/// The preload `Link` values for a page's eager `islands`; `trace` is the
-/// page's `traceparent`, which its private URLs end with.
-fn preload_links(prefix: &str, islands: Vec<Preload>, trace: Option<&str>) -> Vec<HeaderValue> {
-    let links = LINKS.with(|table| {
-        let mut table = table.borrow_mut();
-        let key = (Box::from(prefix), islands, trace.is_some());
-        if let Some(links) = table.get(&key) {
-            return links.clone();
-        }
-        let slot = trace.map(|_| TRACE_SLOT);
-        let links = crate::preload::links(prefix, &key.1, slot);
-        if table.len() >= CACHED_PAGES {
-            table.clear();
-        }
-        table.insert(key, links.clone());
-        links
-    });
-    // The slot ends the URL, just before the `>` (a mount may hold `~`).
-    let fill = |mut link: String| {
-        let end = link.find('>').unwrap_or(0);
-        let at = end.saturating_sub(TRACE_SLOT.len());
-        if let (Some(trace), Some(TRACE_SLOT)) = (trace, link.get(at..end)) {
-            link.replace_range(at..end, trace);
-        }
-        link
-    };
-    links
-        .into_iter()
-        .filter_map(|link| HeaderValue::try_from(fill(link)).ok())
-        .collect()
 }
 
 /// Adds `names` to the response's `Vary` (see [`crate::page::vary`]).

@@ -195,7 +195,7 @@ where
             }
             if !finish.preloads.is_empty() {
                 let trace = finish.trace.as_deref();
-                for link in crate::preload::links(&cx.asset_prefix(), &finish.preloads, trace) {
+                for link in crate::preload::page_links(&cx.asset_prefix(), finish.preloads, trace) {
                     if let Ok(link) = HeaderValue::try_from(link) {
                         headers.append(header::LINK, link);
                     }
