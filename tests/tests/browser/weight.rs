@@ -109,71 +109,75 @@ async fn settled(cx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// Loads `path`, waits for `loaded` (a JavaScript condition) and the
+/// runtime to settle, checks that the page fetched exactly the runtime
+/// `modules`, and returns the bytes it fetched (printed for `kind`).
+async fn weigh(
+    cx: &Ctx,
+    kind: &str,
+    path: &str,
+    loaded: &str,
+    modules: &[&str],
+) -> TestResult<u64> {
+    cx.goto(path).await?;
+    cx.wait_for(&format!("the {kind} page's islands"), loaded)
+        .await?;
+    settled(cx).await?;
+    let (fetched, bytes) = runtime_fetched(cx).await?;
+    let mut want: Vec<String> = modules.iter().map(|m| m.to_string()).collect();
+    want.sort();
+    ensure_eq(fetched, want, &format!("the modules of a {kind} page"))?;
+    println!("runtime bytes, {kind}: {bytes}");
+    Ok(bytes)
+}
+
 pub(crate) async fn runtime_pay_per_use(cx: &Ctx) -> TestResult {
-    cx.goto("/test/weight/deferred").await?;
-    cx.wait_for(
-        "the three islands loaded",
-        "document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 3",
+    let three_loaded =
+        "document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 3";
+    let path = "/test/weight/deferred";
+    let bytes = weigh(
+        cx,
+        "deferred islands only",
+        path,
+        three_loaded,
+        &["mochi.js", "island.js"],
     )
     .await?;
-    settled(cx).await?;
-    let (modules, bytes) = runtime_fetched(cx).await?;
-    ensure_eq(
-        modules,
-        vec!["island.js".to_owned(), "mochi.js".to_owned()],
-        "the modules of a page of deferred islands",
-    )?;
     ensure(bytes > 0 && bytes <= DEFERRED_BUDGET, || {
         format!("a page of deferred islands fetched {bytes} bytes of JavaScript, over {DEFERRED_BUDGET}")
     })?;
-    println!("runtime bytes, deferred islands only: {bytes}");
 
     // A page of hydrated islands only fetches their module, not the
     // server islands'.
-    cx.goto("/test/weight/hydrated").await?;
-    cx.wait_for(
-        "the hydrated island hydrated",
-        "document.querySelector('mochi-island[mochi-state=hydrated]') !== null",
+    let hydrated = "document.querySelector('mochi-island[mochi-state=hydrated]') !== null";
+    let path = "/test/weight/hydrated";
+    weigh(
+        cx,
+        "hydrated islands only",
+        path,
+        hydrated,
+        &["mochi.js", "hydrate.js"],
     )
     .await?;
-    settled(cx).await?;
-    let (modules, bytes) = runtime_fetched(cx).await?;
-    ensure_eq(
-        modules,
-        vec!["hydrate.js".to_owned(), "mochi.js".to_owned()],
-        "the modules of a page of hydrated islands",
-    )?;
-    println!("runtime bytes, hydrated islands only: {bytes}");
 
     // Streamed and live islands add their own module to the loader's.
     for (kind, module) in [("streamed", "stream.js"), ("live", "live.js")] {
-        cx.goto(&format!("/test/weight/{kind}")).await?;
-        cx.wait_for(
-            "the three islands loaded",
-            "document.querySelectorAll('mochi-server-island[mochi-state=loaded]').length === 3",
+        let path = format!("/test/weight/{kind}");
+        let modules = ["mochi.js", "island.js", module];
+        weigh(
+            cx,
+            &format!("{kind} islands only"),
+            &path,
+            three_loaded,
+            &modules,
         )
         .await?;
-        settled(cx).await?;
-        let (modules, bytes) = runtime_fetched(cx).await?;
-        let mut want = ["island.js", "mochi.js", module];
-        want.sort();
-        ensure_eq(modules, want.iter().map(|m| m.to_string()).collect(), kind)?;
-        println!("runtime bytes, {kind} islands only: {bytes}");
     }
 
-    cx.goto("/test/blank").await?;
-    settled(cx).await?;
-    let (modules, bytes) = runtime_fetched(cx).await?;
-    ensure_eq(
-        modules,
-        vec!["mochi.js".to_owned()],
-        "the modules of a page without islands",
-    )?;
+    let bytes = weigh(cx, "no islands", "/test/blank", "true", &["mochi.js"]).await?;
     ensure(bytes > 0 && bytes <= NO_ISLANDS_BUDGET, || {
         format!(
             "a page without islands fetched {bytes} bytes of JavaScript, over {NO_ISLANDS_BUDGET}"
         )
-    })?;
-    println!("runtime bytes, no islands: {bytes}");
-    Ok(())
+    })
 }
