@@ -1,6 +1,8 @@
 // Streamed server islands: the parts a streamed page ends with. Loaded when a page
 // has a streamed island; see README.md.
 
+// MOCHI_PART_MARKER, what a part's `for` starts with before its island's id, is mochi's
+// Rust constant (`stream::MARKER`), written in when the runtime is built.
 // Defines <mochi-server-island> first: islands are upgraded before the parts that settle them.
 import { mochiStream } from './island.js';
 
@@ -39,7 +41,7 @@ class MochiSwap extends HTMLElement {
   connectedCallback() {
     const id = this.getAttribute('island-id') || '';
     const before = this.previousElementSibling;
-    const part = before?.localName === 'template' && before.getAttribute('for') === `mochi-${id}` ? before : null;
+    const part = before?.localName === 'template' && before.getAttribute('for') === MOCHI_PART_MARKER + id ? before : null;
     const island = document.querySelector(`mochi-server-island[island-id="${CSS.escape(id)}"][stream]`);
     if (island?.mochiBegin) {
       // Failed or panicked while streaming: like a final failure of its first load.
