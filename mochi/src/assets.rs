@@ -137,7 +137,10 @@ mod tests {
             ("MOCHI_MAX_RETRIES", MAX_RETRIES.to_string()),
             ("MOCHI_RETRIED", format!("[{retried}]")),
             ("MOCHI_MIN_REFRESH_MS", MIN_REFRESH_MS.to_string()),
-            ("MOCHI_PART_MARKER", format!("\"{}\"", crate::stream::MARKER)),
+            (
+                "MOCHI_PART_MARKER",
+                format!("\"{}\"", crate::stream::MARKER),
+            ),
         ]
     }
 
